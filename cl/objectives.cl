@@ -60,3 +60,27 @@ __kernel void quadratic(const uint n, __global const real *x, __global real *f_t
     f_terms[base + i] = c / 2 * d * d;
     g[base + i] = c * d;
 }
+
+/* The logistic regression built-in's elementwise pass, between its two
+ * GEMVs. On entry z = A w; on exit z[i] = sigmoid(z_i) - y_i (the residual
+ * the second GEMV turns into A^T r), terms[i] = log(1 + exp(z_i)) - y_i z_i
+ * for i < m, terms[m + j] = lambda/2 w_j^2 and g[j] = lambda w_j for j < n.
+ * Both log(1 + e^z) and the sigmoid are written to stay finite for any z. */
+__kernel void logistic_terms(__global real *terms, __global real *z, __global const real *y,
+                             __global const real *w, __global real *g, const real lambda,
+                             const uint m, const uint n)
+{
+    const size_t i = get_global_id(0);
+    if (i < m) {
+        const real zi = z[i], e = exp(-fabs(zi));
+        const real softplus = fmax(zi, (real)0) + log1p(e);
+        const real sigmoid = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+        terms[i] = softplus - y[i] * zi;
+        z[i] = sigmoid - y[i];
+    }
+    if (i < n) {
+        const real wi = w[i];
+        terms[m + i] = lambda / 2 * wi * wi;
+        g[i] = lambda * wi;
+    }
+}

@@ -95,3 +95,64 @@ __kernel void vecnorm(__global real *out, const uint out_index, __global const r
                                             : pow(r, (real)1 / ord);
     }
 }
+
+/* ---- forward differences for objectives without a gradient ---- */
+
+/* The n + 1 points of one forward-difference gradient, problem by problem:
+ * xb + 0 n is x itself, xb + (j + 1) n is x with coordinate j stepped.
+ * SciPy's rule (approx_derivative with an absolute step): the step is eps,
+ * or eps max(1, |x_j|) signed like x_j where x_j + eps rounds back to x_j;
+ * dx[j] is the step as it rounds, (x_j + h) - x_j. Launched over
+ * (n, n + 1). */
+__kernel void fd_points(__global real *xb, __global real *dx, __global const real *x,
+                        const real eps, const uint n)
+{
+    const size_t j = get_global_id(0), b = get_global_id(1);
+    if (j >= n || b > n)
+        return;
+    const real xj = x[j];
+    real t = xj;
+    if (b == j + 1) {
+        t = xj + eps;
+        if (t - xj == 0) {
+            const real sign = xj >= 0 ? (real)1 : (real)-1;
+            t = xj + eps * sign * fmax((real)1, fabs(xj));
+        }
+        dx[j] = t - xj;
+    }
+    xb[b * n + j] = t;
+}
+
+/* out[b] = sum of terms[b m .. b m + m - 1]: one work-group per row, a
+ * power-of-two size; scratch holds one real per work-item. */
+__kernel void row_sums(__global real *out, __global const real *terms, const uint m,
+                       __local real *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0), b = get_group_id(0);
+    __global const real *row = terms + b * (size_t)m;
+    real acc = 0;
+    for (size_t i = lid; i < m; i += lsize)
+        acc += row[i];
+    scratch[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
+        if (lid < stride)
+            scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0)
+        out[b] = scratch[0];
+}
+
+/* g[j] = (f(x + dx_j e_j) - f(x)) / dx_j from the row sums; f(x) goes to
+ * scalars[0], where every objective leaves f. */
+__kernel void fd_gradient(__global real *g, __global real *scalars, __global const real *sums,
+                          __global const real *dx, const uint n)
+{
+    const size_t j = get_global_id(0);
+    if (j >= n)
+        return;
+    g[j] = (sums[j + 1] - sums[0]) / dx[j];
+    if (j == 0)
+        scalars[0] = sums[0];
+}

@@ -62,7 +62,9 @@ typedef enum clbfgs_status {
     /** The problem does not fit in device memory; the message gives bytes. */
     CLBFGS_ERR_OUT_OF_DEVICE_MEMORY = -9,
     /** A CLBlast call failed; the message names the routine and its code. */
-    CLBFGS_ERR_BLAS = -10
+    CLBFGS_ERR_BLAS = -10,
+    /** The caller's objective callback reported a failure. */
+    CLBFGS_ERR_OBJECTIVE = -11
 } clbfgs_status;
 
 /** A fixed, short description of a status code (never NULL). */
@@ -219,7 +221,84 @@ CLBFGS_API clbfgs_status clbfgs_program_build(clbfgs_context *context, const cha
 
 /* ---- Objectives -------------------------------------------------------- */
 
+/** An objective: what to minimize, and how its value and gradient are
+ * computed. Four kinds, one interface: OpenCL C source (the main one), a
+ * device callback, a host callback, and built-in problems. An objective may
+ * be used for any number of runs, one at a time. */
 typedef struct clbfgs_objective clbfgs_objective;
+
+/** Options for clbfgs_objective_source(). Fill with
+ * clbfgs_source_options_init(); a NULL pointer means the defaults. */
+typedef struct clbfgs_source_options {
+    /** A name for messages and build logs, such as the file name; default
+     * "objective.cl". */
+    const char *name;
+    /** Extra compiler options (-D..., -I...); default NULL. */
+    const char *build_options;
+    /** 1 (default): the kernel writes the gradient. 0: it computes f only,
+     * and the library forms the gradient by forward differences on the
+     * device, all n perturbed points in one launch (see the contract). */
+    int gradient;
+    /** Work-items, and so f terms, per problem; 0 (default) means n. Set it
+     * when a work-item does not stand for one coordinate (then pass the
+     * value to the kernel as an extra argument, so it can guard its range). */
+    size_t work_size;
+} clbfgs_source_options;
+
+/** Fills options with the defaults above. */
+CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
+
+/** An objective given as OpenCL C source. The library compiles it with its
+ * preamble (`real` is double or float, `real2`..`real16`, CLBFGS_DOUBLE 1 or
+ * 0) and calls the kernel named `kernel`, which must read:
+ *
+ *     __kernel void NAME(const uint n, __global const real *x,
+ *                        __global real *f_terms, __global real *g, ...)
+ *
+ * (without `g` when options->gradient is 0). It is launched over W x P
+ * work-items, W = options->work_size (default n) rounded up to a multiple
+ * of 64, and P problems: one for a plain run, n + 1 for forward differences,
+ * more for batched runs. Work-item (i, b) with i < W reads problem b's point
+ * at x + b n, writes its share of f to f_terms[b W + i] (0 when it has
+ * none), and, with a gradient, the kernel writes every g[b n + j], j < n.
+ * Work-items with i >= W must return without writing. f of problem b is the
+ * sum of its W terms. Arguments after the fixed ones are the caller's: set
+ * each with the clbfgs_objective_set_arg* functions before minimizing.
+ *
+ * The source is copied; compiling happens in clbfgs_minimize (errors there
+ * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND
+ * with the program's kernel names). */
+CLBFGS_API clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *source,
+                                                 const char *kernel,
+                                                 const clbfgs_source_options *options);
+
+/** Sets kernel argument `index` (counted as clSetKernelArg counts, so the
+ * first extra argument is 4, or 3 without a gradient) to `size` bytes at
+ * value (copied; at most 128 bytes), or to __local memory of `size` bytes
+ * when value is NULL. For a cl_mem use clbfgs_objective_set_arg_buffer. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned index,
+                                                  size_t size, const void *value);
+/** Sets a `real` argument: passed as double or float, as the run is. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objective, unsigned index,
+                                                       double value);
+/** Sets a buffer argument; the objective retains the buffer until it is
+ * freed or the argument is set again. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective,
+                                                         unsigned index, cl_mem buffer);
+
+/** A device objective: enqueues work on `queue` (the library's in-order
+ * queue) that writes f(x) into `f` (one real) and the gradient into `g` (n
+ * reals), reading `x` (n reals); real is double or float as `precision`
+ * says. The callback may use its own kernels and CLBlast on that queue; work
+ * it puts on another queue must be finished before it returns. It returns
+ * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE. The buffers are
+ * valid during the call only. */
+typedef int (*clbfgs_device_fn)(void *user, cl_command_queue queue, cl_mem x, cl_mem f, cl_mem g,
+                                size_t n, clbfgs_precision precision);
+
+/** An objective evaluated on the device by fn. */
+CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, clbfgs_device_fn fn,
+                                                 void *user);
 
 /** A host objective, the SciPy habit: returns f(x) and writes the gradient
  * into g (both n long). x goes to the host and g back to the device at each
@@ -227,18 +306,33 @@ typedef struct clbfgs_objective clbfgs_objective;
  * value is treated as a step too far (the line search backs off). */
 typedef double (*clbfgs_host_fn)(void *user, const double *x, double *g, size_t n);
 
-/** A built-in objective, by name:
- *  - "rosen": SciPy's rosen, sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2;
- *  - "ext-rosenbrock": extended Rosenbrock (Moré, Garbow & Hillstrom 21), n even;
- *  - "quadratic": sum_i (i+1)/2 (x_i - 1)^2, convex, condition number n.
- * Each is an OpenCL kernel of cl/objectives.cl. */
-CLBFGS_API clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char *name);
-
 /** An objective evaluated on the host by fn. */
 CLBFGS_API clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn fn,
                                                void *user);
 
-/** Releases an objective; NULL is fine. */
+/** A built-in objective, by name:
+ *  - "rosen": SciPy's rosen, sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2;
+ *  - "ext-rosenbrock": extended Rosenbrock (Moré, Garbow & Hillstrom 21), n even;
+ *  - "quadratic": sum_i (i+1)/2 (x_i - 1)^2, convex, condition number n.
+ * Each is a kernel of cl/objectives.cl, written to the source contract. */
+CLBFGS_API clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char *name);
+
+/** The built-in L2-regularised logistic regression on a dataset held on the
+ * context's device:
+ *
+ *     f(w) = sum_i [log(1 + exp(a_i . w)) - y_i a_i . w] + lambda/2 |w|^2,
+ *
+ * with rows a_i of the m x n row-major matrix a and labels y_i in {0, 1}.
+ * Each evaluation is two CLBlast GEMVs and one elementwise kernel. The data
+ * are copied to the device now, in `precision` (AUTO: double where the
+ * device has fp64); runs must use that precision and n. The objective uses
+ * the context, which must outlive it. */
+CLBFGS_API clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective,
+                                                   clbfgs_context *context, size_t m, size_t n,
+                                                   const double *a, const double *y, double lambda,
+                                                   clbfgs_precision precision);
+
+/** Releases an objective and anything it holds; NULL is fine. */
 CLBFGS_API void clbfgs_objective_free(clbfgs_objective *objective);
 
 /* ---- Minimization ------------------------------------------------------ */
@@ -267,6 +361,15 @@ typedef struct clbfgs_options {
     double c1;       /**< Armijo constant of the line search; default 1e-4 */
     double c2;       /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
     clbfgs_precision precision; /**< default AUTO: double where the device has fp64 */
+    /** The starting inverse Hessian, n x n row-major; NULL (default) for the
+     * identity. It must be symmetric and positive definite (checked by a
+     * Cholesky factorisation on the host, O(n^3) once). */
+    const double *hess_inv0;
+    /** Forward-difference step for objectives without a gradient, SciPy's
+     * `eps`: the step is eps, or eps max(1, |x_i|) where x_i + eps == x_i.
+     * 0 (default) means the square root of the run's machine epsilon
+     * (1.49e-8, SciPy's default, in double; 3.45e-4 in float). */
+    double eps;
     int return_hess_inv;        /**< 1 to copy H to the result; default 0 */
     clbfgs_callback_fn callback; /**< NULL (default) for none */
     void *callback_user;
@@ -293,8 +396,9 @@ typedef struct clbfgs_result {
     double *jac;      /**< the gradient at x, n values */
     double *hess_inv; /**< H, n x n row-major, when asked for; else NULL */
     size_t nit;       /**< iterations */
-    size_t nfev;      /**< objective evaluations (each gives f and the gradient) */
-    size_t njev;      /**< gradient evaluations (= nfev) */
+    size_t nfev;      /**< objective values computed (n + 1 per point with
+                           forward differences, as SciPy counts) */
+    size_t njev;      /**< gradients computed */
     /** SciPy's codes: 0 converged, 1 iteration limit, 2 precision loss (the
      * line search found no acceptable step), 3 NaN, 99 stopped by the callback. */
     int status;

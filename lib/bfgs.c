@@ -52,7 +52,18 @@ clbfgs_status clbfgs__launch(const clbfgs_run *run, cl_kernel k, size_t n, const
                                                "launching %s (n = %zu)", what, n);
 }
 
-clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, const double *src, size_t n)
+clbfgs_status clbfgs__launch_2d(const clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
+                                const char *what)
+{
+    size_t global[2] = {(n + 63) / 64 * 64, problems};
+    cl_int err = clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL, NULL);
+    return err == CL_SUCCESS ? CLBFGS_SUCCESS
+                             : clbfgs__fail_cl(run->ctx, err, "clEnqueueNDRangeKernel",
+                                               "launching %s (%zu x %zu)", what, n, problems);
+}
+
+clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, const double *src,
+                                  size_t n)
 {
     const void *data = src;
     if (run->precision == CLBFGS_PRECISION_FLOAT) {
@@ -61,8 +72,8 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, const double *src
             t[i] = (float)src[i];
         data = t;
     }
-    cl_int err = clEnqueueWriteBuffer(run->ctx->queue, buf, CL_TRUE, 0, n * run->elem, data, 0,
-                                      NULL, NULL);
+    cl_int err = clEnqueueWriteBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
+                                      n * run->elem, data, 0, NULL, NULL);
     return err == CL_SUCCESS ? CLBFGS_SUCCESS
                              : clbfgs__fail_cl(run->ctx, err, "clEnqueueWriteBuffer",
                                                "copying %zu values to the device", n);
@@ -88,12 +99,13 @@ static void run_release(clbfgs_run *run)
 {
     cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
                             &run->vecnorm,       &run->set_identity,    &run->hessian_apply,
-                            &run->hessian_update, &run->objective_kernel};
+                            &run->hessian_update};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (*kernels[i])
             clReleaseKernel(*kernels[i]);
-    cl_mem *bufs[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,    &run->s,
-                      &run->y, &run->v, &run->u, &run->h,  &run->terms, &run->scalars};
+    clbfgs__objective_release(run);
+    cl_mem *bufs[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt, &run->s,
+                      &run->y, &run->v, &run->u, &run->h,  &run->scalars};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (*bufs[i])
             clReleaseMemObject(*bufs[i]);
@@ -112,7 +124,8 @@ static clbfgs_status check_memory(const clbfgs_run *run)
                             "n = %zu is too large: H alone would need more than %zu bytes", n,
                             SIZE_MAX);
     double h_bytes = (double)n * (double)n * (double)elem;
-    double total = h_bytes + 10.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem;
+    double total = h_bytes + 9.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem +
+                   clbfgs__objective_bytes(run);
     if (h_bytes > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
                             "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes); "
@@ -124,7 +137,7 @@ static clbfgs_status check_memory(const clbfgs_run *run)
     return CLBFGS_SUCCESS;
 }
 
-static clbfgs_status run_setup(clbfgs_run *run)
+static clbfgs_status run_setup(clbfgs_run *run, double eps)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = run->ctx;
@@ -144,7 +157,6 @@ static clbfgs_status run_setup(clbfgs_run *run)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "set_identity", &run->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
-    CLBFGS_TRY(clbfgs__objective_prepare(run));
 
     size_t wg = 0;
     CLBFGS_CL_TRY(ctx,
@@ -164,7 +176,7 @@ static clbfgs_status run_setup(clbfgs_run *run)
         goto cleanup;
     }
     cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,
-                         &run->s, &run->y, &run->v, &run->u,  &run->terms};
+                         &run->s, &run->y, &run->v, &run->u};
     cl_int err = CL_SUCCESS;
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         *vectors[i] = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * run->elem, NULL, &err);
@@ -174,11 +186,13 @@ static clbfgs_status run_setup(clbfgs_run *run)
     CLBFGS_CL_TRY(ctx, err, "allocating the scalars");
     run->h = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * n * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating H (%zu bytes)", n * n * run->elem);
+    CLBFGS_TRY(clbfgs__objective_prepare(run, eps));
 cleanup:
     return status;
 }
 
 /* ---- the pieces of an iteration ---- */
+
 
 static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
 {
@@ -267,6 +281,51 @@ static const char *message_of(int status)
     return "Unknown status.";
 }
 
+/* hess_inv0 must be a symmetric positive definite matrix: finite, symmetric
+ * to a few ulps, and with a Cholesky factor (computed on the host, once). */
+static clbfgs_status check_spd(const double *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double a = h[i * n + j], b = h[j * n + i];
+            if (!isfinite(a))
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "hess_inv0[%zu][%zu] = %g is not finite", i, j, a);
+            if (fabs(a - b) > 8 * 2.220446049250313e-16 * fmax(fabs(a), fabs(b)))
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "hess_inv0 is not symmetric: [%zu][%zu] = %.17g but "
+                                    "[%zu][%zu] = %.17g",
+                                    i, j, a, j, i, b);
+        }
+    if (n > SIZE_MAX / n / sizeof(double))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "hess_inv0 of n = %zu is too large", n);
+    double *l = malloc(n * n * sizeof *l);
+    if (!l)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "checking hess_inv0 (n = %zu)", n);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    for (size_t j = 0; j < n && status == CLBFGS_SUCCESS; j++) {
+        double d = h[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            d -= l[j * n + k] * l[j * n + k];
+        if (!(d > 0)) {
+            status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                  "hess_inv0 is not positive definite (its Cholesky "
+                                  "factorisation breaks down at row %zu, pivot %g)",
+                                  j, d);
+            break;
+        }
+        l[j * n + j] = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double v = h[i * n + j];
+            for (size_t k = 0; k < j; k++)
+                v -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    free(l);
+    return status;
+}
+
 static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_objective *objective,
                                      size_t n, const double *x0, const clbfgs_options *o)
 {
@@ -288,6 +347,14 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
                             "norm must be INFINITY, -INFINITY or positive, not %g", o->norm);
     if (!(o->xrtol >= 0))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "xrtol must be >= 0, not %g", o->xrtol);
+    if (!(o->eps >= 0) || isinf(o->eps))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "eps must be finite and >= 0, not %g",
+                            o->eps);
+    if (o->hess_inv0) {
+        clbfgs_status status = check_spd(o->hess_inv0, n);
+        if (status != CLBFGS_SUCCESS)
+            return status;
+    }
     if (!(0 < o->c1 && o->c1 < o->c2 && o->c2 < 1))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
@@ -332,7 +399,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     int on_device = 0; /* x on the device is the best point */
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, options->precision, &run.precision));
     result->precision = run.precision;
-    CLBFGS_TRY(run_setup(&run));
+    CLBFGS_TRY(run_setup(&run, options->eps));
 
     const size_t maxiter = options->maxiter ? options->maxiter : 200 * n;
     const clbfgs_ls_params ls_params = {options->c1, options->c2, 1e-100, 1e100, 1e-14};
@@ -340,12 +407,16 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     double sc[SLOT_COUNT] = {0};
 
     /* x0, f(x0), g(x0), p = -g, H = I */
-    CLBFGS_TRY(clbfgs__write_reals(&run, run.x, x0, n));
+    CLBFGS_TRY(clbfgs__write_reals(&run, run.x, 0, x0, n));
     on_device = 1;
-    cl_mem work[] = {run.g, run.p, run.xt, run.gt, run.s, run.y, run.v, run.u, run.terms};
+    cl_mem work[] = {run.g, run.p, run.xt, run.gt, run.s, run.y, run.v, run.u};
     for (size_t i = 0; i < sizeof work / sizeof work[0]; i++)
         CLBFGS_TRY(poison(&run, work[i]));
-    CLBFGS_TRY(clbfgs__hessian_identity(&run));
+    if (options->hess_inv0)
+        for (size_t row = 0; row < n; row++)
+            CLBFGS_TRY(clbfgs__write_reals(&run, run.h, row * n, options->hess_inv0 + row * n, n));
+    else
+        CLBFGS_TRY(clbfgs__hessian_identity(&run));
     CLBFGS_TRY(clbfgs__objective_eval(&run, run.x, run.g));
     CLBFGS_TRY(vecnorm(&run, SLOT_GNORM, run.g, options->norm));
     CLBFGS_TRY(vecnorm(&run, SLOT_G2NORM, run.g, 2.0));
@@ -484,8 +555,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         }
         for (size_t row = 0; row < n; row++) {
             /* a row at a time: the float conversion buffer holds n values */
-            cl_mem h = run.h;
-            CLBFGS_TRY(clbfgs__read_reals(&run, h, row * n, result->hess_inv + row * n, n));
+            CLBFGS_TRY(clbfgs__read_reals(&run, run.h, row * n, result->hess_inv + row * n, n));
         }
     }
     result->status = warnflag;
@@ -502,7 +572,8 @@ cleanup:
             memcpy(result->x, run.host_x, n * sizeof(double));
         clbfgs__fail(status, "%s", message);
     }
-    result->nfev = result->njev = run.nfev;
+    result->nfev = run.nfev;
+    result->njev = run.njev;
     run_release(&run);
     result->time.total = clbfgs__now() - t_start;
     return status;

@@ -1,6 +1,11 @@
-/* Objectives behind one internal interface: evaluate(x) -> f (in the device
- * scalars buffer) and g (a device buffer). Built-ins are kernels of
- * cl/objectives.cl; host callbacks get x on the host and hand g back. */
+/* Objectives behind one internal interface: evaluate(x) leaves f in the
+ * device scalars buffer (SLOT_F) and the gradient in a device buffer.
+ *
+ * Four kinds. OpenCL source (built-ins are source too, cl/objectives.cl):
+ * the kernel writes f terms, CLBlast sums them; without a gradient the n + 1
+ * forward-difference points go through the same kernel in one 2-D launch.
+ * Device callbacks enqueue their own work. Host callbacks see x on the host.
+ * The logistic regression built-in is two GEMVs and one kernel. */
 #include "config.h"
 
 #include "cl_sources.h"
@@ -10,14 +15,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum objective_kind { OBJECTIVE_BUILTIN, OBJECTIVE_HOST };
+enum objective_kind { OBJECTIVE_SOURCE, OBJECTIVE_DEVICE, OBJECTIVE_HOST, OBJECTIVE_LOGISTIC };
+
+#define ARG_BYTES_MAX 128
+
+struct extra_arg {
+    enum { ARG_UNSET, ARG_BYTES, ARG_LOCAL, ARG_REAL, ARG_BUFFER } kind;
+    size_t size;
+    unsigned char bytes[ARG_BYTES_MAX];
+    double real;
+    cl_mem buffer; /* retained */
+};
+
+struct logistic {
+    clbfgs_context *ctx;
+    size_t m, n;
+    clbfgs_precision precision;
+    double lambda;
+    cl_mem a, y, z, terms;
+    cl_kernel kernel;
+};
 
 struct clbfgs_objective {
     enum objective_kind kind;
-    const char *kernel_name; /* built-in */
+    /* source */
+    char *source;        /* owned; NULL for a built-in */
+    const char *builtin; /* the library's source for a built-in */
+    char *name, *kernel, *build_options;
+    int gradient;
+    size_t work_size;
     int needs_even_n;
-    clbfgs_host_fn fn;       /* host */
+    struct extra_arg *args; /* args[k] is kernel argument fixed + k */
+    unsigned nargs;
+    /* callbacks */
+    clbfgs_device_fn device_fn;
+    clbfgs_host_fn host_fn;
     void *user;
+    struct logistic *logistic;
 };
 
 static const struct {
@@ -29,6 +63,27 @@ static const struct {
     {"quadratic", "quadratic", 0},
 };
 
+static unsigned fixed_args(const clbfgs_objective *o) { return o->gradient ? 4 : 3; }
+
+static clbfgs_status new_objective(clbfgs_objective **objective, enum objective_kind kind,
+                                   const char *who)
+{
+    *objective = calloc(1, sizeof **objective);
+    if (!*objective)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s", who);
+    (*objective)->kind = kind;
+    return CLBFGS_SUCCESS;
+}
+
+void clbfgs_source_options_init(clbfgs_source_options *options)
+{
+    if (!options)
+        return;
+    memset(options, 0, sizeof *options);
+    options->name = "objective.cl";
+    options->gradient = 1;
+}
+
 clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char *name)
 {
     if (!objective || !name)
@@ -38,19 +93,174 @@ clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char 
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
         if (strcmp(name, builtins[i].name) != 0)
             continue;
-        clbfgs_objective *o = calloc(1, sizeof *o);
-        if (!o)
-            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "clbfgs_objective_builtin");
-        o->kind = OBJECTIVE_BUILTIN;
-        o->kernel_name = builtins[i].kernel;
+        clbfgs_objective *o;
+        clbfgs_status status = new_objective(&o, OBJECTIVE_SOURCE, "clbfgs_objective_builtin");
+        if (status != CLBFGS_SUCCESS)
+            return status;
+        o->builtin = clbfgs__cl_objectives;
+        o->name = clbfgs__strdup("cl/objectives.cl");
+        o->kernel = clbfgs__strdup(builtins[i].kernel);
+        o->gradient = 1;
         o->needs_even_n = builtins[i].needs_even_n;
+        if (!o->name || !o->kernel) {
+            clbfgs_objective_free(o);
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "clbfgs_objective_builtin");
+        }
         *objective = o;
         return CLBFGS_SUCCESS;
     }
+    if (strcmp(name, "logistic") == 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the logistic regression needs its data: use "
+                            "clbfgs_objective_logistic()");
     return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                         "no built-in objective is called '%s'; there are: rosen, ext-rosenbrock, "
-                        "quadratic",
+                        "quadratic (and logistic, through clbfgs_objective_logistic)",
                         name);
+}
+
+clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *source,
+                                      const char *kernel, const clbfgs_source_options *options)
+{
+    if (!objective)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_source: objective must not be NULL");
+    *objective = NULL;
+    if (!source || !*source)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_source: the source is NULL or empty");
+    if (!kernel || !*kernel)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_source: the kernel name is NULL or empty");
+    clbfgs_source_options defaults;
+    if (!options) {
+        clbfgs_source_options_init(&defaults);
+        options = &defaults;
+    }
+    if (options->gradient != 0 && options->gradient != 1)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_source: gradient must be 0 or 1, not %d",
+                            options->gradient);
+    if (options->work_size > (size_t)UINT32_MAX)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_source: work_size %zu is too large",
+                            options->work_size);
+    clbfgs_objective *o;
+    clbfgs_status status = new_objective(&o, OBJECTIVE_SOURCE, "clbfgs_objective_source");
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    o->source = clbfgs__strdup(source);
+    o->name = clbfgs__strdup(options->name ? options->name : "objective.cl");
+    o->kernel = clbfgs__strdup(kernel);
+    o->build_options = options->build_options ? clbfgs__strdup(options->build_options) : NULL;
+    o->gradient = options->gradient;
+    o->work_size = options->work_size;
+    if (!o->source || !o->name || !o->kernel || (options->build_options && !o->build_options)) {
+        clbfgs_objective_free(o);
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "clbfgs_objective_source");
+    }
+    *objective = o;
+    return CLBFGS_SUCCESS;
+}
+
+/* The slot for kernel argument index, grown as needed. */
+static clbfgs_status arg_slot(clbfgs_objective *o, unsigned index, const char *who,
+                              struct extra_arg **slot)
+{
+    if (!o)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: objective must not be NULL", who);
+    if (o->kind != OBJECTIVE_SOURCE || o->builtin)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: only objectives from clbfgs_objective_source take arguments", who);
+    unsigned fixed = fixed_args(o);
+    if (index < fixed)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u is the library's (n, x, f_terms%s); the caller's "
+                            "start at %u",
+                            who, index, o->gradient ? ", g" : "", fixed);
+    if (index >= fixed + 64)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u is beyond the 64 extra arguments supported", who,
+                            index);
+    unsigned k = index - fixed;
+    if (k >= o->nargs) {
+        struct extra_arg *grown = realloc(o->args, (k + 1) * sizeof *grown);
+        if (!grown)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s", who);
+        memset(grown + o->nargs, 0, (k + 1 - o->nargs) * sizeof *grown);
+        o->args = grown;
+        o->nargs = k + 1;
+    }
+    *slot = &o->args[k];
+    if ((*slot)->kind == ARG_BUFFER)
+        clReleaseMemObject((*slot)->buffer);
+    memset(*slot, 0, sizeof **slot);
+    return CLBFGS_SUCCESS;
+}
+
+clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned index, size_t size,
+                                       const void *value)
+{
+    const char *who = "clbfgs_objective_set_arg";
+    if (size == 0 || (value && size > ARG_BYTES_MAX))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u has size %zu; it must be 1 to %d bytes (or any "
+                            "size of __local memory with a NULL value)",
+                            who, index, size, ARG_BYTES_MAX);
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, who, &a);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    a->size = size;
+    a->kind = value ? ARG_BYTES : ARG_LOCAL;
+    if (value)
+        memcpy(a->bytes, value, size);
+    return CLBFGS_SUCCESS;
+}
+
+clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objective, unsigned index,
+                                            double value)
+{
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, "clbfgs_objective_set_arg_real", &a);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    a->kind = ARG_REAL;
+    a->real = value;
+    return CLBFGS_SUCCESS;
+}
+
+clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective, unsigned index,
+                                              cl_mem buffer)
+{
+    const char *who = "clbfgs_objective_set_arg_buffer";
+    if (!buffer)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: buffer must not be NULL", who);
+    cl_int err = clRetainMemObject(buffer);
+    if (err != CL_SUCCESS)
+        return clbfgs__fail_cl(NULL, err, "clRetainMemObject", "%s: argument %u", who, index);
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, who, &a);
+    if (status != CLBFGS_SUCCESS) {
+        clReleaseMemObject(buffer);
+        return status;
+    }
+    a->kind = ARG_BUFFER;
+    a->buffer = buffer;
+    return CLBFGS_SUCCESS;
+}
+
+clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, clbfgs_device_fn fn, void *user)
+{
+    if (!objective || !fn)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_device: objective and fn must not be NULL");
+    clbfgs_status status = new_objective(objective, OBJECTIVE_DEVICE, "clbfgs_objective_device");
+    if (status == CLBFGS_SUCCESS) {
+        (*objective)->device_fn = fn;
+        (*objective)->user = user;
+    }
+    return status;
 }
 
 clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn fn, void *user)
@@ -58,31 +268,381 @@ clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn
     if (!objective || !fn)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_host: objective and fn must not be NULL");
-    clbfgs_objective *o = calloc(1, sizeof *o);
+    clbfgs_status status = new_objective(objective, OBJECTIVE_HOST, "clbfgs_objective_host");
+    if (status == CLBFGS_SUCCESS) {
+        (*objective)->host_fn = fn;
+        (*objective)->user = user;
+    }
+    return status;
+}
+
+static void logistic_free(struct logistic *l)
+{
+    if (!l)
+        return;
+    cl_mem bufs[] = {l->a, l->y, l->z, l->terms};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        if (bufs[i])
+            clReleaseMemObject(bufs[i]);
+    if (l->kernel)
+        clReleaseKernel(l->kernel);
+    free(l);
+}
+
+void clbfgs_objective_free(clbfgs_objective *o)
+{
     if (!o)
-        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "clbfgs_objective_host");
-    o->kind = OBJECTIVE_HOST;
-    o->fn = fn;
-    o->user = user;
-    *objective = o;
+        return;
+    for (unsigned k = 0; k < o->nargs; k++)
+        if (o->args[k].kind == ARG_BUFFER)
+            clReleaseMemObject(o->args[k].buffer);
+    free(o->args);
+    free(o->source);
+    free(o->name);
+    free(o->kernel);
+    free(o->build_options);
+    logistic_free(o->logistic);
+    free(o);
+}
+
+/* Copies n doubles to a new device buffer in the given precision. */
+static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
+                            clbfgs_precision precision, cl_mem *out, const char *what)
+{
+    size_t elem = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
+    void *data = (void *)src;
+    float *f = NULL;
+    if (precision == CLBFGS_PRECISION_FLOAT) {
+        f = malloc(n * sizeof *f);
+        if (!f)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
+        for (size_t i = 0; i < n; i++)
+            f[i] = (float)src[i];
+        data = f;
+    }
+    cl_int err = CL_SUCCESS;
+    *out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
+    free(f);
+    if (err != CL_SUCCESS) {
+        *out = NULL;
+        return clbfgs__fail_cl(ctx, err, "clCreateBuffer", "copying %s (%zu bytes) to the device",
+                               what, n * elem);
+    }
     return CLBFGS_SUCCESS;
 }
 
-void clbfgs_objective_free(clbfgs_objective *objective) { free(objective); }
+clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx,
+                                        size_t m, size_t n, const double *a, const double *y,
+                                        double lambda, clbfgs_precision precision)
+{
+    const char *who = "clbfgs_objective_logistic";
+    if (!objective || !ctx || !a || !y)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: objective, context, a and y must not be NULL", who);
+    *objective = NULL;
+    if (m == 0 || n == 0 || m > UINT32_MAX || n > UINT32_MAX || m > SIZE_MAX / n / sizeof(double))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: m = %zu and n = %zu must be 1 to %u",
+                            who, m, n, (unsigned)UINT32_MAX);
+    if (!(lambda >= 0) || isinf(lambda))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: lambda must be finite and >= 0, not %g",
+                            who, lambda);
+    for (size_t i = 0; i < m; i++)
+        if (y[i] != 0 && y[i] != 1)
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "%s: label y[%zu] = %g; labels must be 0 or 1", who, i, y[i]);
+    for (size_t i = 0; i < m * n; i++)
+        if (!isfinite(a[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: a[%zu][%zu] = %g is not finite",
+                                who, i / n, i % n, a[i]);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_objective *o = NULL;
+    struct logistic *l = calloc(1, sizeof *l);
+    if (!l)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s", who);
+    l->ctx = ctx;
+    l->m = m;
+    l->n = n;
+    l->lambda = lambda;
+    CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &l->precision));
+    size_t elem = l->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
+    if ((double)m * (double)n * (double)elem > (double)ctx->info.max_alloc_bytes) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
+                              "%s: the %zu x %zu data need %.0f bytes; '%s' allocates at most "
+                              "%llu bytes at once",
+                              who, m, n, (double)m * (double)n * (double)elem, ctx->info.name,
+                              (unsigned long long)ctx->info.max_alloc_bytes);
+        goto cleanup;
+    }
+    CLBFGS_TRY(upload(ctx, a, m * n, l->precision, &l->a, "the logistic regression's data"));
+    CLBFGS_TRY(upload(ctx, y, m, l->precision, &l->y, "the logistic regression's labels"));
+    cl_int err = CL_SUCCESS;
+    l->z = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, m * elem, NULL, &err);
+    CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m);
+    l->terms = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, (m + n) * elem, NULL, &err);
+    CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m + n);
+    cl_program program;
+    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/objectives.cl", clbfgs__cl_objectives, NULL,
+                                   l->precision, &program, NULL));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "logistic_terms", &l->kernel));
+    CLBFGS_TRY(new_objective(&o, OBJECTIVE_LOGISTIC, who));
+    o->logistic = l;
+    l = NULL;
+    *objective = o;
+cleanup:
+    logistic_free(l);
+    return status;
+}
 
-clbfgs_status clbfgs__objective_prepare(clbfgs_run *run)
+/* ---- running ---- */
+
+double clbfgs__objective_bytes(const clbfgs_run *run)
+{
+    const clbfgs_objective *o = run->objective;
+    if (o->kind != OBJECTIVE_SOURCE)
+        return 0;
+    double n = (double)run->n, w = (double)(o->work_size ? o->work_size : run->n);
+    double elem = (double)run->elem;
+    if (o->gradient)
+        return w * elem;
+    /* n + 1 points, their terms and sums, and the steps */
+    return ((n + 1) * n + (n + 1) * w + (n + 1) + n) * elem;
+}
+
+static clbfgs_status new_buffer(clbfgs_run *run, size_t count, cl_mem *out, const char *what)
+{
+    cl_int err = CL_SUCCESS;
+    *out = clCreateBuffer(run->ctx->cl_ctx, CL_MEM_READ_WRITE, count * run->elem, NULL, &err);
+    if (err == CL_SUCCESS)
+        return CLBFGS_SUCCESS;
+    *out = NULL;
+    return clbfgs__fail_cl(run->ctx, err, "clCreateBuffer", "allocating %s (%zu bytes)", what,
+                           count * run->elem);
+}
+
+static clbfgs_status set_extra_args(clbfgs_run *run)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
-    if (o->kind == OBJECTIVE_HOST)
-        return CLBFGS_SUCCESS;
-    if (o->needs_even_n && run->n % 2 != 0)
+    cl_kernel k = run->objective_kernel;
+    unsigned fixed = fixed_args(o);
+    cl_uint count = 0;
+    CLBFGS_CL_TRY(run->ctx, clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof count, &count, NULL),
+                  "the argument count of kernel '%s'", o->kernel);
+    if (count < fixed)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the extended Rosenbrock function needs an even n, not %zu", run->n);
+                            "kernel '%s' in %s takes %u arguments; the contract needs at least %u: "
+                            "(uint n, const real *x, real *f_terms%s)",
+                            o->kernel, o->name, count, fixed, o->gradient ? ", real *g" : "");
+    if (count - fixed != o->nargs)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "kernel '%s' in %s takes %u extra arguments after the contract's %u, "
+                            "but %u were set",
+                            o->kernel, o->name, count - fixed, fixed, o->nargs);
+    for (unsigned a = 0; a < o->nargs; a++) {
+        const struct extra_arg *arg = &o->args[a];
+        cl_uint index = fixed + a;
+        switch (arg->kind) {
+        case ARG_UNSET:
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "argument %u of kernel '%s' in %s was never set", index, o->kernel,
+                                o->name);
+        case ARG_BYTES:
+            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, arg->size, arg->bytes),
+                          "argument %u (%zu bytes) of kernel '%s'", index, arg->size, o->kernel);
+            break;
+        case ARG_LOCAL:
+            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, arg->size, NULL),
+                          "argument %u (__local, %zu bytes) of kernel '%s'", index, arg->size,
+                          o->kernel);
+            break;
+        case ARG_REAL:
+            CLBFGS_TRY(clbfgs__arg_real(run, k, index, arg->real));
+            break;
+        case ARG_BUFFER:
+            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer),
+                          "argument %u (a buffer) of kernel '%s'", index, o->kernel);
+            break;
+        }
+    }
+cleanup:
+    return status;
+}
+
+clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    const clbfgs_objective *o = run->objective;
+    size_t n = run->n;
+    run->work_size = n;
+    switch (o->kind) {
+    case OBJECTIVE_HOST:
+        return CLBFGS_SUCCESS;
+    case OBJECTIVE_LOGISTIC: {
+        const struct logistic *l = o->logistic;
+        if (l->ctx != run->ctx)
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "the logistic regression's data live in another context");
+        if (l->n != n)
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "the logistic regression has %zu features, but n = %zu", l->n, n);
+        if (l->precision != run->precision)
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "the logistic regression's data are in %s, but the run is in %s",
+                                l->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float",
+                                run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float");
+        return CLBFGS_SUCCESS;
+    }
+    case OBJECTIVE_DEVICE: {
+        /* SLOT_F is element 0, so the view starts at offset 0 (always aligned). */
+        cl_buffer_region region = {SLOT_F * run->elem, run->elem};
+        cl_int err = CL_SUCCESS;
+        run->f_view = clCreateSubBuffer(run->scalars, CL_MEM_READ_WRITE,
+                                        CL_BUFFER_CREATE_TYPE_REGION, &region, &err);
+        CLBFGS_CL_TRY(run->ctx, err, "the one-value buffer for f");
+        return CLBFGS_SUCCESS;
+    }
+    case OBJECTIVE_SOURCE:
+        break;
+    }
+    if (o->needs_even_n && n % 2 != 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the extended Rosenbrock function needs an even n, not %zu", n);
+    if (o->work_size)
+        run->work_size = o->work_size;
     cl_program program;
-    CLBFGS_TRY(clbfgs__program_get(run->ctx, "cl/objectives.cl", clbfgs__cl_objectives, NULL,
-                                   run->precision, &program, NULL));
-    CLBFGS_TRY(clbfgs__kernel_new(run->ctx, program, o->kernel_name, &run->objective_kernel));
+    CLBFGS_TRY(clbfgs__program_get(run->ctx, o->name, o->builtin ? o->builtin : o->source,
+                                   o->build_options, run->precision, &program, NULL));
+    CLBFGS_TRY(clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel));
+    CLBFGS_TRY(set_extra_args(run));
+    size_t problems = o->gradient ? 1 : n + 1;
+    CLBFGS_TRY(new_buffer(run, problems * run->work_size, &run->terms, "the f terms"));
+    if (!o->gradient) {
+        cl_program util;
+        CLBFGS_TRY(clbfgs__program_get(run->ctx, "cl/util.cl", clbfgs__cl_util, NULL,
+                                       run->precision, &util, NULL));
+        CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_points", &run->fd_points));
+        CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "row_sums", &run->row_sums));
+        CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_gradient", &run->fd_gradient));
+        CLBFGS_TRY(new_buffer(run, (n + 1) * n, &run->fd_x, "the forward-difference points"));
+        CLBFGS_TRY(new_buffer(run, n, &run->fd_dx, "the forward-difference steps"));
+        CLBFGS_TRY(new_buffer(run, n + 1, &run->fd_sums, "the forward-difference values"));
+        double machine_eps = run->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16
+                                                                       : 1.1920928955078125e-07;
+        run->fd_eps = eps > 0 ? eps : sqrt(machine_eps);
+    }
+cleanup:
+    return status;
+}
+
+void clbfgs__objective_release(clbfgs_run *run)
+{
+    cl_kernel kernels[] = {run->objective_kernel, run->fd_points, run->row_sums, run->fd_gradient};
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+        if (kernels[i])
+            clReleaseKernel(kernels[i]);
+    cl_mem bufs[] = {run->terms, run->fd_x, run->fd_dx, run->fd_sums, run->f_view};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        if (bufs[i])
+            clReleaseMemObject(bufs[i]);
+}
+
+static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    const clbfgs_objective *o = run->objective;
+    CLBFGS_TRY(clbfgs__read_reals(run, x, 0, run->host_x, run->n));
+    for (size_t i = 0; i < run->n; i++)
+        run->host_g[i] = (double)NAN; /* poison: a callback that skips g is caught */
+    double f = o->host_fn(o->user, run->host_x, run->host_g, run->n);
+    CLBFGS_TRY(clbfgs__write_reals(run, g, 0, run->host_g, run->n));
+    /* f goes through the device so every kind reads back the same way. */
+    double fd = f;
+    float ff = (float)f;
+    CLBFGS_CL_TRY(run->ctx,
+                  clEnqueueWriteBuffer(run->ctx->queue, run->scalars, CL_TRUE, SLOT_F * run->elem,
+                                       run->elem,
+                                       run->precision == CLBFGS_PRECISION_DOUBLE ? (void *)&fd
+                                                                                 : (void *)&ff,
+                                       0, NULL, NULL),
+                  "writing f");
+cleanup:
+    return status;
+}
+
+static clbfgs_status eval_logistic(clbfgs_run *run, cl_mem x, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    const struct logistic *l = run->objective->logistic;
+    cl_kernel k = l->kernel;
+    cl_uint m = (cl_uint)l->m, n = (cl_uint)l->n;
+    /* z = A w; then r = sigmoid(z) - y into z, the loss terms, g = lambda w; then g += A^T r */
+    CLBFGS_TRY(clbfgs__blas_gemv(run, 0, l->m, l->n, l->a, x, 0.0, l->z));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &l->terms), "logistic_terms");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &l->z), "logistic_terms");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &l->y), "logistic_terms");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &x), "logistic_terms");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &g), "logistic_terms");
+    CLBFGS_TRY(clbfgs__arg_real(run, k, 5, l->lambda));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 6, sizeof m, &m), "logistic_terms");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 7, sizeof n, &n), "logistic_terms");
+    CLBFGS_TRY(clbfgs__launch(run, k, l->m > l->n ? l->m : l->n, "logistic_terms"));
+    CLBFGS_TRY(clbfgs__blas_gemv(run, 1, l->m, l->n, l->a, l->z, 1.0, g));
+    CLBFGS_TRY(clbfgs__blas_sum(run, SLOT_F, l->terms, l->m + l->n));
+cleanup:
+    return status;
+}
+
+/* The caller's kernel over `problems` points at xs into run->terms (and g). */
+static clbfgs_status launch_source(clbfgs_run *run, cl_mem xs, cl_mem g, size_t problems)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    const clbfgs_objective *o = run->objective;
+    cl_kernel k = run->objective_kernel;
+    cl_uint n = (cl_uint)run->n;
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof n, &n), "argument 0 of '%s'", o->kernel);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &xs), "argument 1 of '%s'",
+                  o->kernel);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms),
+                  "argument 2 of '%s'", o->kernel);
+    if (o->gradient)
+        CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &g), "argument 3 of '%s'",
+                      o->kernel);
+    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->work_size, problems, o->kernel));
+cleanup:
+    return status;
+}
+
+static clbfgs_status eval_forward_differences(clbfgs_run *run, cl_mem x, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    cl_uint n = (cl_uint)run->n, w = (cl_uint)run->work_size;
+    cl_kernel k = run->fd_points;
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_x), "fd_points");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->fd_dx), "fd_points");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &x), "fd_points");
+    CLBFGS_TRY(clbfgs__arg_real(run, k, 3, run->fd_eps));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof n, &n), "fd_points");
+    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->n, run->n + 1, "fd_points"));
+
+    CLBFGS_TRY(launch_source(run, run->fd_x, NULL, run->n + 1));
+
+    k = run->row_sums;
+    size_t wg = run->wg_reduce, global = wg * (run->n + 1);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_sums), "row_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->terms), "row_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof w, &w), "row_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, wg * run->elem, NULL), "row_sums");
+    CLBFGS_CL_TRY(run->ctx,
+                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &global, &wg, 0, NULL, NULL),
+                  "launching row_sums (%zu rows)", run->n + 1);
+
+    k = run->fd_gradient;
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &g), "fd_gradient");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->scalars), "fd_gradient");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->fd_sums), "fd_gradient");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &run->fd_dx), "fd_gradient");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof n, &n), "fd_gradient");
+    CLBFGS_TRY(clbfgs__launch(run, k, run->n, "fd_gradient"));
 cleanup:
     return status;
 }
@@ -91,35 +651,33 @@ clbfgs_status clbfgs__objective_eval(clbfgs_run *run, cl_mem x, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
-    run->nfev++;
-    if (o->kind == OBJECTIVE_HOST) {
-        CLBFGS_TRY(clbfgs__read_reals(run, x, 0, run->host_x, run->n));
-        for (size_t i = 0; i < run->n; i++)
-            run->host_g[i] = NAN; /* poison: a callback that skips g is caught */
-        double f = o->fn(o->user, run->host_x, run->host_g, run->n);
-        CLBFGS_TRY(clbfgs__write_reals(run, g, run->host_g, run->n));
-        /* f goes through the device so every kind reads back the same way. */
-        double fd = f;
-        float ff = (float)f;
-        CLBFGS_CL_TRY(run->ctx,
-                      clEnqueueWriteBuffer(run->ctx->queue, run->scalars, CL_TRUE,
-                                           SLOT_F * run->elem, run->elem,
-                                           run->precision == CLBFGS_PRECISION_DOUBLE
-                                               ? (void *)&fd
-                                               : (void *)&ff,
-                                           0, NULL, NULL),
-                      "writing f");
+    run->njev++;
+    switch (o->kind) {
+    case OBJECTIVE_HOST:
+        run->nfev++;
+        return eval_host(run, x, g);
+    case OBJECTIVE_LOGISTIC:
+        run->nfev++;
+        return eval_logistic(run, x, g);
+    case OBJECTIVE_DEVICE: {
+        run->nfev++;
+        int rc = o->device_fn(o->user, run->ctx->queue, x, run->f_view, g, run->n, run->precision);
+        if (rc != 0)
+            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                "the device objective callback returned %d (evaluation %zu)", rc,
+                                run->nfev);
         return CLBFGS_SUCCESS;
     }
-    cl_uint n = (cl_uint)run->n;
-    cl_kernel k = run->objective_kernel;
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof n, &n), "objective %s", o->kernel_name);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &x), "objective %s", o->kernel_name);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms), "objective %s",
-                  o->kernel_name);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &g), "objective %s", o->kernel_name);
-    CLBFGS_TRY(clbfgs__launch(run, k, run->n, o->kernel_name));
-    CLBFGS_TRY(clbfgs__blas_sum(run, SLOT_F, run->terms));
+    case OBJECTIVE_SOURCE:
+        break;
+    }
+    if (!o->gradient) {
+        run->nfev += run->n + 1;
+        return eval_forward_differences(run, x, g);
+    }
+    run->nfev++;
+    CLBFGS_TRY(launch_source(run, x, g, 1));
+    CLBFGS_TRY(clbfgs__blas_sum(run, SLOT_F, run->terms, run->work_size));
 cleanup:
     return status;
 }

@@ -28,24 +28,41 @@ typedef struct clbfgs_run {
     size_t elem;                /* sizeof(real) on the device */
     size_t wg_reduce;           /* work-group size of vecnorm */
     cl_kernel axpy_into, step_and_change, combine3, vecnorm, set_identity;
-    cl_kernel hessian_apply, hessian_update, objective_kernel;
-    cl_mem x, g, p, xt, gt, s, y, v, u, h, terms, scalars;
+    cl_kernel hessian_apply, hessian_update;
+    cl_mem x, g, p, xt, gt, s, y, v, u, h, scalars;
+    /* the objective's (objective.c) */
+    cl_kernel objective_kernel, fd_points, row_sums, fd_gradient;
+    cl_mem terms;         /* f terms: work_size per problem */
+    cl_mem fd_x, fd_dx, fd_sums; /* forward differences: n + 1 points */
+    cl_mem f_view;        /* scalars[SLOT_F] alone, for device callbacks */
+    size_t work_size;     /* f terms per problem */
+    double fd_eps;        /* forward-difference step */
     double *host_x, *host_g; /* host copies, n each */
     void *host_tmp;          /* max(n, SLOT_COUNT) reals, for conversions */
-    size_t nfev;
+    size_t nfev, njev;
 } clbfgs_run;
 
 /* Sets argument i of kernel to the real value v (double or float). */
 clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, double v);
 /* Launches a 1-D kernel over n work-items (rounded up to a multiple of 64). */
 clbfgs_status clbfgs__launch(const clbfgs_run *run, cl_kernel k, size_t n, const char *what);
-/* Copies n doubles to a device buffer of reals, converting for float. */
-clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, const double *src, size_t n);
+/* Launches a 2-D kernel over (n rounded up to a multiple of 64) x problems. */
+clbfgs_status clbfgs__launch_2d(const clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
+                                const char *what);
+/* Copies n doubles to a device buffer of reals (from element offset),
+ * converting for float; blocking. n is at most the run's n. */
+clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, const double *src,
+                                  size_t n);
 /* Copies n reals from a device buffer (from element offset) into doubles; blocking. */
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n);
 
 /* ---- objectives (objective.c) ---- */
-clbfgs_status clbfgs__objective_prepare(clbfgs_run *run);
+/* Device bytes the objective needs for this run, besides the iteration's. */
+double clbfgs__objective_bytes(const clbfgs_run *run);
+/* Checks the objective against the run, builds its kernels, allocates its buffers. */
+clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps);
+/* Releases what prepare made. */
+void clbfgs__objective_release(clbfgs_run *run);
 /* Enqueues f(x) into scalars[SLOT_F] and the gradient into g. */
 clbfgs_status clbfgs__objective_eval(clbfgs_run *run, cl_mem x, cl_mem g);
 
@@ -59,7 +76,10 @@ clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double
 /* ---- CLBlast (blas.c) ---- */
 /* scalars[slot] = x . y */
 clbfgs_status clbfgs__blas_dot(clbfgs_run *run, int slot, cl_mem x, cl_mem y);
-/* scalars[slot] = sum of x */
-clbfgs_status clbfgs__blas_sum(clbfgs_run *run, int slot, cl_mem x);
+/* scalars[slot] = sum of the first len values of x */
+clbfgs_status clbfgs__blas_sum(clbfgs_run *run, int slot, cl_mem x, size_t len);
+/* y = op(A) x + beta y, A m x n row-major, op transposes when transpose != 0 */
+clbfgs_status clbfgs__blas_gemv(clbfgs_run *run, int transpose, size_t m, size_t n, cl_mem a,
+                                cl_mem x, double beta, cl_mem y);
 
 #endif

@@ -27,6 +27,7 @@ const char *clbfgs_strerror(clbfgs_status status)
     case CLBFGS_ERR_UNSUPPORTED: return "not supported by the device";
     case CLBFGS_ERR_OUT_OF_DEVICE_MEMORY: return "out of device memory";
     case CLBFGS_ERR_BLAS: return "CLBlast call failed";
+    case CLBFGS_ERR_OBJECTIVE: return "the objective callback failed";
     }
     return "unknown status";
 }
