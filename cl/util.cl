@@ -123,16 +123,20 @@ __kernel void fd_points(__global real *xb, __global real *dx, __global const rea
     xb[b * n + j] = t;
 }
 
-/* out[b] = sum of terms[b m .. b m + m - 1]: one work-group per row, a
- * power-of-two size; scratch holds one real per work-item. */
-__kernel void row_sums(__global real *out, __global const real *terms, const uint m,
-                       __local real *scratch)
+/* The forward-difference sums, one work-group per point: out[0] = f(x), the
+ * sum of row 0 of the terms, and out[b] = f(x + dx e_{b-1}) - f(x), summed
+ * as differences of terms, row b minus row 0. A term the step does not
+ * touch cancels exactly, so the difference carries the rounding of the
+ * terms that changed, not of all of f. Power-of-two work-groups; scratch
+ * holds one real per work-item. */
+__kernel void fd_sums(__global real *out, __global const real *terms, const uint m,
+                      __local real *scratch)
 {
     const size_t lid = get_local_id(0), lsize = get_local_size(0), b = get_group_id(0);
     __global const real *row = terms + b * (size_t)m;
     real acc = 0;
     for (size_t i = lid; i < m; i += lsize)
-        acc += row[i];
+        acc += b == 0 ? row[i] : row[i] - terms[i];
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
@@ -144,15 +148,15 @@ __kernel void row_sums(__global real *out, __global const real *terms, const uin
         out[b] = scratch[0];
 }
 
-/* g[j] = (f(x + dx_j e_j) - f(x)) / dx_j from the row sums; f(x) goes to
- * scalars[0], where every objective leaves f. */
+/* g[j] = (f(x + dx_j e_j) - f(x)) / dx_j from fd_sums' differences; f(x)
+ * goes to scalars[0], where every objective leaves f. */
 __kernel void fd_gradient(__global real *g, __global real *scalars, __global const real *sums,
                           __global const real *dx, const uint n)
 {
     const size_t j = get_global_id(0);
     if (j >= n)
         return;
-    g[j] = (sums[j + 1] - sums[0]) / dx[j];
+    g[j] = sums[j + 1] / dx[j];
     if (j == 0)
         scalars[0] = sums[0];
 }

@@ -521,7 +521,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         CLBFGS_TRY(clbfgs__program_get(run->ctx, "cl/util.cl", clbfgs__cl_util, NULL,
                                        run->precision, &util, NULL));
         CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_points", &run->fd_points));
-        CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "row_sums", &run->row_sums));
+        CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_sums", &run->fd_sums_kernel));
         CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_gradient", &run->fd_gradient));
         CLBFGS_TRY(new_buffer(run, (n + 1) * n, &run->fd_x, "the forward-difference points"));
         CLBFGS_TRY(new_buffer(run, n, &run->fd_dx, "the forward-difference steps"));
@@ -536,7 +536,8 @@ cleanup:
 
 void clbfgs__objective_release(clbfgs_run *run)
 {
-    cl_kernel kernels[] = {run->objective_kernel, run->fd_points, run->row_sums, run->fd_gradient};
+    cl_kernel kernels[] = {run->objective_kernel, run->fd_points, run->fd_sums_kernel,
+                           run->fd_gradient};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
@@ -626,15 +627,15 @@ static clbfgs_status eval_forward_differences(clbfgs_run *run, cl_mem x, cl_mem 
 
     CLBFGS_TRY(launch_source(run, run->fd_x, NULL, run->n + 1));
 
-    k = run->row_sums;
+    k = run->fd_sums_kernel;
     size_t wg = run->wg_reduce, global = wg * (run->n + 1);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_sums), "row_sums");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->terms), "row_sums");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof w, &w), "row_sums");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, wg * run->elem, NULL), "row_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_sums), "fd_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->terms), "fd_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof w, &w), "fd_sums");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, wg * run->elem, NULL), "fd_sums");
     CLBFGS_CL_TRY(run->ctx,
                   clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &global, &wg, 0, NULL, NULL),
-                  "launching row_sums (%zu rows)", run->n + 1);
+                  "launching fd_sums (%zu rows)", run->n + 1);
 
     k = run->fd_gradient;
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &g), "fd_gradient");

@@ -31,7 +31,7 @@ typedef struct clbfgs_run {
     cl_kernel hessian_apply, hessian_update;
     cl_mem x, g, p, xt, gt, s, y, v, u, h, scalars;
     /* the objective's (objective.c) */
-    cl_kernel objective_kernel, fd_points, row_sums, fd_gradient;
+    cl_kernel objective_kernel, fd_points, fd_sums_kernel, fd_gradient;
     cl_mem terms;         /* f terms: work_size per problem */
     cl_mem fd_x, fd_dx, fd_sums; /* forward differences: n + 1 points */
     cl_mem f_view;        /* scalars[SLOT_F] alone, for device callbacks */

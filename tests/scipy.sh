@@ -5,4 +5,4 @@ set -u
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
 "$py" -c 'import scipy' 2> /dev/null || { echo "SciPy not found: skipped"; exit 77; }
-exec "$py" "$top_srcdir/tests/scipy_compare.py" "$top_builddir/tools/clbfgs"
+exec "$py" "$top_srcdir/tests/scipy_compare.py" "$top_builddir/tools/clbfgs" "$top_srcdir/tests/mgh.cl"

@@ -27,9 +27,21 @@ static const char usage_text[] =
     "                        compile an OpenCL file with the library's preamble\n"
     "                        (`real` defined) and print the build log on failure;\n"
     "                        --verbose reports the program cache's hits and misses\n"
-    "  minimize --builtin NAME --n N [options]\n"
-    "                        minimize a built-in objective: rosen (SciPy's rosen),\n"
-    "                        ext-rosenbrock (n even), quadratic\n"
+    "  minimize OBJECTIVE --n N [options]\n"
+    "                        minimize an objective, one of:\n"
+    "    --builtin NAME      rosen (SciPy's rosen), ext-rosenbrock (n even),\n"
+    "                        quadratic, or logistic with --data FILE (one example\n"
+    "                        per line: label 0 or 1, then n features) [--lambda L (1)]\n"
+    "    --cl FILE --kernel NAME\n"
+    "                        a kernel of an OpenCL file, written to the contract\n"
+    "                        (n, x, f_terms, g, extra arguments...; see the README)\n"
+    "      --arg TYPE:VALUE  the next extra kernel argument; TYPE is real (double\n"
+    "                        or float as the run is), double, float, int, uint,\n"
+    "                        long or ulong; repeat in the kernel's order\n"
+    "      --work-size W     work-items (f terms) per problem (default n)\n"
+    "      --no-gradient     the kernel computes f only (no g argument); the\n"
+    "                        gradient comes from forward differences on the device\n"
+    "      --options STR     extra OpenCL build options (-D...)\n"
     "  demo [--n N] [--device SEL]\n"
     "                        minimize SciPy's rosen (n = 100 unless given) and\n"
     "                        show the result\n"
@@ -43,6 +55,9 @@ static const char usage_text[] =
     "                        tutorial start 1.3,0.7,0.8,1.9,1.2 repeated)\n"
     "  --gtol G (1e-5)  --norm inf|-inf|P (inf)  --maxiter K (200 n)  --xrtol R (0)\n"
     "  --c1 C (1e-4)  --c2 C (0.9)  --precision double|float|auto (auto)\n"
+    "  --eps E               forward-difference step (sqrt of machine epsilon)\n"
+    "  --hess-inv0 LIST|@FILE  starting inverse Hessian, n x n row-major values,\n"
+    "                        symmetric positive definite (default the identity)\n"
     "  --device SEL  --json (one JSON object: result, device, timings)\n"
     "  --verbose (one line per iteration: k, f, gradient norm, step, evaluations)\n"
     "\n"
@@ -221,6 +236,23 @@ static void log_to_stderr(void *user, clbfgs_log_level level, const char *messag
     fprintf(stderr, "clbfgs: %s: %s\n", names[level], message);
 }
 
+/* A .cl file with a #line in front, so compiler messages name the file and
+ * its own line numbers. NULL (after a message) on failure. */
+static char *read_cl_source(const char *file)
+{
+    char *text = read_text(file);
+    if (!text)
+        return NULL;
+    size_t size = strlen(file) + strlen(text) + 32;
+    char *source = malloc(size);
+    if (source)
+        snprintf(source, size, "#line 1 \"%s\"\n%s", file, text);
+    else
+        fprintf(stderr, "clbfgs: out of memory reading '%s'\n", file);
+    free(text);
+    return source;
+}
+
 static int cmd_build(int argc, char **argv)
 {
     const char *file = NULL, *options = NULL;
@@ -252,19 +284,9 @@ static int cmd_build(int argc, char **argv)
     }
     if (!file)
         return usage_error("build: %s", "which .cl file?");
-    char *text = read_text(file);
-    if (!text)
+    char *source = read_cl_source(file);
+    if (!source)
         return EXIT_USAGE;
-    /* Compiler messages then name the file and its own line numbers. */
-    size_t size = strlen(file) + strlen(text) + 32;
-    char *source = malloc(size);
-    if (!source) {
-        free(text);
-        fprintf(stderr, "clbfgs: out of memory\n");
-        return EXIT_DEVICE;
-    }
-    snprintf(source, size, "#line 1 \"%s\"\n%s", file, text);
-    free(text);
     if (verbose) {
         copts.log = log_to_stderr;
         copts.log_level = CLBFGS_LOG_DEBUG;
@@ -319,8 +341,9 @@ static int parse_size(const char *s, size_t *v)
     return 0;
 }
 
-/* Reads the starting point: "a,b,c" or "@file"; returns the count or -1. */
-static long parse_x0(const char *spec, double **out)
+/* Reads numbers: "a,b,c" or "@file" (whitespace or commas between values);
+ * returns the count, or -1 after a message naming `what`. */
+static long parse_numbers(const char *spec, const char *what, double **out)
 {
     char *text = NULL;
     if (spec[0] == '@') {
@@ -339,7 +362,7 @@ static long parse_x0(const char *spec, double **out)
     for (char *tok = strtok_r(text, ", \t\r\n", &save); x && tok; tok = strtok_r(NULL, ", \t\r\n", &save)) {
         double v;
         if (parse_double(tok, &v) != 0) {
-            fprintf(stderr, "clbfgs: '%s' in the starting point is not a number\n", tok);
+            fprintf(stderr, "clbfgs: '%s' in %s is not a number\n", tok, what);
             free(x);
             x = NULL;
             break;
@@ -424,9 +447,151 @@ static void print_result(const clbfgs_result *r, const clbfgs_device_info *dev, 
            r->time.setup, r->time.line_search, r->time.hessian);
 }
 
+/* What to minimize, as the command line gives it. */
+struct problem {
+    const char *builtin, *cl_file, *kernel, *build_options, *data_file;
+    size_t work_size;
+    int no_gradient;
+    double lambda;
+    const char *args[64]; /* --arg TYPE:VALUE, in order */
+    int nargs;
+};
+
+/* Sets the extra kernel argument index from "TYPE:VALUE". */
+static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
+                          clbfgs_status *status)
+{
+    const char *colon = strchr(spec, ':');
+    if (!colon)
+        return usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, uint, long, "
+                           "ulong)", spec);
+    size_t tlen = (size_t)(colon - spec);
+    const char *value = colon + 1;
+    double d;
+    if (parse_double(value, &d) != 0)
+        return usage_error("--arg '%s': '%s' is not a number", spec, value);
+#define TYPE_IS(t) (tlen == strlen(t) && strncmp(spec, t, tlen) == 0)
+    if (TYPE_IS("real")) {
+        *status = clbfgs_objective_set_arg_real(o, index, d);
+        return 0;
+    }
+    if (TYPE_IS("double")) {
+        *status = clbfgs_objective_set_arg(o, index, sizeof d, &d);
+        return 0;
+    }
+    if (TYPE_IS("float")) {
+        float f = (float)d;
+        *status = clbfgs_objective_set_arg(o, index, sizeof f, &f);
+        return 0;
+    }
+    int is_signed = TYPE_IS("int") || TYPE_IS("long");
+    int is_integer = is_signed || TYPE_IS("uint") || TYPE_IS("ulong");
+    if (!is_integer)
+        return usage_error("--arg '%s': the type must be real, double, float, int, uint, long or "
+                           "ulong", spec);
+    int wide = TYPE_IS("long") || TYPE_IS("ulong");
+#undef TYPE_IS
+    double lo = is_signed ? (wide ? -9.2e18 : -2147483648.0) : 0;
+    double hi = wide ? (is_signed ? 9.2e18 : 1.8e19) : (is_signed ? 2147483647.0 : 4294967295.0);
+    if (d != floor(d) || d < lo || d > hi)
+        return usage_error("--arg '%s': %s is not a whole number in the type's range", spec, value);
+    if (wide) {
+        cl_long l = (cl_long)d;
+        cl_ulong u = (cl_ulong)d;
+        *status = is_signed ? clbfgs_objective_set_arg(o, index, sizeof l, &l)
+                            : clbfgs_objective_set_arg(o, index, sizeof u, &u);
+    } else {
+        cl_int i = (cl_int)d;
+        cl_uint u = (cl_uint)d;
+        *status = is_signed ? clbfgs_objective_set_arg(o, index, sizeof i, &i)
+                            : clbfgs_objective_set_arg(o, index, sizeof u, &u);
+    }
+    return 0;
+}
+
+/* Reads a logistic-regression data file: one example per line, the label
+ * (0 or 1) then the n features. */
+static int read_dataset(const char *file, size_t n, double **a, double **y, size_t *m)
+{
+    double *v = NULL;
+    char spec[4096];
+    snprintf(spec, sizeof spec, "@%s", file);
+    long count = parse_numbers(spec, file, &v);
+    if (count < 0)
+        return EXIT_USAGE;
+    if (count == 0 || (size_t)count % (n + 1) != 0) {
+        free(v);
+        return usage_error("%s holds %ld numbers, not a whole number of lines of a label and %zu "
+                           "features (--n)", file, count, n);
+    }
+    *m = (size_t)count / (n + 1);
+    *a = malloc(*m * n * sizeof **a);
+    *y = malloc(*m * sizeof **y);
+    if (!*a || !*y) {
+        free(v);
+        fprintf(stderr, "clbfgs: out of memory reading %s\n", file);
+        return EXIT_DEVICE;
+    }
+    for (size_t i = 0; i < *m; i++) {
+        (*y)[i] = v[i * (n + 1)];
+        memcpy(*a + i * n, v + i * (n + 1) + 1, n * sizeof **a);
+    }
+    free(v);
+    return EXIT_OK;
+}
+
+/* Makes the objective; returns an exit code (EXIT_OK on success). */
+static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t n,
+                          clbfgs_precision precision, clbfgs_objective **objective)
+{
+    clbfgs_status status;
+    if (pb->builtin && strcmp(pb->builtin, "logistic") == 0) {
+        if (!pb->data_file)
+            return usage_error("--builtin logistic needs --data FILE (lines of: label x_1 .. x_n)%s",
+                               "");
+        double *a = NULL, *y = NULL;
+        size_t m = 0;
+        int rc = read_dataset(pb->data_file, n, &a, &y, &m);
+        status = rc == EXIT_OK ? clbfgs_objective_logistic(objective, ctx, m, n, a, y, pb->lambda,
+                                                            precision)
+                               : CLBFGS_SUCCESS;
+        free(a);
+        free(y);
+        if (rc != EXIT_OK)
+            return rc;
+        return status == CLBFGS_SUCCESS ? EXIT_OK : library_error(status);
+    }
+    if (pb->builtin) {
+        status = clbfgs_objective_builtin(objective, pb->builtin);
+        return status == CLBFGS_SUCCESS ? EXIT_OK : library_error(status);
+    }
+    char *source = read_cl_source(pb->cl_file);
+    if (!source)
+        return EXIT_USAGE;
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.name = pb->cl_file;
+    so.build_options = pb->build_options;
+    so.gradient = !pb->no_gradient;
+    so.work_size = pb->work_size;
+    status = clbfgs_objective_source(objective, source, pb->kernel, &so);
+    free(source);
+    unsigned first = so.gradient ? 4 : 3;
+    for (int k = 0; k < pb->nargs && status == CLBFGS_SUCCESS; k++) {
+        int rc = set_kernel_arg(*objective, first + (unsigned)k, pb->args[k], &status);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return status == CLBFGS_SUCCESS ? EXIT_OK : library_error(status);
+}
+
 static int cmd_minimize(int argc, char **argv, int demo)
 {
-    const char *builtin = demo ? "rosen" : NULL, *x0_spec = NULL;
+    const char *x0_spec = NULL, *hess_spec = NULL;
+    struct problem pb;
+    memset(&pb, 0, sizeof pb);
+    pb.builtin = demo ? "rosen" : NULL;
+    pb.lambda = 1.0;
     size_t n = demo ? 100 : 0;
     double fill = (double)NAN;
     int json = 0, verbose = 0;
@@ -444,6 +609,10 @@ static int cmd_minimize(int argc, char **argv, int demo)
             verbose = 1;
             continue;
         }
+        if (strcmp(a, "--no-gradient") == 0 && !demo) {
+            pb.no_gradient = 1;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0)
             return usage_error("unexpected argument '%s'", a);
         if (i + 1 >= argc)
@@ -451,12 +620,29 @@ static int cmd_minimize(int argc, char **argv, int demo)
         const char *v = argv[++i];
         double d = 0;
         if (strcmp(a, "--builtin") == 0 && !demo) {
-            builtin = v;
+            pb.builtin = v;
+        } else if (strcmp(a, "--cl") == 0 && !demo) {
+            pb.cl_file = v;
+        } else if (strcmp(a, "--kernel") == 0 && !demo) {
+            pb.kernel = v;
+        } else if (strcmp(a, "--options") == 0 && !demo) {
+            pb.build_options = v;
+        } else if (strcmp(a, "--data") == 0 && !demo) {
+            pb.data_file = v;
+        } else if (strcmp(a, "--arg") == 0 && !demo) {
+            if (pb.nargs == 64)
+                return usage_error("at most 64 --arg%s", "");
+            pb.args[pb.nargs++] = v;
+        } else if (strcmp(a, "--work-size") == 0 && !demo) {
+            if (parse_size(v, &pb.work_size) != 0 || pb.work_size == 0)
+                return usage_error("--work-size must be a positive whole number, not '%s'", v);
         } else if (strcmp(a, "--n") == 0) {
             if (parse_size(v, &n) != 0 || n == 0)
                 return usage_error("--n must be a positive whole number, not '%s'", v);
         } else if (strcmp(a, "--x0") == 0 && !demo) {
             x0_spec = v;
+        } else if (strcmp(a, "--hess-inv0") == 0 && !demo) {
+            hess_spec = v;
         } else if (strcmp(a, "--fill") == 0 && !demo) {
             if (parse_double(v, &fill) != 0 || !isfinite(fill))
                 return usage_error("--fill must be a finite number, not '%s'", v);
@@ -470,7 +656,8 @@ static int cmd_minimize(int argc, char **argv, int demo)
                 return usage_error("--maxiter must be a positive whole number, not '%s'", v);
         } else if (!demo && (strcmp(a, "--gtol") == 0 || strcmp(a, "--norm") == 0 ||
                              strcmp(a, "--xrtol") == 0 || strcmp(a, "--c1") == 0 ||
-                             strcmp(a, "--c2") == 0)) {
+                             strcmp(a, "--c2") == 0 || strcmp(a, "--eps") == 0 ||
+                             strcmp(a, "--lambda") == 0)) {
             if (parse_double(v, &d) != 0)
                 return usage_error("%s must be a number, not '%s'", a, v);
             if (strcmp(a, "--gtol") == 0)
@@ -481,17 +668,31 @@ static int cmd_minimize(int argc, char **argv, int demo)
                 opts.xrtol = d;
             else if (strcmp(a, "--c1") == 0)
                 opts.c1 = d;
-            else
+            else if (strcmp(a, "--c2") == 0)
                 opts.c2 = d;
+            else if (strcmp(a, "--eps") == 0)
+                opts.eps = d;
+            else
+                pb.lambda = d;
         } else {
             return usage_error("%s: unknown option '%s'", demo ? "demo" : "minimize", a);
         }
     }
-    if (!builtin)
-        return usage_error("minimize: which objective? (--builtin rosen, ext-rosenbrock, quadratic)%s", "");
-    double *x0 = NULL;
+    if (!pb.builtin && !pb.cl_file)
+        return usage_error("minimize: which objective? --builtin NAME, or --cl FILE --kernel "
+                           "NAME%s", "");
+    if (pb.builtin && pb.cl_file)
+        return usage_error("minimize: --builtin and --cl are alternatives; give one%s", "");
+    if (pb.cl_file && !pb.kernel)
+        return usage_error("minimize: --cl %s needs --kernel NAME", pb.cl_file);
+    if (pb.builtin && (pb.kernel || pb.nargs || pb.work_size || pb.no_gradient || pb.build_options))
+        return usage_error("minimize: --kernel, --arg, --work-size, --no-gradient and --options "
+                           "go with --cl, not --builtin%s", "");
+    if (pb.data_file && !(pb.builtin && strcmp(pb.builtin, "logistic") == 0))
+        return usage_error("minimize: --data goes with --builtin logistic%s", "");
+    double *x0 = NULL, *hess_inv0 = NULL;
     if (x0_spec) {
-        long count = parse_x0(x0_spec, &x0);
+        long count = parse_numbers(x0_spec, "the starting point", &x0);
         if (count < 0)
             return EXIT_USAGE;
         if (n && (size_t)count != n) {
@@ -513,32 +714,52 @@ static int cmd_minimize(int argc, char **argv, int demo)
         for (size_t i = 0; i < n; i++)
             x0[i] = isnan(fill) ? start[i % 5] : fill;
     }
+    if (hess_spec) {
+        long count = parse_numbers(hess_spec, "the starting inverse Hessian", &hess_inv0);
+        if (count < 0 || (size_t)count != n * n) {
+            if (count >= 0)
+                usage_error("--hess-inv0 has %ld values; n = %zu needs n x n = %zu", count, n, n * n);
+            free(hess_inv0);
+            free(x0);
+            return EXIT_USAGE;
+        }
+        opts.hess_inv0 = hess_inv0;
+    }
+    char problem[512];
+    if (pb.builtin)
+        snprintf(problem, sizeof problem, "%s", pb.builtin);
+    else
+        snprintf(problem, sizeof problem, "%s:%s", pb.cl_file, pb.kernel);
     clbfgs_objective *objective = NULL;
     clbfgs_context *ctx = NULL;
     clbfgs_result result;
     memset(&result, 0, sizeof result);
-    int rc;
-    clbfgs_status status = clbfgs_objective_builtin(&objective, builtin);
-    if (status == CLBFGS_SUCCESS)
-        status = clbfgs_context_new(&ctx, &copts);
-    if (status == CLBFGS_SUCCESS && verbose) {
-        opts.callback = print_iterate;
-        printf("%6s  %23s  %12s  %12s  %6s\n", "k", "f", "|g|", "step", "nfev");
-    }
-    if (status == CLBFGS_SUCCESS)
-        status = clbfgs_minimize(ctx, objective, n, x0, &opts, &result);
-    if (status != CLBFGS_SUCCESS) {
+    int rc = EXIT_OK;
+    clbfgs_status status = clbfgs_context_new(&ctx, &copts);
+    if (status != CLBFGS_SUCCESS)
         rc = library_error(status);
-    } else {
-        clbfgs_device_info dev;
-        clbfgs_context_device(ctx, &dev);
-        print_result(&result, &dev, builtin, json);
-        rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+    if (rc == EXIT_OK)
+        rc = make_objective(&pb, ctx, n, opts.precision, &objective);
+    if (rc == EXIT_OK) {
+        if (verbose) {
+            opts.callback = print_iterate;
+            printf("%6s  %23s  %12s  %12s  %6s\n", "k", "f", "|g|", "step", "nfev");
+        }
+        status = clbfgs_minimize(ctx, objective, n, x0, &opts, &result);
+        if (status != CLBFGS_SUCCESS) {
+            rc = library_error(status);
+        } else {
+            clbfgs_device_info dev;
+            clbfgs_context_device(ctx, &dev);
+            print_result(&result, &dev, problem, json);
+            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+        }
     }
     clbfgs_result_free(&result);
-    clbfgs_context_free(ctx);
     clbfgs_objective_free(objective);
+    clbfgs_context_free(ctx);
     free(x0);
+    free(hess_inv0);
     return rc;
 }
 
