@@ -28,3 +28,52 @@ __kernel void hessian_update(__global real *h, const real a, __global const real
     const real si = s[i], sj = s[j], ui = u[i], uj = u[j];
     h[i * n + j] += a * (ui * sj + si * uj) + b * (si * sj);
 }
+
+/* The fused pass: applies the pending update H += a (u s^T + s u^T) +
+ * b s s^T and, from the values just written, accumulates v = H g. One read
+ * and one write of H instead of the pair's two reads and one write.
+ *
+ * Work-item (i, c) owns column i over the rows of chunk c, rows [c R,
+ * min(n, (c + 1) R)). H is symmetric, so column i is row i, and at each row
+ * j neighbouring work-items touch neighbouring addresses: coalesced on a
+ * GPU, vectorisable on a CPU. Each chunk writes its partial sums to
+ * v + c n; with one chunk that is v itself, summed in the same order as
+ * hessian_apply, so the two agree to the bit. update = 0 skips the writes
+ * (no update pending: the first iteration, or a skipped one). */
+__kernel void hessian_update_apply(__global real *h, const real a, __global const real *u,
+                                   const real b, __global const real *s, const int update,
+                                   __global const real *g, __global real *v, const uint n,
+                                   const uint rows)
+{
+    const size_t i = get_global_id(0), c = get_global_id(1);
+    if (i >= n)
+        return;
+    const size_t first = c * (size_t)rows;
+    const size_t last = min(first + rows, (size_t)n);
+    const real si = s[i], ui = u[i];
+    real acc = 0;
+    for (size_t j = first; j < last; j++) {
+        __global real *hji = h + j * n + i;
+        real hv = *hji;
+        if (update) {
+            const real sj = s[j], uj = u[j];
+            hv += a * (uj * si + sj * ui) + b * (sj * si);
+            *hji = hv;
+        }
+        acc += hv * g[j];
+    }
+    v[c * (size_t)n + i] = acc;
+}
+
+/* v[i] = sum over chunks of the partial sums of hessian_update_apply. */
+__kernel void sum_chunks(__global real *v, __global const real *partial, const uint n,
+                         const uint chunks)
+{
+    const size_t i = get_global_id(0);
+    if (i >= n)
+        return;
+    real acc = 0;
+    for (uint c = 0; c < chunks; c++)
+        acc += partial[c * (size_t)n + i];
+    v[i] = acc;
+}

@@ -95,17 +95,18 @@ clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, dou
 
 /* ---- setting up and tearing down a run ---- */
 
-static void run_release(clbfgs_run *run)
+void clbfgs__run_release(clbfgs_run *run)
 {
     cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
                             &run->vecnorm,       &run->set_identity,    &run->hessian_apply,
-                            &run->hessian_update};
+                            &run->hessian_update, &run->hessian_update_apply, &run->sum_chunks};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (*kernels[i])
             clReleaseKernel(*kernels[i]);
     clbfgs__objective_release(run);
-    cl_mem *bufs[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt, &run->s,
-                      &run->y, &run->v, &run->u, &run->h,  &run->scalars};
+    cl_mem *bufs[] = {&run->x, &run->g,       &run->p, &run->xt,        &run->gt,
+                      &run->s, &run->y,       &run->v, &run->u,         &run->h,
+                      &run->scalars, &run->s_pending, &run->u_pending, &run->h_partial};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (*bufs[i])
             clReleaseMemObject(*bufs[i]);
@@ -124,7 +125,8 @@ static clbfgs_status check_memory(const clbfgs_run *run)
                             "n = %zu is too large: H alone would need more than %zu bytes", n,
                             SIZE_MAX);
     double h_bytes = (double)n * (double)n * (double)elem;
-    double total = h_bytes + 9.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem +
+    double total = h_bytes + 11.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem +
+                   (double)clbfgs__hessian_default_chunks(run) * (double)n * (double)elem +
                    clbfgs__objective_bytes(run);
     if (h_bytes > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
@@ -137,7 +139,7 @@ static clbfgs_status check_memory(const clbfgs_run *run)
     return CLBFGS_SUCCESS;
 }
 
-static clbfgs_status run_setup(clbfgs_run *run, double eps)
+clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = run->ctx;
@@ -157,6 +159,8 @@ static clbfgs_status run_setup(clbfgs_run *run, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "set_identity", &run->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
 
     size_t wg = 0;
     CLBFGS_CL_TRY(ctx,
@@ -175,8 +179,8 @@ static clbfgs_status run_setup(clbfgs_run *run, double eps)
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "host copies of x and g (n = %zu)", n);
         goto cleanup;
     }
-    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,
-                         &run->s, &run->y, &run->v, &run->u};
+    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,        &run->s,
+                         &run->y, &run->v, &run->u, &run->s_pending, &run->u_pending};
     cl_int err = CL_SUCCESS;
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         *vectors[i] = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * run->elem, NULL, &err);
@@ -186,6 +190,7 @@ static clbfgs_status run_setup(clbfgs_run *run, double eps)
     CLBFGS_CL_TRY(ctx, err, "allocating the scalars");
     run->h = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * n * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating H (%zu bytes)", n * n * run->elem);
+    CLBFGS_TRY(clbfgs__hessian_set_chunks(run, clbfgs__hessian_default_chunks(run)));
     CLBFGS_TRY(clbfgs__objective_prepare(run, eps));
 cleanup:
     return status;
@@ -399,7 +404,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     int on_device = 0; /* x on the device is the best point */
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, options->precision, &run.precision));
     result->precision = run.precision;
-    CLBFGS_TRY(run_setup(&run, options->eps));
+    CLBFGS_TRY(clbfgs__run_setup(&run, options->eps));
 
     const size_t maxiter = options->maxiter ? options->maxiter : 200 * n;
     const clbfgs_ls_params ls_params = {options->c1, options->c2, 1e-100, 1e100, 1e-14};
@@ -426,6 +431,9 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     double old_f = f + sc[SLOT_G2NORM] / 2; /* SciPy's value before the first step */
     size_t k = 0;
     int warnflag = 0;
+    /* The H update of one iteration is applied by the next one's fused pass. */
+    int pending = 0;
+    double pa = 0, pb = 0;
     if (!isfinite(f) || !isfinite(gnorm))
         warnflag = 3; /* nothing to descend from */
     double t_loop = clbfgs__now();
@@ -481,7 +489,9 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         /* Everything the host needs to decide, in one read. */
         CLBFGS_TRY(vecnorm(&run, SLOT_GNORM, run.g, options->norm));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YS, run.y, run.s));
-        CLBFGS_TRY(clbfgs__hessian_apply(&run, run.v, run.g));
+        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, pending, pa, run.u_pending, pb,
+                                                run.s_pending, run.v, run.g));
+        pending = 0;
         CLBFGS_TRY(combine3(&run, run.u, 1.0, run.v, 1.0, run.p, 0, run.p));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YU, run.y, run.u));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_SG, run.s, run.g));
@@ -523,14 +533,21 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             double rho = 1.0 / ys;
             double a = -rho, b = rho * rho * sc[SLOT_YU] + rho;
             double sg = sc[SLOT_SG], ug = sc[SLOT_UG];
-            CLBFGS_TRY(clbfgs__hessian_update(&run, a, run.u, b, run.s));
             CLBFGS_TRY(combine3(&run, run.p, -1.0, run.v, rho * sg, run.u, rho * ug - b * sg, run.s));
+            /* H += a (u s^T + s u^T) + b s s^T waits for the next fused pass */
+            pending = 1;
+            pa = a;
+            pb = b;
+            cl_mem swap_u = run.u, swap_s = run.s;
+            run.u = run.u_pending;
+            run.u_pending = swap_u;
+            run.s = run.s_pending;
+            run.s_pending = swap_s;
         } else {
             /* Curvature not safely positive: keep H (positive definite). */
             result->skipped_updates++;
             CLBFGS_TRY(combine3(&run, run.p, -1.0, run.v, 0, run.v, 0, run.v));
         }
-        CLBFGS_CL_TRY(ctx, clFinish(ctx->queue), "finishing the H update");
         result->time.hessian += clbfgs__now() - t1;
     }
 
@@ -548,6 +565,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             warnflag = 3;
     }
     if (options->return_hess_inv) {
+        if (pending)
+            CLBFGS_TRY(clbfgs__hessian_update(&run, pa, run.u_pending, pb, run.s_pending));
         result->hess_inv = malloc(n * n * sizeof(double));
         if (!result->hess_inv) {
             status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
@@ -574,7 +593,7 @@ cleanup:
     }
     result->nfev = run.nfev;
     result->njev = run.njev;
-    run_release(&run);
+    clbfgs__run_release(&run);
     result->time.total = clbfgs__now() - t_start;
     return status;
 }

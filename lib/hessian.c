@@ -1,5 +1,7 @@
 /* The inverse-Hessian operator: dense today, behind an interface (identity,
- * apply, update) that L-BFGS and batched storage can implement later. */
+ * apply, update, and the fused update-and-apply the iteration uses) that
+ * L-BFGS and batched storage can implement later. The pair apply/update is
+ * the reference the fused pass is tested against. */
 #include "config.h"
 
 #include "run.h"
@@ -48,6 +50,73 @@ clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double
     CLBFGS_CL_TRY(run->ctx,
                   clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL, NULL),
                   "launching hessian_update (n = %zu)", run->n);
+cleanup:
+    return status;
+}
+
+clbfgs_status clbfgs__hessian_set_chunks(clbfgs_run *run, size_t chunks)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    if (chunks < 1 || chunks > run->n)
+        chunks = 1;
+    if (run->h_partial) {
+        clReleaseMemObject(run->h_partial);
+        run->h_partial = NULL;
+    }
+    run->h_chunks = chunks;
+    if (chunks > 1) {
+        cl_int err = CL_SUCCESS;
+        run->h_partial = clCreateBuffer(run->ctx->cl_ctx, CL_MEM_READ_WRITE,
+                                        chunks * run->n * run->elem, NULL, &err);
+        CLBFGS_CL_TRY(run->ctx, err, "allocating the partial sums of H g (%zu x %zu)", chunks,
+                      run->n);
+    }
+cleanup:
+    return status;
+}
+
+size_t clbfgs__hessian_default_chunks(const clbfgs_run *run)
+{
+    /* A CPU runs a work-group per core: n columns already fill it. A GPU
+     * wants tens of thousands of work-items in flight; with n columns alone
+     * it would idle below n = 64K, so split the rows (at least 16 each). */
+    if (run->ctx->info.type == CLBFGS_DEVICE_CPU)
+        return 1;
+    size_t want = (65536 + run->n - 1) / run->n;
+    size_t most = run->n / 16 ? run->n / 16 : 1;
+    want = want < most ? want : most;
+    return want > 64 ? 64 : want;
+}
+
+clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a, cl_mem u,
+                                           double b, cl_mem s, cl_mem v, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    cl_uint n = (cl_uint)run->n;
+    cl_uint rows = (cl_uint)((run->n + run->h_chunks - 1) / run->h_chunks);
+    cl_int up = update ? 1 : 0;
+    cl_mem out = run->h_chunks > 1 ? run->h_partial : v;
+    cl_kernel k = run->hessian_update_apply;
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->h), "hessian_update_apply");
+    CLBFGS_TRY(clbfgs__arg_real(run, k, 1, update ? a : 0.0));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &u), "hessian_update_apply");
+    CLBFGS_TRY(clbfgs__arg_real(run, k, 3, update ? b : 0.0));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &s), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, sizeof up, &up), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 6, sizeof(cl_mem), &g), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 7, sizeof(cl_mem), &out), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 8, sizeof n, &n), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 9, sizeof rows, &rows), "hessian_update_apply");
+    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->n, run->h_chunks, "hessian_update_apply"));
+    if (run->h_chunks > 1) {
+        cl_uint chunks = (cl_uint)run->h_chunks;
+        k = run->sum_chunks;
+        CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &v), "sum_chunks");
+        CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->h_partial), "sum_chunks");
+        CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof n, &n), "sum_chunks");
+        CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof chunks, &chunks), "sum_chunks");
+        CLBFGS_TRY(clbfgs__launch(run, k, run->n, "sum_chunks"));
+    }
 cleanup:
     return status;
 }

@@ -28,8 +28,11 @@ typedef struct clbfgs_run {
     size_t elem;                /* sizeof(real) on the device */
     size_t wg_reduce;           /* work-group size of vecnorm */
     cl_kernel axpy_into, step_and_change, combine3, vecnorm, set_identity;
-    cl_kernel hessian_apply, hessian_update;
+    cl_kernel hessian_apply, hessian_update, hessian_update_apply, sum_chunks;
     cl_mem x, g, p, xt, gt, s, y, v, u, h, scalars;
+    cl_mem s_pending, u_pending; /* the update not yet applied to H */
+    size_t h_chunks;             /* row chunks of the fused H pass */
+    cl_mem h_partial;            /* its partial sums when h_chunks > 1 */
     /* the objective's (objective.c) */
     cl_kernel objective_kernel, fd_points, fd_sums_kernel, fd_gradient;
     cl_mem terms;         /* f terms: work_size per problem */
@@ -72,6 +75,19 @@ clbfgs_status clbfgs__hessian_identity(clbfgs_run *run);
 clbfgs_status clbfgs__hessian_apply(clbfgs_run *run, cl_mem v, cl_mem g);
 /* H += a (u s^T + s u^T) + b s s^T */
 clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double b, cl_mem s);
+/* The fused pass: when update, H += a (u s^T + s u^T) + b s s^T; then v = H g. */
+clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a, cl_mem u,
+                                           double b, cl_mem s, cl_mem v, cl_mem g);
+/* How many row chunks the fused pass uses on this device by default. */
+size_t clbfgs__hessian_default_chunks(const clbfgs_run *run);
+/* Sets the chunk count (1 .. n) and allocates the partial sums it needs. */
+clbfgs_status clbfgs__hessian_set_chunks(clbfgs_run *run, size_t chunks);
+
+/* ---- a run's setup and release (bfgs.c), for the driver and the tests ---- */
+/* With run->ctx, objective, n and precision set: checks memory, builds the
+ * kernels, allocates every buffer. eps is the forward-difference step. */
+clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps);
+void clbfgs__run_release(clbfgs_run *run);
 
 /* ---- CLBlast (blas.c) ---- */
 /* scalars[slot] = x . y */

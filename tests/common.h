@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -29,6 +30,16 @@ static inline void skip_without_opencl(void)
         fprintf(stderr, "skipped: %s\n", clbfgs_last_error());
         exit(TEST_SKIP);
     }
+}
+
+/* Seeds rand() from CLBFGS_TEST_SEED when set (to replay a run), else from
+ * the clock, and prints the seed so a failure can be replayed. */
+static inline void seed_random(void)
+{
+    const char *fixed = getenv("CLBFGS_TEST_SEED");
+    unsigned seed = fixed && *fixed ? (unsigned)strtoul(fixed, NULL, 10) : (unsigned)time(NULL);
+    printf("# random seed %u (CLBFGS_TEST_SEED replays it)\n", seed);
+    srand(seed);
 }
 
 /* Asserts that a status is success, printing the library's message if not. */

@@ -327,10 +327,7 @@ static void the_inverse_hessian_comes_back_symmetric_and_positive(void **state)
 int main(void)
 {
     skip_without_opencl();
-    const char *fixed = getenv("CLBFGS_TEST_SEED"); /* to replay a run */
-    unsigned seed = fixed ? (unsigned)strtoul(fixed, NULL, 10) : (unsigned)time(NULL);
-    printf("# random seed %u\n", seed);
-    srand(seed);
+    seed_random();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_device_kernel_and_the_host_callback_take_the_same_path),
         cmocka_unit_test(bad_arguments_are_named_and_nothing_runs),
