@@ -262,8 +262,9 @@ CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
  * at x + b n, writes its share of f to f_terms[b W + i] (0 when it has
  * none), and, with a gradient, the kernel writes every g[b n + j], j < n.
  * Work-items with i >= W must return without writing. f of problem b is the
- * sum of its W terms. Arguments after the fixed ones are the caller's: set
- * each with the clbfgs_objective_set_arg* functions before minimizing.
+ * sum of its W terms. Arguments after the fixed ones are the caller's (at
+ * most 64): set each with the clbfgs_objective_set_arg* functions before
+ * minimizing; minimizing checks that every one is set.
  *
  * The source is copied; compiling happens in clbfgs_minimize (errors there
  * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND
@@ -281,6 +282,12 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, u
 /** Sets a `real` argument: passed as double or float, as the run is. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objective, unsigned index,
                                                        double value);
+/** Sets a `__global const real *` argument to a copy of count values; the
+ * library puts them on the device in the run's precision (double or
+ * float), so one call serves both. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective,
+                                                        unsigned index, const double *values,
+                                                        size_t count);
 /** Sets a buffer argument; the objective retains the buffer until it is
  * freed or the argument is set again. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective,

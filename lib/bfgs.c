@@ -425,7 +425,12 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     CLBFGS_TRY(clbfgs__objective_eval(&run, run.x, run.g));
     CLBFGS_TRY(vecnorm(&run, SLOT_GNORM, run.g, options->norm));
     CLBFGS_TRY(vecnorm(&run, SLOT_G2NORM, run.g, 2.0));
-    CLBFGS_TRY(combine3(&run, run.p, -1.0, run.g, 0, run.g, 0, run.g));
+    if (options->hess_inv0) { /* p = -H0 g */
+        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, 0, 0, run.u, 0, run.s, run.v, run.g));
+        CLBFGS_TRY(combine3(&run, run.p, -1.0, run.v, 0, run.v, 0, run.v));
+    } else {
+        CLBFGS_TRY(combine3(&run, run.p, -1.0, run.g, 0, run.g, 0, run.g));
+    }
     CLBFGS_TRY(clbfgs__read_reals(&run, run.scalars, 0, sc, SLOT_COUNT));
     double f = sc[SLOT_F], gnorm = sc[SLOT_GNORM];
     double old_f = f + sc[SLOT_G2NORM] / 2; /* SciPy's value before the first step */

@@ -20,11 +20,13 @@ enum objective_kind { OBJECTIVE_SOURCE, OBJECTIVE_DEVICE, OBJECTIVE_HOST, OBJECT
 #define ARG_BYTES_MAX 128
 
 struct extra_arg {
-    enum { ARG_UNSET, ARG_BYTES, ARG_LOCAL, ARG_REAL, ARG_BUFFER } kind;
+    enum { ARG_UNSET, ARG_BYTES, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
     double real;
-    cl_mem buffer; /* retained */
+    cl_mem buffer;  /* retained */
+    double *reals;  /* owned; copied to the device in the run's precision */
+    size_t count;
 };
 
 struct logistic {
@@ -178,10 +180,10 @@ static clbfgs_status arg_slot(clbfgs_objective *o, unsigned index, const char *w
                             "%s: argument %u is the library's (n, x, f_terms%s); the caller's "
                             "start at %u",
                             who, index, o->gradient ? ", g" : "", fixed);
-    if (index >= fixed + 64)
+    if (index >= fixed + CLBFGS_MAX_EXTRA_ARGS)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "%s: argument %u is beyond the 64 extra arguments supported", who,
-                            index);
+                            "%s: argument %u is beyond the %d extra arguments supported", who,
+                            index, CLBFGS_MAX_EXTRA_ARGS);
     unsigned k = index - fixed;
     if (k >= o->nargs) {
         struct extra_arg *grown = realloc(o->args, (k + 1) * sizeof *grown);
@@ -194,6 +196,7 @@ static clbfgs_status arg_slot(clbfgs_objective *o, unsigned index, const char *w
     *slot = &o->args[k];
     if ((*slot)->kind == ARG_BUFFER)
         clReleaseMemObject((*slot)->buffer);
+    free((*slot)->reals);
     memset(*slot, 0, sizeof **slot);
     return CLBFGS_SUCCESS;
 }
@@ -250,6 +253,29 @@ clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective, unsig
     return CLBFGS_SUCCESS;
 }
 
+clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsigned index,
+                                             const double *values, size_t count)
+{
+    const char *who = "clbfgs_objective_set_arg_reals";
+    if (!values || count == 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u needs at least one value", who, index);
+    double *copy = malloc(count * sizeof *copy);
+    if (!copy)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s: %zu values", who, count);
+    memcpy(copy, values, count * sizeof *copy);
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, who, &a);
+    if (status != CLBFGS_SUCCESS) {
+        free(copy);
+        return status;
+    }
+    a->kind = ARG_REALS;
+    a->reals = copy;
+    a->count = count;
+    return CLBFGS_SUCCESS;
+}
+
 clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, clbfgs_device_fn fn, void *user)
 {
     if (!objective || !fn)
@@ -293,9 +319,11 @@ void clbfgs_objective_free(clbfgs_objective *o)
 {
     if (!o)
         return;
-    for (unsigned k = 0; k < o->nargs; k++)
+    for (unsigned k = 0; k < o->nargs; k++) {
         if (o->args[k].kind == ARG_BUFFER)
             clReleaseMemObject(o->args[k].buffer);
+        free(o->args[k].reals);
+    }
     free(o->args);
     free(o->source);
     free(o->name);
@@ -380,6 +408,16 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
     CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m);
     l->terms = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, (m + n) * elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m + n);
+    /* GEMV with beta = 0 may still read z (CLBlast computes 0 * z): no NaN there */
+    const double zero = 0;
+    const float zero_f = 0;
+    CLBFGS_CL_TRY(ctx,
+                  clEnqueueFillBuffer(ctx->queue, l->z,
+                                      l->precision == CLBFGS_PRECISION_DOUBLE ? (const void *)&zero
+                                                                              : (const void *)&zero_f,
+                                      elem, 0, m * elem, 0, NULL, NULL),
+                  "%s: clearing %zu values", who, m);
+    CLBFGS_CL_TRY(ctx, clFinish(ctx->queue), "%s: clearing %zu values", who, m);
     cl_program program;
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/objectives.cl", clbfgs__cl_objectives, NULL,
                                    l->precision, &program, NULL));
@@ -461,6 +499,12 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
         case ARG_BUFFER:
             CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer),
                           "argument %u (a buffer) of kernel '%s'", index, o->kernel);
+            break;
+        case ARG_REALS:
+            CLBFGS_TRY(upload(run->ctx, arg->reals, arg->count, run->precision,
+                              &run->arg_buffers[a], "a kernel argument's values"));
+            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &run->arg_buffers[a]),
+                          "argument %u (%zu reals) of kernel '%s'", index, arg->count, o->kernel);
             break;
         }
     }
@@ -545,6 +589,9 @@ void clbfgs__objective_release(clbfgs_run *run)
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i])
             clReleaseMemObject(bufs[i]);
+    for (size_t i = 0; i < CLBFGS_MAX_EXTRA_ARGS; i++)
+        if (run->arg_buffers[i])
+            clReleaseMemObject(run->arg_buffers[i]);
 }
 
 static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)

@@ -5,6 +5,9 @@
 
 #include "internal.h"
 
+/* The most extra kernel arguments a source objective takes. */
+#define CLBFGS_MAX_EXTRA_ARGS 64
+
 /* Slots of the small device buffer that carries scalars to the host. */
 enum {
     SLOT_F = 0,     /* f at the last evaluation */
@@ -38,6 +41,7 @@ typedef struct clbfgs_run {
     cl_mem terms;         /* f terms: work_size per problem */
     cl_mem fd_x, fd_dx, fd_sums; /* forward differences: n + 1 points */
     cl_mem f_view;        /* scalars[SLOT_F] alone, for device callbacks */
+    cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS]; /* extra arguments given as reals */
     size_t work_size;     /* f terms per problem */
     double fd_eps;        /* forward-difference step */
     double *host_x, *host_g; /* host copies, n each */

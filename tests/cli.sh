@@ -106,6 +106,44 @@ fi
 run minimize --builtin rosen --n 3 --verbose
 check "--verbose prints one line per iteration" out_has "nfev"
 
+# Objectives from .cl files, as the README shows them.
+run minimize --cl "$top_srcdir/examples/denoise.cl" --kernel denoise --x0 0,1,0,1,0 \
+    --arg reals:0,1,0,1,0 --arg real:0.1 --arg real:1e-4 --json
+check "a .cl objective with extra arguments converges (0)" rc_is 0
+check "its JSON names the file and kernel" out_has "denoise.cl:denoise"
+run minimize --cl "$top_srcdir/tests/mgh.cl" --kernel beale_f --no-gradient --x0 1,1
+check "a value-only kernel converges with forward differences (0)" rc_is 0
+check "counting n + 1 values per gradient" out_has "nfev:         51"
+run minimize --cl "$tmp/bad.cl" --kernel k --n 2
+check "a .cl objective that does not compile is a compile error (3)" rc_is 3
+check "its build log points at the file and line" err_has "bad.cl:3"
+run minimize --cl "$tmp/good.cl" --kernel nope --n 2
+check "a kernel name that is not there is a device error (3)" rc_is 3
+check "its message lists the kernels there are" err_has "it has: k"
+run minimize --cl "$tmp/good.cl" --n 2
+check "--cl without --kernel is bad usage (2)" rc_is 2
+run minimize --cl "$tmp/good.cl" --kernel k --n 2
+check "a kernel off the contract is bad input (2)" rc_is 2
+check "its message says what the contract needs" err_has "at least 4"
+run minimize --cl "$top_srcdir/tests/mgh.cl" --kernel beale --x0 1,1 --arg real:1
+check "an argument the kernel does not take is bad input (2)" rc_is 2
+check "its message counts the arguments" err_has "0 extra arguments"
+run minimize --cl "$top_srcdir/tests/mgh.cl" --kernel beale --x0 1,1 --arg int:1.5
+check "a non-integer int argument is bad usage (2)" rc_is 2
+run minimize --builtin logistic --n 2
+check "the logistic built-in without data is bad usage (2)" rc_is 2
+check "its message asks for --data" err_has "--data"
+printf '1 0.5 -1\n0 -0.5 1\n1 1 0.2\n0 -1 -0.3\n' > "$tmp/data.txt"
+run minimize --builtin logistic --data "$tmp/data.txt" --n 2 --fill 0
+check "the logistic built-in fits a data file (0)" rc_is 0
+run minimize --builtin logistic --data "$tmp/data.txt" --n 3 --fill 0
+check "a data file of the wrong width is bad input (2)" rc_is 2
+run minimize --builtin quadratic --n 2 --hess-inv0 1,0,0
+check "--hess-inv0 of the wrong size is bad usage (2)" rc_is 2
+run minimize --builtin quadratic --n 2 --hess-inv0 1,2,2,1
+check "an indefinite --hess-inv0 is bad input (2)" rc_is 2
+check "its message says so" err_has "not positive definite"
+
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/rosen converges" rc_is 0
@@ -113,6 +151,12 @@ check "examples/rosen prints SciPy's message" out_has "Optimization terminated s
 "$top_builddir/examples/host_callback" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/host_callback converges" rc_is 0
 check "examples/host_callback recovers b" out_has "b = 1.3"
+"$top_builddir/examples/denoise" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
+check "examples/denoise converges and lowers the error" rc_is 0
+check "examples/denoise reports the error" out_has "denoised"
+"$top_builddir/examples/logistic" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
+check "examples/logistic: the callback and the built-in agree" rc_is 0
+check "examples/logistic reports both" out_has "built-in:"
 
 # A machine with no OpenCL platform: the ICD loader reads an empty vendor list.
 mkdir "$tmp/no-vendors"

@@ -37,7 +37,8 @@ static const char usage_text[] =
     "                        (n, x, f_terms, g, extra arguments...; see the README)\n"
     "      --arg TYPE:VALUE  the next extra kernel argument; TYPE is real (double\n"
     "                        or float as the run is), double, float, int, uint,\n"
-    "                        long or ulong; repeat in the kernel's order\n"
+    "                        long or ulong; or reals:LIST|@FILE, values for a\n"
+    "                        `__global const real *`; repeat in the kernel's order\n"
     "      --work-size W     work-items (f terms) per problem (default n)\n"
     "      --no-gradient     the kernel computes f only (no g argument); the\n"
     "                        gradient comes from forward differences on the device\n"
@@ -464,9 +465,20 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
     const char *colon = strchr(spec, ':');
     if (!colon)
         return usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, uint, long, "
-                           "ulong)", spec);
+                           "ulong, reals)", spec);
     size_t tlen = (size_t)(colon - spec);
     const char *value = colon + 1;
+    if (tlen == 5 && strncmp(spec, "reals", 5) == 0) {
+        double *v = NULL;
+        long count = parse_numbers(value, "an --arg reals list", &v);
+        if (count <= 0) {
+            free(v);
+            return count < 0 ? EXIT_USAGE : usage_error("--arg '%s' holds no values", spec);
+        }
+        *status = clbfgs_objective_set_arg_reals(o, index, v, (size_t)count);
+        free(v);
+        return 0;
+    }
     double d;
     if (parse_double(value, &d) != 0)
         return usage_error("--arg '%s': '%s' is not a number", spec, value);

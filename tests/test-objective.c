@@ -1,0 +1,475 @@
+/* The objective kinds through the public API: the caller's OpenCL source
+ * with extra arguments and its own work size, value-only kernels with device
+ * forward differences, device callbacks, the logistic regression, and the
+ * starting inverse Hessian; and the bad input of each, refused with a
+ * message that names the problem while the result keeps the best point. */
+#include "common.h"
+
+#include <math.h>
+
+static clbfgs_context *ctx;
+
+static int setup(void **state)
+{
+    (void)state;
+    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    clbfgs_context_free(ctx);
+    return 0;
+}
+
+static double uniform(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
+
+/* f = sum_i w_i (x_i - c)^2 with w from a buffer and c a real argument; the
+ * value-only twin; and a version with one work-item that loops (work size 1,
+ * given to the kernel as an extra argument). */
+static const char bowl_source[] =
+    "__kernel void bowl(const uint n, __global const real *x, __global real *f_terms,\n"
+    "                   __global real *g, __global const real *w, const real c)\n"
+    "{\n"
+    "    const size_t i = get_global_id(0), b = get_global_id(1);\n"
+    "    if (i >= n) return;\n"
+    "    const real d = x[b * n + i] - c;\n"
+    "    f_terms[b * n + i] = w[i] * d * d;\n"
+    "    g[b * n + i] = 2 * w[i] * d;\n"
+    "}\n"
+    "__kernel void bowl_value(const uint n, __global const real *x, __global real *f_terms,\n"
+    "                         __global const real *w, const real c)\n"
+    "{\n"
+    "    const size_t i = get_global_id(0), b = get_global_id(1);\n"
+    "    if (i >= n) return;\n"
+    "    const real d = x[b * n + i] - c;\n"
+    "    f_terms[b * n + i] = w[i] * d * d;\n"
+    "}\n"
+    "__kernel void bowl_serial(const uint n, __global const real *x, __global real *f_terms,\n"
+    "                          __global real *g, __global const real *w, const real c,\n"
+    "                          const uint work)\n"
+    "{\n"
+    "    const size_t i = get_global_id(0), b = get_global_id(1);\n"
+    "    if (i >= work) return;\n"
+    "    real f = 0;\n"
+    "    for (uint j = 0; j < n; j++) {\n"
+    "        const real d = x[b * n + j] - c;\n"
+    "        f += w[j] * d * d;\n"
+    "        g[b * n + j] = 2 * w[j] * d;\n"
+    "    }\n"
+    "    f_terms[b * work + i] = f;\n"
+    "}\n";
+
+enum { N = 12 };
+static const double centre = 1.5;
+
+static cl_mem weights(double *w)
+{
+    for (size_t i = 0; i < N; i++)
+        w[i] = uniform(0.5, 4.0);
+    cl_int err;
+    cl_mem buf = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY, N * sizeof(double),
+                                NULL, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    assert_int_equal(clEnqueueWriteBuffer(clbfgs_context_queue(ctx), buf, CL_TRUE, 0,
+                                          N * sizeof(double), w, 0, NULL, NULL),
+                     CL_SUCCESS);
+    return buf;
+}
+
+static clbfgs_objective *bowl(const char *kernel, int gradient, size_t work_size, cl_mem w)
+{
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.name = "bowl.cl";
+    so.gradient = gradient;
+    so.work_size = work_size;
+    clbfgs_objective *o = NULL;
+    assert_ok(clbfgs_objective_source(&o, bowl_source, kernel, &so));
+    unsigned first = gradient ? 4 : 3;
+    assert_ok(clbfgs_objective_set_arg_buffer(o, first, w));
+    assert_ok(clbfgs_objective_set_arg_real(o, first + 1, centre));
+    if (work_size) {
+        cl_uint work = (cl_uint)work_size;
+        assert_ok(clbfgs_objective_set_arg(o, first + 2, sizeof work, &work));
+    }
+    return o;
+}
+
+static clbfgs_options double_precision(void)
+{
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.precision = CLBFGS_PRECISION_DOUBLE;
+    return o;
+}
+
+static void source_kernels_with_arguments_reach_the_minimum(void **state)
+{
+    (void)state;
+    double w[N], x0[N];
+    cl_mem buf = weights(w);
+    for (size_t i = 0; i < N; i++)
+        x0[i] = uniform(-3, 3);
+    clbfgs_options opts = double_precision();
+    const char *kernels[] = {"bowl", "bowl_serial", "bowl_value"};
+    for (int k = 0; k < 3; k++) {
+        clbfgs_objective *o = bowl(kernels[k], k != 2, k == 1 ? 1 : 0, buf);
+        clbfgs_result r;
+        assert_ok(clbfgs_minimize(ctx, o, N, x0, &opts, &r));
+        assert_int_equal(r.status, 0);
+        for (size_t i = 0; i < N; i++)
+            assert_true(fabs(r.x[i] - centre) < 1e-5); /* gtol / (2 min w) */
+        if (k == 2) /* forward differences: n + 1 values per gradient, as SciPy counts */
+            assert_int_equal(r.nfev, (N + 1) * r.njev);
+        else
+            assert_int_equal(r.nfev, r.njev);
+        clbfgs_result_free(&r);
+        clbfgs_objective_free(o);
+    }
+    clReleaseMemObject(buf); /* the objectives retained it; they are gone now */
+}
+
+static void forward_differences_follow_the_analytic_path(void **state)
+{
+    (void)state;
+    double w[N], x0[N];
+    cl_mem buf = weights(w);
+    for (size_t i = 0; i < N; i++)
+        x0[i] = uniform(-3, 3);
+    clbfgs_options opts = double_precision();
+    clbfgs_objective *exact = bowl("bowl", 1, 0, buf), *fd = bowl("bowl_value", 0, 0, buf);
+    clbfgs_result a, b;
+    assert_ok(clbfgs_minimize(ctx, exact, N, x0, &opts, &a));
+    assert_ok(clbfgs_minimize(ctx, fd, N, x0, &opts, &b));
+    /* a quadratic: the forward difference is off by w h, the paths agree */
+    assert_true(labs((long)a.nit - (long)b.nit) <= 2);
+    for (size_t i = 0; i < N; i++)
+        assert_true(fabs(b.jac[i]) < 1e-4);
+    clbfgs_result_free(&a);
+    clbfgs_result_free(&b);
+    clbfgs_objective_free(exact);
+    clbfgs_objective_free(fd);
+    clReleaseMemObject(buf);
+}
+
+static void kernel_problems_are_named_and_x0_is_kept(void **state)
+{
+    (void)state;
+    double x0[N];
+    for (size_t i = 0; i < N; i++)
+        x0[i] = uniform(-1, 1);
+    clbfgs_options opts = double_precision();
+    clbfgs_result r;
+    clbfgs_objective *o = NULL;
+
+    /* does not compile: the build log names the file and line */
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.name = "typo.cl";
+    assert_ok(clbfgs_objective_source(&o,
+                                      "#line 1 \"typo.cl\"\n"
+                                      "__kernel void k(const uint n, __global const real *x,\n"
+                                      "  __global real *t, __global real *g) { t[0] = y; }\n",
+                                      "k", &so));
+    assert_int_equal(clbfgs_minimize(ctx, o, N, x0, &opts, &r), CLBFGS_ERR_BUILD);
+    assert_non_null(strstr(clbfgs_last_error(), "typo.cl:2"));
+    assert_memory_equal(r.x, x0, sizeof x0);
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+
+    /* a kernel name that is not there: the message lists what is */
+    assert_ok(clbfgs_objective_source(&o, bowl_source, "bowel", NULL));
+    assert_int_equal(clbfgs_minimize(ctx, o, N, x0, &opts, &r), CLBFGS_ERR_KERNEL_NOT_FOUND);
+    assert_non_null(strstr(clbfgs_last_error(), "bowl_value"));
+    assert_memory_equal(r.x, x0, sizeof x0);
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+
+    /* extra arguments: too few set, one left unset */
+    assert_ok(clbfgs_objective_source(&o, bowl_source, "bowl", NULL));
+    assert_ok(clbfgs_objective_set_arg_real(o, 5, 1.0));
+    assert_int_equal(clbfgs_minimize(ctx, o, N, x0, &opts, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "argument 4"));
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    assert_ok(clbfgs_objective_source(&o, bowl_source, "bowl", NULL));
+    assert_int_equal(clbfgs_minimize(ctx, o, N, x0, &opts, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "2 extra arguments"));
+    clbfgs_result_free(&r);
+
+    /* arguments the library owns, and nonsense */
+    assert_int_equal(clbfgs_objective_set_arg_real(o, 3, 1.0), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "start at 4"));
+    assert_int_equal(clbfgs_objective_set_arg(o, 4, 0, &opts), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_objective_set_arg(o, 4, 4096, &opts), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_objective_set_arg_buffer(o, 4, NULL), CLBFGS_ERR_INVALID_ARGUMENT);
+    clbfgs_objective_free(o);
+    clbfgs_objective *builtin = NULL;
+    assert_ok(clbfgs_objective_builtin(&builtin, "rosen"));
+    assert_int_equal(clbfgs_objective_set_arg_real(builtin, 4, 1.0), CLBFGS_ERR_INVALID_ARGUMENT);
+    clbfgs_objective_free(builtin);
+    assert_int_equal(clbfgs_objective_builtin(&builtin, "logistic"), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "clbfgs_objective_logistic"));
+
+    /* creation */
+    assert_int_equal(clbfgs_objective_source(&o, "", "k", NULL), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_null(o);
+    assert_int_equal(clbfgs_objective_source(&o, bowl_source, NULL, NULL),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    so.gradient = 2;
+    assert_int_equal(clbfgs_objective_source(&o, bowl_source, "bowl", &so),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_objective_device(&o, NULL, NULL), CLBFGS_ERR_INVALID_ARGUMENT);
+}
+
+/* A device callback: the caller's own kernel, built with the library's
+ * preamble, enqueued on the library's queue; f by a second launch. */
+struct device_bowl {
+    cl_kernel terms, total;
+    cl_mem t;
+    int calls, fail_at;
+};
+
+static const char device_source[] =
+    "__kernel void terms(__global const real *x, __global real *t, __global real *g, real c)\n"
+    "{ const size_t i = get_global_id(0); const real d = x[i] - c; t[i] = d * d; g[i] = 2 * d; }\n"
+    "__kernel void total(__global const real *t, __global real *f, const uint n)\n"
+    "{ real s = 0; for (uint i = 0; i < n; i++) s += t[i]; f[0] = s; }\n";
+
+static int device_bowl_eval(void *user, cl_command_queue queue, cl_mem x, cl_mem f, cl_mem g,
+                            size_t n, clbfgs_precision precision)
+{
+    struct device_bowl *d = user;
+    if (++d->calls == d->fail_at)
+        return 7;
+    double c = centre;
+    float cf = (float)centre;
+    cl_uint nu = (cl_uint)n;
+    size_t global = n, one = 1;
+    cl_int err = clSetKernelArg(d->terms, 0, sizeof x, &x);
+    err |= clSetKernelArg(d->terms, 1, sizeof d->t, &d->t);
+    err |= clSetKernelArg(d->terms, 2, sizeof g, &g);
+    err |= precision == CLBFGS_PRECISION_DOUBLE ? clSetKernelArg(d->terms, 3, sizeof c, &c)
+                                                : clSetKernelArg(d->terms, 3, sizeof cf, &cf);
+    err |= clSetKernelArg(d->total, 0, sizeof d->t, &d->t);
+    err |= clSetKernelArg(d->total, 1, sizeof f, &f);
+    err |= clSetKernelArg(d->total, 2, sizeof nu, &nu);
+    err |= clEnqueueNDRangeKernel(queue, d->terms, 1, NULL, &global, NULL, 0, NULL, NULL);
+    err |= clEnqueueNDRangeKernel(queue, d->total, 1, NULL, &one, NULL, 0, NULL, NULL);
+    return err == CL_SUCCESS ? 0 : 1;
+}
+
+static void device_callbacks_run_on_the_library_queue(void **state)
+{
+    (void)state;
+    const clbfgs_precision precisions[] = {CLBFGS_PRECISION_DOUBLE, CLBFGS_PRECISION_FLOAT};
+    for (int p = 0; p < 2; p++) {
+        cl_program program;
+        assert_ok(clbfgs_program_build(ctx, device_source, NULL, precisions[p], &program, NULL));
+        struct device_bowl d = {0};
+        cl_int err;
+        d.terms = clCreateKernel(program, "terms", &err);
+        assert_int_equal(err, CL_SUCCESS);
+        d.total = clCreateKernel(program, "total", &err);
+        assert_int_equal(err, CL_SUCCESS);
+        d.t = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_WRITE, N * sizeof(double),
+                             NULL, &err);
+        assert_int_equal(err, CL_SUCCESS);
+        clbfgs_objective *o = NULL;
+        assert_ok(clbfgs_objective_device(&o, device_bowl_eval, &d));
+        double x0[N];
+        for (size_t i = 0; i < N; i++)
+            x0[i] = uniform(-3, 3);
+        clbfgs_options opts;
+        clbfgs_options_init(&opts);
+        opts.precision = precisions[p];
+        opts.gtol = p ? 1e-3 : 1e-5;
+        clbfgs_result r;
+        assert_ok(clbfgs_minimize(ctx, o, N, x0, &opts, &r));
+        assert_int_equal(r.status, 0);
+        assert_int_equal((size_t)d.calls, r.nfev);
+        for (size_t i = 0; i < N; i++)
+            assert_true(fabs(r.x[i] - centre) < (p ? 1e-3 : 1e-7));
+        clbfgs_result_free(&r);
+
+        /* the callback fails on its third call: the run stops, x is kept */
+        d.calls = 0;
+        d.fail_at = 3;
+        assert_int_equal(clbfgs_minimize(ctx, o, N, x0, &opts, &r), CLBFGS_ERR_OBJECTIVE);
+        assert_non_null(strstr(clbfgs_last_error(), "returned 7"));
+        for (size_t i = 0; i < N; i++)
+            assert_true(isfinite(r.x[i]));
+        clbfgs_result_free(&r);
+        clbfgs_objective_free(o);
+        clReleaseMemObject(d.t);
+        clReleaseKernel(d.terms);
+        clReleaseKernel(d.total);
+        clReleaseProgram(program);
+    }
+}
+
+/* The logistic regression, on the host, for the built-in to agree with. */
+struct dataset {
+    size_t m, n;
+    double *a, *y, lambda;
+};
+
+static double host_logistic(void *user, const double *w, double *g, size_t n)
+{
+    const struct dataset *d = user;
+    double f = 0;
+    for (size_t j = 0; j < n; j++) {
+        f += d->lambda / 2 * w[j] * w[j];
+        g[j] = d->lambda * w[j];
+    }
+    for (size_t i = 0; i < d->m; i++) {
+        double z = 0;
+        for (size_t j = 0; j < n; j++)
+            z += d->a[i * n + j] * w[j];
+        f += fmax(z, 0) + log1p(exp(-fabs(z))) - d->y[i] * z;
+        double r = 1 / (1 + exp(-z)) - d->y[i];
+        for (size_t j = 0; j < n; j++)
+            g[j] += r * d->a[i * n + j];
+    }
+    return f;
+}
+
+static void logistic_regression_agrees_with_the_host(void **state)
+{
+    (void)state;
+    struct dataset d = {300, 8, NULL, NULL, 0.1};
+    d.a = malloc(d.m * d.n * sizeof *d.a);
+    d.y = malloc(d.m * sizeof *d.y);
+    assert_true(d.a && d.y);
+    double truth[8];
+    for (size_t j = 0; j < d.n; j++)
+        truth[j] = uniform(-2, 2);
+    for (size_t i = 0; i < d.m; i++) {
+        double z = 0;
+        for (size_t j = 0; j < d.n; j++) {
+            d.a[i * d.n + j] = uniform(-1, 1);
+            z += d.a[i * d.n + j] * truth[j];
+        }
+        d.y[i] = uniform(0, 1) < 1 / (1 + exp(-z)) ? 1 : 0;
+    }
+    clbfgs_objective *dev = NULL, *host = NULL;
+    assert_ok(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
+                                        CLBFGS_PRECISION_DOUBLE));
+    assert_ok(clbfgs_objective_host(&host, host_logistic, &d));
+    double x0[8] = {0};
+    clbfgs_options opts = double_precision();
+    clbfgs_result a, b;
+    assert_ok(clbfgs_minimize(ctx, dev, d.n, x0, &opts, &a));
+    assert_ok(clbfgs_minimize(ctx, host, d.n, x0, &opts, &b));
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    assert_true(fabs(a.fun - b.fun) <= 1e-10 * fabs(b.fun));
+    for (size_t j = 0; j < d.n; j++)
+        assert_true(fabs(a.x[j] - b.x[j]) < 1e-5);
+    clbfgs_result_free(&a);
+    clbfgs_result_free(&b);
+
+    /* the run must match the data: n, precision */
+    assert_int_equal(clbfgs_minimize(ctx, dev, 4, x0, &opts, &a), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "8 features"));
+    clbfgs_result_free(&a);
+    opts.precision = CLBFGS_PRECISION_FLOAT;
+    assert_int_equal(clbfgs_minimize(ctx, dev, d.n, x0, &opts, &a), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "in double"));
+    clbfgs_result_free(&a);
+    clbfgs_objective_free(dev);
+    clbfgs_objective_free(host);
+
+    /* bad data */
+    d.y[5] = 2;
+    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
+                                               CLBFGS_PRECISION_AUTO),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "y[5]"));
+    d.y[5] = 1;
+    d.a[7] = NAN;
+    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
+                                               CLBFGS_PRECISION_AUTO),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "a[0][7]"));
+    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, -1,
+                                               CLBFGS_PRECISION_AUTO),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_null(dev);
+    free(d.a);
+    free(d.y);
+}
+
+static void a_starting_inverse_hessian_is_used_and_checked(void **state)
+{
+    (void)state;
+    enum { M = 6 };
+    clbfgs_objective *q = NULL;
+    assert_ok(clbfgs_objective_builtin(&q, "quadratic")); /* Hessian diag(1 .. n) */
+    double x0[M], h0[M * M] = {0};
+    for (size_t i = 0; i < M; i++) {
+        x0[i] = uniform(-2, 2);
+        h0[i * M + i] = 1.0 / (double)(i + 1);
+    }
+    clbfgs_options opts = double_precision();
+    opts.hess_inv0 = h0;
+    clbfgs_result r;
+    /* the exact inverse: the first direction is Newton's. SciPy's first
+     * trial step is not 1 and a Wolfe step short of the minimum is taken;
+     * the second iteration then lands on the minimum. The identity needs
+     * more: the quadratic's condition number is 6. */
+    assert_ok(clbfgs_minimize(ctx, q, M, x0, &opts, &r));
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.nit, 2);
+    for (size_t i = 0; i < M; i++)
+        assert_true(fabs(r.x[i] - 1) < 1e-12);
+    clbfgs_result_free(&r);
+
+    /* the identity given is the default */
+    double eye[M * M] = {0};
+    for (size_t i = 0; i < M; i++)
+        eye[i * M + i] = 1;
+    clbfgs_result a, b;
+    opts.hess_inv0 = eye;
+    assert_ok(clbfgs_minimize(ctx, q, M, x0, &opts, &a));
+    opts.hess_inv0 = NULL;
+    assert_ok(clbfgs_minimize(ctx, q, M, x0, &opts, &b));
+    assert_int_equal(a.nit, b.nit);
+    assert_true(b.nit > 2);
+    assert_memory_equal(a.x, b.x, sizeof x0);
+    clbfgs_result_free(&a);
+    clbfgs_result_free(&b);
+
+    /* not symmetric, not positive definite, not finite */
+    opts.hess_inv0 = h0;
+    h0[1] = 0.5;
+    assert_int_equal(clbfgs_minimize(ctx, q, M, x0, &opts, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "not symmetric"));
+    clbfgs_result_free(&r);
+    h0[M] = 0.5; /* symmetric now, and [[1, .5], [.5, .2]] is indefinite */
+    h0[M + 1] = 0.2;
+    assert_int_equal(clbfgs_minimize(ctx, q, M, x0, &opts, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "not positive definite"));
+    clbfgs_result_free(&r);
+    h0[M + 1] = INFINITY;
+    assert_int_equal(clbfgs_minimize(ctx, q, M, x0, &opts, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "not finite"));
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(q);
+}
+
+int main(void)
+{
+    skip_without_opencl();
+    seed_random();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(source_kernels_with_arguments_reach_the_minimum),
+        cmocka_unit_test(forward_differences_follow_the_analytic_path),
+        cmocka_unit_test(kernel_problems_are_named_and_x0_is_kept),
+        cmocka_unit_test(device_callbacks_run_on_the_library_queue),
+        cmocka_unit_test(logistic_regression_agrees_with_the_host),
+        cmocka_unit_test(a_starting_inverse_hessian_is_used_and_checked),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
