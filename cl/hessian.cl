@@ -65,6 +65,34 @@ __kernel void hessian_update_apply(__global real *h, const real a, __global cons
     v[c * (size_t)n + i] = acc;
 }
 
+/* The same pass by rows, for CPUs: work-item i streams row i of H, so each
+ * core reads memory in order (the column form makes a CPU's work-items
+ * stride by n). The element update and the order of summation are those of
+ * the reference pair, so the result is identical to it. */
+__kernel void hessian_update_apply_rows(__global real *h, const real a, __global const real *u,
+                                        const real b, __global const real *s, const int update,
+                                        __global const real *g, __global real *v, const uint n)
+{
+    const size_t i = get_global_id(0);
+    if (i >= n)
+        return;
+    __global real *row = h + i * (size_t)n;
+    const real si = s[i], ui = u[i];
+    real acc = 0;
+    if (update) {
+        for (size_t j = 0; j < n; j++) {
+            const real sj = s[j], uj = u[j];
+            const real hv = row[j] + (a * (ui * sj + si * uj) + b * (si * sj));
+            row[j] = hv;
+            acc += hv * g[j];
+        }
+    } else {
+        for (size_t j = 0; j < n; j++)
+            acc += row[j] * g[j];
+    }
+    v[i] = acc;
+}
+
 /* v[i] = sum over chunks of the partial sums of hessian_update_apply. */
 __kernel void sum_chunks(__global real *v, __global const real *partial, const uint n,
                          const uint chunks)

@@ -99,7 +99,8 @@ void clbfgs__run_release(clbfgs_run *run)
 {
     cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
                             &run->vecnorm,       &run->set_identity,    &run->hessian_apply,
-                            &run->hessian_update, &run->hessian_update_apply, &run->sum_chunks};
+                            &run->hessian_update, &run->hessian_update_apply,
+                            &run->hessian_update_apply_rows, &run->sum_chunks};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (*kernels[i])
             clReleaseKernel(*kernels[i]);
@@ -160,6 +161,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply_rows",
+                                  &run->hessian_update_apply_rows));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
 
     size_t wg = 0;
@@ -190,7 +193,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     CLBFGS_CL_TRY(ctx, err, "allocating the scalars");
     run->h = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * n * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating H (%zu bytes)", n * n * run->elem);
-    CLBFGS_TRY(clbfgs__hessian_set_chunks(run, clbfgs__hessian_default_chunks(run)));
+    CLBFGS_TRY(clbfgs__hessian_set_pass(run, clbfgs__hessian_default_by_rows(run),
+                                        clbfgs__hessian_default_chunks(run)));
     CLBFGS_TRY(clbfgs__objective_prepare(run, eps));
 cleanup:
     return status;

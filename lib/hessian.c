@@ -54,15 +54,16 @@ cleanup:
     return status;
 }
 
-clbfgs_status clbfgs__hessian_set_chunks(clbfgs_run *run, size_t chunks)
+clbfgs_status clbfgs__hessian_set_pass(clbfgs_run *run, int by_rows, size_t chunks)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    if (chunks < 1 || chunks > run->n)
+    if (by_rows || chunks < 1 || chunks > run->n)
         chunks = 1;
     if (run->h_partial) {
         clReleaseMemObject(run->h_partial);
         run->h_partial = NULL;
     }
+    run->h_by_rows = by_rows;
     run->h_chunks = chunks;
     if (chunks > 1) {
         cl_int err = CL_SUCCESS;
@@ -75,12 +76,19 @@ cleanup:
     return status;
 }
 
+int clbfgs__hessian_default_by_rows(const clbfgs_run *run)
+{
+    /* A CPU runs a work-group's items one after another on a core: rows
+     * keep each one's reads in order. A GPU runs them side by side: columns
+     * make neighbours read neighbouring addresses. */
+    return run->ctx->info.type == CLBFGS_DEVICE_CPU;
+}
+
 size_t clbfgs__hessian_default_chunks(const clbfgs_run *run)
 {
-    /* A CPU runs a work-group per core: n columns already fill it. A GPU
-     * wants tens of thousands of work-items in flight; with n columns alone
-     * it would idle below n = 64K, so split the rows (at least 16 each). */
-    if (run->ctx->info.type == CLBFGS_DEVICE_CPU)
+    /* A GPU wants tens of thousands of work-items in flight; with n columns
+     * alone it would idle below n = 64K, so split the rows (at least 16 each). */
+    if (clbfgs__hessian_default_by_rows(run))
         return 1;
     size_t want = (65536 + run->n - 1) / run->n;
     size_t most = run->n / 16 ? run->n / 16 : 1;
@@ -96,18 +104,23 @@ clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a
     cl_uint rows = (cl_uint)((run->n + run->h_chunks - 1) / run->h_chunks);
     cl_int up = update ? 1 : 0;
     cl_mem out = run->h_chunks > 1 ? run->h_partial : v;
-    cl_kernel k = run->hessian_update_apply;
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->h), "hessian_update_apply");
+    cl_kernel k = run->h_by_rows ? run->hessian_update_apply_rows : run->hessian_update_apply;
+    const char *name = run->h_by_rows ? "hessian_update_apply_rows" : "hessian_update_apply";
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->h), "%s", name);
     CLBFGS_TRY(clbfgs__arg_real(run, k, 1, update ? a : 0.0));
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &u), "hessian_update_apply");
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &u), "%s", name);
     CLBFGS_TRY(clbfgs__arg_real(run, k, 3, update ? b : 0.0));
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &s), "hessian_update_apply");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, sizeof up, &up), "hessian_update_apply");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 6, sizeof(cl_mem), &g), "hessian_update_apply");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 7, sizeof(cl_mem), &out), "hessian_update_apply");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 8, sizeof n, &n), "hessian_update_apply");
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 9, sizeof rows, &rows), "hessian_update_apply");
-    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->n, run->h_chunks, "hessian_update_apply"));
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &s), "%s", name);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, sizeof up, &up), "%s", name);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 6, sizeof(cl_mem), &g), "%s", name);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 7, sizeof(cl_mem), &out), "%s", name);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 8, sizeof n, &n), "%s", name);
+    if (run->h_by_rows) {
+        CLBFGS_TRY(clbfgs__launch(run, k, run->n, name));
+        goto cleanup;
+    }
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 9, sizeof rows, &rows), "%s", name);
+    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->n, run->h_chunks, name));
     if (run->h_chunks > 1) {
         cl_uint chunks = (cl_uint)run->h_chunks;
         k = run->sum_chunks;

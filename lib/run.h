@@ -31,10 +31,12 @@ typedef struct clbfgs_run {
     size_t elem;                /* sizeof(real) on the device */
     size_t wg_reduce;           /* work-group size of vecnorm */
     cl_kernel axpy_into, step_and_change, combine3, vecnorm, set_identity;
-    cl_kernel hessian_apply, hessian_update, hessian_update_apply, sum_chunks;
+    cl_kernel hessian_apply, hessian_update, hessian_update_apply, hessian_update_apply_rows;
+    cl_kernel sum_chunks;
     cl_mem x, g, p, xt, gt, s, y, v, u, h, scalars;
     cl_mem s_pending, u_pending; /* the update not yet applied to H */
-    size_t h_chunks;             /* row chunks of the fused H pass */
+    int h_by_rows;               /* the fused H pass by rows (CPUs) or columns */
+    size_t h_chunks;             /* row chunks of the column pass */
     cl_mem h_partial;            /* its partial sums when h_chunks > 1 */
     /* the objective's (objective.c) */
     cl_kernel objective_kernel, fd_points, fd_sums_kernel, fd_gradient;
@@ -82,10 +84,13 @@ clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double
 /* The fused pass: when update, H += a (u s^T + s u^T) + b s s^T; then v = H g. */
 clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a, cl_mem u,
                                            double b, cl_mem s, cl_mem v, cl_mem g);
-/* How many row chunks the fused pass uses on this device by default. */
+/* Whether the fused pass goes by rows on this device (CPUs), and how many
+ * row chunks the column pass uses (1 by rows). */
+int clbfgs__hessian_default_by_rows(const clbfgs_run *run);
 size_t clbfgs__hessian_default_chunks(const clbfgs_run *run);
-/* Sets the chunk count (1 .. n) and allocates the partial sums it needs. */
-clbfgs_status clbfgs__hessian_set_chunks(clbfgs_run *run, size_t chunks);
+/* Chooses the pass (by rows, or by columns in chunks 1 .. n) and allocates
+ * the partial sums it needs. */
+clbfgs_status clbfgs__hessian_set_pass(clbfgs_run *run, int by_rows, size_t chunks);
 
 /* ---- a run's setup and release (bfgs.c), for the driver and the tests ---- */
 /* With run->ctx, objective, n and precision set: checks memory, builds the

@@ -106,8 +106,9 @@ static void release(struct inputs *in)
     free(in->g);
 }
 
-/* One case: size n, precision, chunks (0: the device's default). */
-static void check_case(size_t n, clbfgs_precision precision, size_t chunks)
+/* One case: size n, precision, the pass by rows or by columns in chunks
+ * (chunks 0: the device's default pass). */
+static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
 {
     clbfgs_run run;
     memset(&run, 0, sizeof run);
@@ -117,7 +118,7 @@ static void check_case(size_t n, clbfgs_precision precision, size_t chunks)
     run.precision = precision;
     assert_ok(clbfgs__run_setup(&run, 0));
     if (chunks)
-        assert_ok(clbfgs__hessian_set_chunks(&run, chunks));
+        assert_ok(clbfgs__hessian_set_pass(&run, by_rows, chunks));
     struct inputs in;
     draw(&run, &in);
 
@@ -177,8 +178,8 @@ static void check_case(size_t n, clbfgs_precision precision, size_t chunks)
     for (size_t i = 0; i < n; i++) {
         assert_false(isnan(v_fused[i]));
         if (run.h_chunks == 1 && v_fused[i] != v_ref[i]) /* same order of summation */
-            fail_msg("n = %zu, one chunk: v[%zu] = %.17g, reference %.17g", n, i, v_fused[i],
-                     v_ref[i]);
+            fail_msg("n = %zu, %s: v[%zu] = %.17g, reference %.17g", n,
+                     run.h_by_rows ? "by rows" : "one chunk", i, v_fused[i], v_ref[i]);
         double tol = 2.0 * (double)n * eps * scale + 8 * eps * fabs(v_host[i]);
         if (fabs(v_fused[i] - v_host[i]) > tol || fabs(v_ref[i] - v_host[i]) > tol)
             fail_msg("n = %zu, %zu chunks: v[%zu] = %.17g fused, %.17g reference, %.17g host", n,
@@ -211,14 +212,15 @@ static void awkward_sizes(clbfgs_precision precision)
     const size_t sizes[] = {1, 7, 1000, 1031};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
-        check_case(n, precision, 1);
+        check_case(n, precision, 1, 1); /* by rows */
+        check_case(n, precision, 0, 1); /* by columns */
         if (n >= 7) {
-            check_case(n, precision, 3);  /* chunks of unequal length */
-            check_case(n, precision, 64); /* many short chunks */
+            check_case(n, precision, 0, 3);  /* chunks of unequal length */
+            check_case(n, precision, 0, 64); /* many short chunks */
         }
         clbfgs_run probe = {.ctx = ctx, .n = n};
         if (clbfgs__hessian_default_chunks(&probe) > 1)
-            check_case(n, precision, 0); /* the device's own choice */
+            check_case(n, precision, 0, 0); /* the device's own choice */
     }
 }
 
