@@ -417,7 +417,6 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
                                                                               : (const void *)&zero_f,
                                       elem, 0, m * elem, 0, NULL, NULL),
                   "%s: clearing %zu values", who, m);
-    CLBFGS_CL_TRY(ctx, clFinish(ctx->queue), "%s: clearing %zu values", who, m);
     cl_program program;
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/objectives.cl", clbfgs__cl_objectives, NULL,
                                    l->precision, &program, NULL));
@@ -604,15 +603,7 @@ static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
     double f = o->host_fn(o->user, run->host_x, run->host_g, run->n);
     CLBFGS_TRY(clbfgs__write_reals(run, g, 0, run->host_g, run->n));
     /* f goes through the device so every kind reads back the same way. */
-    double fd = f;
-    float ff = (float)f;
-    CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueWriteBuffer(run->ctx->queue, run->scalars, CL_TRUE, SLOT_F * run->elem,
-                                       run->elem,
-                                       run->precision == CLBFGS_PRECISION_DOUBLE ? (void *)&fd
-                                                                                 : (void *)&ff,
-                                       0, NULL, NULL),
-                  "writing f");
+    CLBFGS_TRY(clbfgs__write_reals(run, run->scalars, SLOT_F, &f, 1));
 cleanup:
     return status;
 }

@@ -208,23 +208,20 @@ SMALL_PROBLEM(wood, 4, 6)
     f_terms += b * n;                                                                      \
     g += b * n;
 
-/* 22. Extended Powell singular, n a multiple of 4, x0 = (3, -1, 0, 1, ...), f* = 0 */
+/* 22. Extended Powell singular, n a multiple of 4, x0 = (3, -1, 0, 1, ...), f* = 0:
+ * Powell's singular function (13) on each block of four. */
 __kernel void ext_powell_singular(const uint n, __global const real *x, __global real *f_terms,
                                   __global real *g)
 {
     SLICE()
-    const size_t k = i / 4 * 4;
-    const real s5 = sqrt((real)5), s10 = sqrt((real)10);
-    const real F0 = x[k] + 10 * x[k + 1], F1 = s5 * (x[k + 2] - x[k + 3]);
-    const real a = x[k + 1] - 2 * x[k + 2], c = x[k] - x[k + 3];
-    const real F2 = a * a, F3 = s10 * c * c;
-    const real J[4][4] = {{1, 10, 0, 0},
-                          {0, 0, s5, -s5},
-                          {0, 2 * a, -4 * a, 0},
-                          {2 * s10 * c, 0, 0, -2 * s10 * c}};
-    const size_t j = i - k;
-    g[i] = n % 4 ? (real)NAN : 2 * (F0 * J[0][j] + F1 * J[1][j] + F2 * J[2][j] + F3 * J[3][j]);
-    f_terms[i] = j == 0 ? F0 * F0 + F1 * F1 + F2 * F2 + F3 * F3 : 0;
+    const size_t k = i / 4 * 4, j = i - k;
+    real v[4], F[4], J[4][4];
+    for (size_t t = 0; t < 4; t++) /* a trailing partial block (n % 4) reads zeros */
+        v[t] = k + t < n ? x[k + t] : 0;
+    powell_singular_residuals(v, F, J);
+    g[i] = n % 4 ? (real)NAN
+                 : 2 * (F[0] * J[0][j] + F[1] * J[1][j] + F[2] * J[2][j] + F[3] * J[3][j]);
+    f_terms[i] = j == 0 ? F[0] * F[0] + F[1] * F[1] + F[2] * F[2] + F[3] * F[3] : 0;
 }
 
 /* 23. Penalty I, x0_j = j, f* = 2.24997...e-5 at n = 4, 7.08765...e-5 at n = 10:

@@ -84,9 +84,7 @@ def ext_rosenbrock(x):
     F = np.empty(n)
     J = np.zeros((n, n))
     for k in range(0, n, 2):
-        F[k] = 10 * (x[k + 1] - x[k] ** 2)
-        F[k + 1] = 1 - x[k]
-        J[k, k], J[k, k + 1], J[k + 1, k] = -20 * x[k], 10, -1
+        F[k:k + 2], J[k:k + 2, k:k + 2] = rosenbrock(x[k:k + 2])
     return F, J
 
 

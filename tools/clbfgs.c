@@ -342,21 +342,10 @@ static int parse_size(const char *s, size_t *v)
     return 0;
 }
 
-/* Reads numbers: "a,b,c" or "@file" (whitespace or commas between values);
- * returns the count, or -1 after a message naming `what`. */
-static long parse_numbers(const char *spec, const char *what, double **out)
+/* Parses numbers separated by whitespace or commas out of text (which it
+ * consumes and frees); returns the count, or -1 after a message naming `what`. */
+static long parse_number_text(char *text, const char *what, double **out)
 {
-    char *text = NULL;
-    if (spec[0] == '@') {
-        text = read_text(spec + 1);
-        if (!text)
-            return -1;
-    } else {
-        text = malloc(strlen(spec) + 1);
-        if (!text)
-            return -1;
-        strcpy(text, spec);
-    }
     size_t cap = 16, count = 0;
     double *x = malloc(cap * sizeof *x);
     char *save = NULL;
@@ -382,6 +371,17 @@ static long parse_numbers(const char *spec, const char *what, double **out)
     free(text);
     *out = x;
     return x ? (long)count : -1;
+}
+
+/* Reads numbers: "a,b,c" or "@file". */
+static long parse_numbers(const char *spec, const char *what, double **out)
+{
+    char *text = spec[0] == '@' ? read_text(spec + 1) : malloc(strlen(spec) + 1);
+    if (!text)
+        return -1;
+    if (spec[0] != '@')
+        strcpy(text, spec);
+    return parse_number_text(text, what, out);
 }
 
 struct progress {
@@ -526,9 +526,8 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
 static int read_dataset(const char *file, size_t n, double **a, double **y, size_t *m)
 {
     double *v = NULL;
-    char spec[4096];
-    snprintf(spec, sizeof spec, "@%s", file);
-    long count = parse_numbers(spec, file, &v);
+    char *text = read_text(file);
+    long count = text ? parse_number_text(text, file, &v) : -1;
     if (count < 0)
         return EXIT_USAGE;
     if (count == 0 || (size_t)count % (n + 1) != 0) {
