@@ -51,6 +51,48 @@ __kernel void combine3(__global real *out, const real a, __global const real *u,
         out[i] = a * u[i] + b * v[i] + c * w[i];
 }
 
+/* Adds the work-group's values of acc; work-item 0 gets the total. A
+ * power-of-two work-group; scratch holds one real per work-item. */
+static real sum_local(real acc, __local real *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0);
+    scratch[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
+        if (lid < stride)
+            scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    return scratch[0];
+}
+
+/* out[out_index] = x . y, one work-group launched alone (a dense BFGS
+ * vector fits one work-group's sweep). */
+__kernel void dot_product(__global real *out, const uint out_index, __global const real *x,
+                  __global const real *y, const uint n, __local real *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0);
+    real acc = 0;
+    for (size_t i = lid; i < n; i += lsize)
+        acc += x[i] * y[i];
+    const real r = sum_local(acc, scratch);
+    if (lid == 0)
+        out[out_index] = r;
+}
+
+/* out[out_index] = the sum of x[0 .. n), one work-group launched alone. */
+__kernel void sum_values(__global real *out, const uint out_index, __global const real *x, const uint n,
+                  __local real *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0);
+    real acc = 0;
+    for (size_t i = lid; i < n; i += lsize)
+        acc += x[i];
+    const real r = sum_local(acc, scratch);
+    if (lid == 0)
+        out[out_index] = r;
+}
+
 /* out[0] = a vector norm of x, as SciPy's vecnorm: max |x| for ord = +inf,
  * min |x| for -inf, else (sum |x|^ord)^(1/ord). One work-group of a power-of-
  * two size, launched alone; scratch holds one real per work-item. */
@@ -137,15 +179,9 @@ __kernel void fd_sums(__global real *out, __global const real *terms, const uint
     real acc = 0;
     for (size_t i = lid; i < m; i += lsize)
         acc += b == 0 ? row[i] : row[i] - terms[i];
-    scratch[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
-        if (lid < stride)
-            scratch[lid] += scratch[lid + stride];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    const real r = sum_local(acc, scratch);
     if (lid == 0)
-        out[b] = scratch[0];
+        out[b] = r;
 }
 
 /* g[j] = (f(x + dx_j e_j) - f(x)) / dx_j from fd_sums' differences; f(x)

@@ -170,6 +170,10 @@ typedef struct clbfgs_context_options {
     clbfgs_log_fn log;   /**< NULL (default): the library stays silent */
     void *log_user;      /**< passed to log as its first argument */
     clbfgs_log_level log_level; /**< most verbose level passed on; default INFO */
+    /** 1 to create the queue with CL_QUEUE_PROFILING_ENABLE, so that results
+     * split the iterations' device time by phase (clbfgs_timings); 0
+     * (default) for none. An adopted queue profiles when it was created so. */
+    int profile;
 } clbfgs_context_options;
 
 /** Fills options with the documented defaults. */
@@ -392,6 +396,19 @@ typedef struct clbfgs_timings {
     double line_search; /**< the line searches, objective evaluations included */
     double hessian;     /**< the H product and update, with their scalars */
     double callback;    /**< copying x to the host and the caller's callback */
+    /** Blocking transfers between host and device during the iterations
+     * (each one a round trip the device waits on). */
+    size_t syncs;
+    /** Device time during the iterations, by phase, from the queue's profiling
+     * times; all 0 unless the queue profiles (clbfgs_context_options.profile).
+     * Each is the sum of its commands' start-to-end times, so what is left of
+     * the iterations' wall time is launch overhead and the host's own work.
+     * A CLBlast call counts its last kernel; a device callback objective counts
+     * from a marker before it to one after. */
+    double device_objective; /**< the objective's kernels (and its CLBlast calls) */
+    double device_hessian;   /**< the H pass */
+    double device_other;     /**< vector kernels and CLBlast dots and norms */
+    double device_transfer;  /**< reads and writes between host and device */
 } clbfgs_timings;
 
 /** A run's outcome, as SciPy's OptimizeResult. Arrays belong to the result:

@@ -43,20 +43,91 @@ clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, do
                              : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
 }
 
-clbfgs_status clbfgs__launch(const clbfgs_run *run, cl_kernel k, size_t n, const char *what)
+enum { EVENT_KERNEL, EVENT_SPAN_START, EVENT_SPAN_END };
+
+static cl_event *next_event(clbfgs_run *run, int kind)
+{
+    if (!run->profiling)
+        return NULL;
+    if (run->event_count == CLBFGS_PROFILE_EVENTS && clbfgs__profile_collect(run) != CLBFGS_SUCCESS)
+        return NULL; /* the times are lost, the run goes on */
+    size_t i = run->event_count++;
+    run->events[i] = NULL; /* stays NULL when the enqueue fails */
+    run->event_phase[i] = (signed char)run->phase;
+    run->event_kind[i] = (signed char)kind;
+    return &run->events[i];
+}
+
+cl_event *clbfgs__event(clbfgs_run *run)
+{
+    return next_event(run, EVENT_KERNEL);
+}
+
+clbfgs_status clbfgs__mark(clbfgs_run *run, int end)
+{
+    if (!run->profiling)
+        return CLBFGS_SUCCESS;
+    cl_event *e = next_event(run, end ? EVENT_SPAN_END : EVENT_SPAN_START);
+    cl_int err = clEnqueueMarkerWithWaitList(run->ctx->queue, 0, NULL, e);
+    return err == CL_SUCCESS ? CLBFGS_SUCCESS
+                             : clbfgs__fail_cl(run->ctx, err, "clEnqueueMarkerWithWaitList",
+                                               "marking a profiled span");
+}
+
+clbfgs_status clbfgs__profile_collect(clbfgs_run *run)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    for (size_t i = 0; i < run->event_count; i++) {
+        cl_event e = run->events[i];
+        if (!e)
+            continue;
+        cl_ulong start = 0, end = 0;
+        cl_int err = clWaitForEvents(1, &e);
+        if (err == CL_SUCCESS)
+            err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+        if (err == CL_SUCCESS)
+            err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+        clReleaseEvent(e);
+        run->events[i] = NULL;
+        if (err != CL_SUCCESS) {
+            if (status == CLBFGS_SUCCESS)
+                status = clbfgs__fail_cl(run->ctx, err, "clGetEventProfilingInfo",
+                                         "reading a command's profiling times");
+            continue;
+        }
+        double *t = &run->device_time[run->event_phase[i]];
+        switch (run->event_kind[i]) {
+        case EVENT_KERNEL:
+            *t += (double)(end - start) * 1e-9;
+            break;
+        case EVENT_SPAN_START:
+            *t -= (double)end * 1e-9;
+            break;
+        default:
+            *t += (double)end * 1e-9;
+            break;
+        }
+    }
+    run->event_count = 0;
+    return status;
+}
+
+clbfgs_status clbfgs__launch(clbfgs_run *run, cl_kernel k, size_t n, const char *what)
 {
     size_t global = (n + 63) / 64 * 64;
-    cl_int err = clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL);
+    cl_int err = clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &global, NULL, 0, NULL,
+                                        clbfgs__event(run));
     return err == CL_SUCCESS ? CLBFGS_SUCCESS
                              : clbfgs__fail_cl(run->ctx, err, "clEnqueueNDRangeKernel",
                                                "launching %s (n = %zu)", what, n);
 }
 
-clbfgs_status clbfgs__launch_2d(const clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
+clbfgs_status clbfgs__launch_2d(clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
                                 const char *what)
 {
     size_t global[2] = {(n + 63) / 64 * 64, problems};
-    cl_int err = clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL, NULL);
+    cl_int err = clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL,
+                                        clbfgs__event(run));
     return err == CL_SUCCESS ? CLBFGS_SUCCESS
                              : clbfgs__fail_cl(run->ctx, err, "clEnqueueNDRangeKernel",
                                                "launching %s (%zu x %zu)", what, n, problems);
@@ -72,21 +143,33 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
             t[i] = (float)src[i];
         data = t;
     }
+    int phase = run->phase;
+    run->phase = PHASE_TRANSFER;
     cl_int err = clEnqueueWriteBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
-                                      n * run->elem, data, 0, NULL, NULL);
-    return err == CL_SUCCESS ? CLBFGS_SUCCESS
-                             : clbfgs__fail_cl(run->ctx, err, "clEnqueueWriteBuffer",
-                                               "copying %zu values to the device", n);
+                                      n * run->elem, data, 0, NULL, clbfgs__event(run));
+    run->phase = phase;
+    if (err != CL_SUCCESS)
+        return clbfgs__fail_cl(run->ctx, err, "clEnqueueWriteBuffer",
+                               "copying %zu values to the device", n);
+    run->syncs++;
+    return clbfgs__profile_collect(run);
 }
 
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n)
 {
     void *data = run->precision == CLBFGS_PRECISION_FLOAT ? run->host_tmp : (void *)dst;
+    int phase = run->phase;
+    run->phase = PHASE_TRANSFER;
     cl_int err = clEnqueueReadBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
-                                     n * run->elem, data, 0, NULL, NULL);
+                                     n * run->elem, data, 0, NULL, clbfgs__event(run));
+    run->phase = phase;
     if (err != CL_SUCCESS)
         return clbfgs__fail_cl(run->ctx, err, "clEnqueueReadBuffer",
                                "copying %zu values from the device", n);
+    run->syncs++;
+    clbfgs_status status = clbfgs__profile_collect(run);
+    if (status != CLBFGS_SUCCESS)
+        return status;
     if (run->precision == CLBFGS_PRECISION_FLOAT)
         for (size_t i = 0; i < n; i++)
             dst[i] = (double)((float *)run->host_tmp)[i];
@@ -97,8 +180,13 @@ clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, dou
 
 void clbfgs__run_release(clbfgs_run *run)
 {
+    for (size_t i = 0; i < run->event_count; i++)
+        if (run->events[i])
+            clReleaseEvent(run->events[i]);
+    run->event_count = 0;
     cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
-                            &run->vecnorm,       &run->set_identity,    &run->hessian_apply,
+                            &run->vecnorm,       &run->dot,             &run->sum,
+                            &run->set_identity,  &run->hessian_apply,
                             &run->hessian_update, &run->hessian_update_apply,
                             &run->hessian_update_apply_rows, &run->sum_chunks};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
@@ -147,6 +235,11 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     size_t n = run->n;
     run->elem = run->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     CLBFGS_TRY(check_memory(run));
+    cl_command_queue_properties props = 0;
+    CLBFGS_CL_TRY(ctx,
+                  clGetCommandQueueInfo(ctx->queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
+                  "reading the queue's properties");
+    run->profiling = (props & CL_QUEUE_PROFILING_ENABLE) != 0;
 
     cl_program util, hessian;
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, run->precision, &util,
@@ -157,6 +250,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "step_and_change", &run->step_and_change));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "combine3", &run->combine3));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "vecnorm", &run->vecnorm));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "dot_product", &run->dot));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "sum_values", &run->sum));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "set_identity", &run->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
@@ -165,11 +260,17 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
                                   &run->hessian_update_apply_rows));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
 
-    size_t wg = 0;
-    CLBFGS_CL_TRY(ctx,
-                  clGetKernelWorkGroupInfo(run->vecnorm, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                           sizeof wg, &wg, NULL),
-                  "the work-group size of vecnorm");
+    /* One work-group size for the reductions: the largest all of them take. */
+    size_t wg = 256;
+    cl_kernel reductions[] = {run->vecnorm, run->dot, run->sum};
+    for (size_t i = 0; i < sizeof reductions / sizeof reductions[0]; i++) {
+        size_t most = 0;
+        CLBFGS_CL_TRY(ctx,
+                      clGetKernelWorkGroupInfo(reductions[i], ctx->device,
+                                               CL_KERNEL_WORK_GROUP_SIZE, sizeof most, &most, NULL),
+                      "the work-group size of a reduction kernel");
+        wg = most < wg ? most : wg;
+    }
     run->wg_reduce = 1;
     while (run->wg_reduce * 2 <= wg && run->wg_reduce * 2 <= 256)
         run->wg_reduce *= 2;
@@ -216,7 +317,8 @@ static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
     CLBFGS_TRY(clbfgs__arg_real(run, k, 4, ord));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, wg * run->elem, NULL), "vecnorm");
     CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL, NULL),
+                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL,
+                                         clbfgs__event(run)),
                   "launching vecnorm");
 cleanup:
     return status;
@@ -447,6 +549,10 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         warnflag = 3; /* nothing to descend from */
     double t_loop = clbfgs__now();
     result->time.setup = t_loop - t_start;
+    /* The counts below are the iterations' (the last read left nothing in flight). */
+    CLBFGS_TRY(clbfgs__profile_collect(&run));
+    memset(run.device_time, 0, sizeof run.device_time);
+    run.syncs = 0;
 
     while (warnflag == 0 && gnorm > options->gtol && k < maxiter) {
         double t0 = clbfgs__now();
@@ -560,6 +666,12 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         result->time.hessian += clbfgs__now() - t1;
     }
 
+    CLBFGS_TRY(clbfgs__profile_collect(&run));
+    result->time.syncs = run.syncs;
+    result->time.device_objective = run.device_time[PHASE_OBJECTIVE];
+    result->time.device_hessian = run.device_time[PHASE_HESSIAN];
+    result->time.device_other = run.device_time[PHASE_OTHER];
+    result->time.device_transfer = run.device_time[PHASE_TRANSFER];
     if (warnflag == 0 && k >= maxiter)
         warnflag = 1;
     result->nit = k;

@@ -95,7 +95,9 @@ clbfgs_status clbfgs_context_new(clbfgs_context **context, const clbfgs_context_
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->info.platform_id, 0};
     ctx->cl_ctx = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "creating a context");
-    ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, 0, &err);
+    cl_command_queue_properties qprops =
+        options && options->profile ? CL_QUEUE_PROFILING_ENABLE : 0;
+    ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, qprops, &err);
     CLBFGS_CL_TRY(ctx, err, "creating a command queue");
     clbfgs__log(ctx, CLBFGS_LOG_INFO, "device %u (%u:%u): %s [%s, %s]", ctx->info.index,
                 ctx->info.platform_index, ctx->info.device_index, ctx->info.name,

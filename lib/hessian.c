@@ -9,21 +9,26 @@
 clbfgs_status clbfgs__hessian_identity(clbfgs_run *run)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    int phase = run->phase;
+    run->phase = PHASE_HESSIAN;
     cl_uint n = (cl_uint)run->n;
     size_t global[2] = {(run->n + 15) / 16 * 16, (run->n + 15) / 16 * 16};
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(run->set_identity, 0, sizeof(cl_mem), &run->h), "set_identity");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(run->set_identity, 1, sizeof n, &n), "set_identity");
     CLBFGS_CL_TRY(run->ctx,
                   clEnqueueNDRangeKernel(run->ctx->queue, run->set_identity, 2, NULL, global, NULL,
-                                         0, NULL, NULL),
+                                         0, NULL, clbfgs__event(run)),
                   "launching set_identity (n = %zu)", run->n);
 cleanup:
+    run->phase = phase;
     return status;
 }
 
 clbfgs_status clbfgs__hessian_apply(clbfgs_run *run, cl_mem v, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    int phase = run->phase;
+    run->phase = PHASE_HESSIAN;
     cl_uint n = (cl_uint)run->n;
     cl_kernel k = run->hessian_apply;
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &v), "hessian_apply");
@@ -32,12 +37,15 @@ clbfgs_status clbfgs__hessian_apply(clbfgs_run *run, cl_mem v, cl_mem g)
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof n, &n), "hessian_apply");
     CLBFGS_TRY(clbfgs__launch(run, k, run->n, "hessian_apply"));
 cleanup:
+    run->phase = phase;
     return status;
 }
 
 clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double b, cl_mem s)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    int phase = run->phase;
+    run->phase = PHASE_HESSIAN;
     cl_uint n = (cl_uint)run->n;
     cl_kernel k = run->hessian_update;
     size_t global[2] = {(run->n + 15) / 16 * 16, (run->n + 15) / 16 * 16};
@@ -48,15 +56,19 @@ clbfgs_status clbfgs__hessian_update(clbfgs_run *run, double a, cl_mem u, double
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &s), "hessian_update");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, sizeof n, &n), "hessian_update");
     CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL, NULL),
+                  clEnqueueNDRangeKernel(run->ctx->queue, k, 2, NULL, global, NULL, 0, NULL,
+                                         clbfgs__event(run)),
                   "launching hessian_update (n = %zu)", run->n);
 cleanup:
+    run->phase = phase;
     return status;
 }
 
 clbfgs_status clbfgs__hessian_set_pass(clbfgs_run *run, int by_rows, size_t chunks)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    int phase = run->phase;
+    run->phase = PHASE_HESSIAN;
     if (by_rows || chunks < 1 || chunks > run->n)
         chunks = 1;
     if (run->h_partial) {
@@ -73,6 +85,7 @@ clbfgs_status clbfgs__hessian_set_pass(clbfgs_run *run, int by_rows, size_t chun
                       run->n);
     }
 cleanup:
+    run->phase = phase;
     return status;
 }
 
@@ -100,6 +113,8 @@ clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a
                                            double b, cl_mem s, cl_mem v, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    int phase = run->phase;
+    run->phase = PHASE_HESSIAN;
     cl_uint n = (cl_uint)run->n;
     cl_uint rows = (cl_uint)((run->n + run->h_chunks - 1) / run->h_chunks);
     cl_int up = update ? 1 : 0;
@@ -131,5 +146,6 @@ clbfgs_status clbfgs__hessian_update_apply(clbfgs_run *run, int update, double a
         CLBFGS_TRY(clbfgs__launch(run, k, run->n, "sum_chunks"));
     }
 cleanup:
+    run->phase = phase;
     return status;
 }

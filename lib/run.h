@@ -23,6 +23,11 @@ enum {
     SLOT_COUNT
 };
 
+/* What device time counts under when the queue records profiling times. */
+enum { PHASE_OTHER = 0, PHASE_OBJECTIVE, PHASE_HESSIAN, PHASE_TRANSFER, PHASE_COUNT };
+/* Events held between syncs; a full list is waited on and read. */
+#define CLBFGS_PROFILE_EVENTS 64
+
 typedef struct clbfgs_run {
     clbfgs_context *ctx;
     clbfgs_objective *objective;
@@ -30,7 +35,7 @@ typedef struct clbfgs_run {
     clbfgs_precision precision; /* DOUBLE or FLOAT, resolved */
     size_t elem;                /* sizeof(real) on the device */
     size_t wg_reduce;           /* work-group size of vecnorm */
-    cl_kernel axpy_into, step_and_change, combine3, vecnorm, set_identity;
+    cl_kernel axpy_into, step_and_change, combine3, vecnorm, dot, sum, set_identity;
     cl_kernel hessian_apply, hessian_update, hessian_update_apply, hessian_update_apply_rows;
     cl_kernel sum_chunks;
     cl_mem x, g, p, xt, gt, s, y, v, u, h, scalars;
@@ -49,14 +54,33 @@ typedef struct clbfgs_run {
     double *host_x, *host_g; /* host copies, n each */
     void *host_tmp;          /* max(n, SLOT_COUNT) reals, for conversions */
     size_t nfev, njev;
+    /* profiling (queues created with CL_QUEUE_PROFILING_ENABLE) */
+    int profiling;
+    int phase; /* PHASE_*: what the next command counts under */
+    cl_event events[CLBFGS_PROFILE_EVENTS];
+    signed char event_phase[CLBFGS_PROFILE_EVENTS];
+    signed char event_kind[CLBFGS_PROFILE_EVENTS]; /* EVENT_* */
+    size_t event_count;
+    double device_time[PHASE_COUNT]; /* seconds, since the last reset */
+    size_t syncs;                    /* blocking transfers, since the last reset */
 } clbfgs_run;
+
+/* ---- profiling (bfgs.c) ---- */
+/* The slot for the next command's event under run->phase, or NULL when the
+ * queue does not profile. A full list is read first. */
+cl_event *clbfgs__event(clbfgs_run *run);
+/* Marks the start (end = 0) or end (end = 1) of a span whose device time is
+ * counted from marker to marker: for work the library does not enqueue itself. */
+clbfgs_status clbfgs__mark(clbfgs_run *run, int end);
+/* Waits for the held events, adds their times to run->device_time and releases them. */
+clbfgs_status clbfgs__profile_collect(clbfgs_run *run);
 
 /* Sets argument i of kernel to the real value v (double or float). */
 clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, double v);
 /* Launches a 1-D kernel over n work-items (rounded up to a multiple of 64). */
-clbfgs_status clbfgs__launch(const clbfgs_run *run, cl_kernel k, size_t n, const char *what);
+clbfgs_status clbfgs__launch(clbfgs_run *run, cl_kernel k, size_t n, const char *what);
 /* Launches a 2-D kernel over (n rounded up to a multiple of 64) x problems. */
-clbfgs_status clbfgs__launch_2d(const clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
+clbfgs_status clbfgs__launch_2d(clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
                                 const char *what);
 /* Copies n doubles to a device buffer of reals (from element offset),
  * converting for float; blocking. n is at most the run's n. */
@@ -98,8 +122,8 @@ clbfgs_status clbfgs__hessian_set_pass(clbfgs_run *run, int by_rows, size_t chun
 clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps);
 void clbfgs__run_release(clbfgs_run *run);
 
-/* ---- CLBlast (blas.c) ---- */
-/* scalars[slot] = x . y */
+/* ---- vector BLAS (blas.c) ---- */
+/* scalars[slot] = x . y (n values) */
 clbfgs_status clbfgs__blas_dot(clbfgs_run *run, int slot, cl_mem x, cl_mem y);
 /* scalars[slot] = sum of the first len values of x */
 clbfgs_status clbfgs__blas_sum(clbfgs_run *run, int slot, cl_mem x, size_t len);

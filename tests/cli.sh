@@ -92,6 +92,9 @@ check "an unknown built-in is bad input (2)" rc_is 2
 check "its message lists the built-ins" err_has "ext-rosenbrock"
 run minimize --builtin ext-rosenbrock --n 3
 check "an odd n for ext-rosenbrock is bad input (2)" rc_is 2
+run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 5 --profile
+check "--profile prints the device time by phase" out_has "device time: .*objective .*, H .*syncs"
+check "help documents --profile" sh -c '"$1" help | grep -q -- --profile' sh "$clbfgs"
 run minimize --builtin quadratic --n 3 --json
 check "--json exits 0" rc_is 0
 if command -v python3 > /dev/null; then

@@ -265,6 +265,66 @@ static void the_iteration_limit_ends_with_status_1(void **state)
     clbfgs_objective_free(obj);
 }
 
+static double sum_of(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+static void profiling_splits_the_iterations_without_changing_them(void **state)
+{
+    (void)state;
+    clbfgs_context_options co;
+    clbfgs_context_options_init(&co);
+    co.profile = 1;
+    clbfgs_context *pctx = NULL;
+    assert_ok(clbfgs_context_new(&pctx, &co));
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "ext-rosenbrock"));
+    size_t n = 64;
+    double x0[64];
+    for (size_t i = 0; i < n; i++)
+        x0[i] = (i % 2 ? 1.0 : -1.2) + random_in(-0.1, 0.1);
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.gtol = 0;
+    o.maxiter = 8;
+    clbfgs_result plain, prof;
+    minimize_ok(obj, n, x0, &o, &plain);
+    assert_ok(clbfgs_minimize(pctx, obj, n, x0, &o, &prof));
+    /* the same arithmetic: profiling only adds events */
+    assert_int_equal(prof.nit, 8);
+    assert_int_equal(prof.nit, plain.nit);
+    assert_int_equal(prof.nfev, plain.nfev);
+    assert_memory_equal(prof.x, plain.x, n * sizeof(double));
+    /* without profiling, no device times; syncs are counted either way */
+    const clbfgs_timings *t = &plain.time, *p = &prof.time;
+    assert_true(t->device_objective == 0 && t->device_hessian == 0 && t->device_other == 0 &&
+                t->device_transfer == 0);
+    assert_int_equal(t->syncs, p->syncs);
+    /* at least the dot product before each line search, one read per
+     * evaluation, and the scalars after each H pass */
+    assert_true(p->syncs >= 2 * prof.nit + prof.nfev - 1);
+    /* every phase ran, and the device cannot have been busy for longer than
+     * the iterations took */
+    assert_true(p->device_objective > 0);
+    assert_true(p->device_hessian > 0);
+    assert_true(p->device_other > 0);
+    assert_true(p->device_transfer > 0);
+    double device[] = {p->device_objective, p->device_hessian, p->device_other,
+                       p->device_transfer};
+    double loop = p->total - p->setup;
+    if (!(sum_of(device, 4) <= loop))
+        print_error("device %.6f s in iterations of %.6f s\n", sum_of(device, 4), loop);
+    assert_true(sum_of(device, 4) <= loop);
+    clbfgs_result_free(&plain);
+    clbfgs_result_free(&prof);
+    clbfgs_objective_free(obj);
+    clbfgs_context_free(pctx);
+}
+
 static void float_runs_reach_float_tolerances(void **state)
 {
     (void)state;
@@ -337,6 +397,7 @@ int main(void)
         cmocka_unit_test(a_callback_can_stop_the_run_with_status_99),
         cmocka_unit_test(the_iteration_limit_ends_with_status_1),
         cmocka_unit_test(float_runs_reach_float_tolerances),
+        cmocka_unit_test(profiling_splits_the_iterations_without_changing_them),
         cmocka_unit_test(the_inverse_hessian_comes_back_symmetric_and_positive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -291,6 +291,27 @@ static void device_callbacks_run_on_the_library_queue(void **state)
         assert_int_equal((size_t)d.calls, r.nfev);
         for (size_t i = 0; i < N; i++)
             assert_true(fabs(r.x[i] - centre) < (p ? 1e-3 : 1e-7));
+        assert_true(r.time.device_objective == 0);
+
+        /* On an adopted queue that profiles, the callback's work is timed
+         * from marker to marker, and the run is the same. */
+        clbfgs_device_info info;
+        assert_ok(clbfgs_context_device(ctx, &info));
+        cl_command_queue pq = clCreateCommandQueue(clbfgs_context_cl_context(ctx), info.device_id,
+                                                   CL_QUEUE_PROFILING_ENABLE, &err);
+        assert_int_equal(err, CL_SUCCESS);
+        clbfgs_context *pctx = NULL;
+        assert_ok(clbfgs_context_adopt(&pctx, clbfgs_context_cl_context(ctx), info.device_id, pq,
+                                       NULL));
+        clbfgs_result pr;
+        assert_ok(clbfgs_minimize(pctx, o, N, x0, &opts, &pr));
+        assert_int_equal(pr.nit, r.nit);
+        assert_memory_equal(pr.x, r.x, N * sizeof(double));
+        assert_true(pr.time.device_objective > 0);
+        assert_true(pr.time.device_objective <= pr.time.total - pr.time.setup);
+        clbfgs_result_free(&pr);
+        clbfgs_context_free(pctx);
+        clReleaseCommandQueue(pq);
         clbfgs_result_free(&r);
 
         /* the callback fails on its third call: the run stops, x is kept */

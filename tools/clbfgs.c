@@ -61,6 +61,8 @@ static const char usage_text[] =
     "                        symmetric positive definite (default the identity)\n"
     "  --device SEL  --json (one JSON object: result, device, timings)\n"
     "  --verbose (one line per iteration: k, f, gradient norm, step, evaluations)\n"
+    "  --profile             time the device's work by phase (objective, H pass,\n"
+    "                        other kernels, transfers) with OpenCL profiling\n"
     "\n"
     "Device selection (--device, else CLBFGS_DEVICE, else the first GPU, else the\n"
     "first device): an index (0), platform:device (1:0), a type (gpu, cpu,\n"
@@ -420,9 +422,13 @@ static void print_result(const clbfgs_result *r, const clbfgs_device_info *dev, 
         json_string(dev->name);
         printf(", \"platform\": ");
         json_string(dev->platform_name);
+        const clbfgs_timings *t = &r->time;
         printf(", \"time\": {\"total\": %.6f, \"setup\": %.6f, \"line_search\": %.6f, "
-               "\"hessian\": %.6f, \"callback\": %.6f}, \"x\": ",
-               r->time.total, r->time.setup, r->time.line_search, r->time.hessian, r->time.callback);
+               "\"hessian\": %.6f, \"callback\": %.6f, \"syncs\": %zu, "
+               "\"device_objective\": %.6f, \"device_hessian\": %.6f, \"device_other\": %.6f, "
+               "\"device_transfer\": %.6f}, \"x\": ",
+               t->total, t->setup, t->line_search, t->hessian, t->callback, t->syncs,
+               t->device_objective, t->device_hessian, t->device_other, t->device_transfer);
         print_json_array(r->x, r->n);
         printf(", \"jac\": ");
         print_json_array(r->jac, r->n);
@@ -446,6 +452,13 @@ static void print_result(const clbfgs_result *r, const clbfgs_device_info *dev, 
     printf("%s\n", r->n > 5 ? ", ..." : "");
     printf("  time:         %.3f s (setup %.3f, line search %.3f, H %.3f)\n", r->time.total,
            r->time.setup, r->time.line_search, r->time.hessian);
+    const clbfgs_timings *t = &r->time;
+    double dev_total = t->device_objective + t->device_hessian + t->device_other + t->device_transfer;
+    if (dev_total > 0)
+        printf("  device time:  %.3f s (objective %.3f, H %.3f, other %.3f, transfers %.3f), "
+               "%zu syncs\n",
+               dev_total, t->device_objective, t->device_hessian, t->device_other,
+               t->device_transfer, t->syncs);
 }
 
 /* What to minimize, as the command line gives it. */
@@ -618,6 +631,10 @@ static int cmd_minimize(int argc, char **argv, int demo)
         }
         if (strcmp(a, "--verbose") == 0) {
             verbose = 1;
+            continue;
+        }
+        if (strcmp(a, "--profile") == 0) {
+            copts.profile = 1;
             continue;
         }
         if (strcmp(a, "--no-gradient") == 0 && !demo) {
