@@ -221,8 +221,9 @@ def write_markdown(res, path):
                     res["latency"]["round_trip"] * 1e6, res["latency"]["launch"] * 1e6))
     lines.append("")
     lines.append("Time per iteration, extended Rosenbrock, gtol = 0, %d iterations, double "
-                 "(ms, median). Floor: 16 n² bytes at the device's triad bandwidth."
-                 % res["iters"])
+                 "(ms, median). Floor: 16 n² bytes at the device's triad bandwidth. "
+                 "\"(k it.)\": the run's line search gave up after k iterations; the time "
+                 "is per iteration it made." % res["iters"])
     lines.append("")
     lines.append("| n | clbfgs | floor | clbfgs / floor | OpenBLAS C | SciPy | JAX (CPU) "
                  "| SciPy / clbfgs | OpenBLAS / clbfgs | JAX / clbfgs |")
@@ -238,8 +239,9 @@ def write_markdown(res, path):
 
         def cell(key):
             v = row.get(key)
-            if isinstance(v, dict):
-                return fmt_ms(v["per_iteration"])
+            if isinstance(v, dict):  # a run that ended early says after how many
+                short = v["nit"] < res["iters"]
+                return fmt_ms(v["per_iteration"]) + (" (%d it.)" % v["nit"] if short else "")
             return v or "—"
         ob, sp, jx = other("openblas"), other("scipy"), other("jax")
         lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
@@ -319,6 +321,13 @@ def write_plot(res, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
+
+
+def rewrite(json_path):
+    """Writes the markdown again from a run's JSON (after a format change)."""
+    with open(json_path) as fh:
+        res = json.load(fh)
+    write_markdown(res, json_path[:-5] + ".md")
 
 
 def main():
