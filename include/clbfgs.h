@@ -407,7 +407,7 @@ typedef struct clbfgs_timings {
      * from a marker before it to one after. */
     double device_objective; /**< the objective's kernels (and its CLBlast calls) */
     double device_hessian;   /**< the H pass */
-    double device_other;     /**< vector kernels and CLBlast dots and norms */
+    double device_other;     /**< vector kernels: steps, dot products, norms */
     double device_transfer;  /**< reads and writes between host and device */
 } clbfgs_timings;
 

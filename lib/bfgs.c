@@ -260,7 +260,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
                                   &run->hessian_update_apply_rows));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
 
-    /* One work-group size for the reductions: the largest all of them take. */
+    /* One work-group size for the reductions: a power of two up to 256 that
+     * all of them take. */
     size_t wg = 256;
     cl_kernel reductions[] = {run->vecnorm, run->dot, run->sum};
     for (size_t i = 0; i < sizeof reductions / sizeof reductions[0]; i++) {
@@ -272,7 +273,7 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
         wg = most < wg ? most : wg;
     }
     run->wg_reduce = 1;
-    while (run->wg_reduce * 2 <= wg && run->wg_reduce * 2 <= 256)
+    while (run->wg_reduce * 2 <= wg)
         run->wg_reduce *= 2;
 
     run->host_x = malloc(n * sizeof(double));
