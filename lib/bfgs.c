@@ -137,8 +137,12 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
                                   size_t n)
 {
     const void *data = src;
+    float *big = NULL; /* host_tmp holds max(run->n, SLOT_COUNT) values; H needs more */
     if (run->precision == CLBFGS_PRECISION_FLOAT) {
         float *t = run->host_tmp;
+        if (n > run->n && n > SLOT_COUNT && !(t = big = malloc(n * sizeof *t)))
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                "converting %zu values to float for the device", n);
         for (size_t i = 0; i < n; i++)
             t[i] = (float)src[i];
         data = t;
@@ -148,6 +152,7 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
     cl_int err = clEnqueueWriteBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
                                       n * run->elem, data, 0, NULL, clbfgs__event(run));
     run->phase = phase;
+    free(big);
     if (err != CL_SUCCESS)
         return clbfgs__fail_cl(run->ctx, err, "clEnqueueWriteBuffer",
                                "copying %zu values to the device", n);
@@ -157,23 +162,32 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
 
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n)
 {
-    void *data = run->precision == CLBFGS_PRECISION_FLOAT ? run->host_tmp : (void *)dst;
+    void *data = dst;
+    float *big = NULL; /* as in clbfgs__write_reals */
+    if (run->precision == CLBFGS_PRECISION_FLOAT) {
+        data = run->host_tmp;
+        if (n > run->n && n > SLOT_COUNT && !(data = big = malloc(n * sizeof *big)))
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                "converting %zu values from float on the host", n);
+    }
     int phase = run->phase;
     run->phase = PHASE_TRANSFER;
     cl_int err = clEnqueueReadBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
                                      n * run->elem, data, 0, NULL, clbfgs__event(run));
     run->phase = phase;
-    if (err != CL_SUCCESS)
-        return clbfgs__fail_cl(run->ctx, err, "clEnqueueReadBuffer",
-                               "copying %zu values from the device", n);
-    run->syncs++;
-    clbfgs_status status = clbfgs__profile_collect(run);
-    if (status != CLBFGS_SUCCESS)
-        return status;
-    if (run->precision == CLBFGS_PRECISION_FLOAT)
+    clbfgs_status status;
+    if (err != CL_SUCCESS) {
+        status = clbfgs__fail_cl(run->ctx, err, "clEnqueueReadBuffer",
+                                 "copying %zu values from the device", n);
+    } else {
+        run->syncs++;
+        status = clbfgs__profile_collect(run);
+    }
+    if (status == CLBFGS_SUCCESS && run->precision == CLBFGS_PRECISION_FLOAT)
         for (size_t i = 0; i < n; i++)
-            dst[i] = (double)((float *)run->host_tmp)[i];
-    return CLBFGS_SUCCESS;
+            dst[i] = (double)((const float *)data)[i];
+    free(big);
+    return status;
 }
 
 /* ---- setting up and tearing down a run ---- */
@@ -524,9 +538,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     cl_mem work[] = {run.g, run.p, run.xt, run.gt, run.s, run.y, run.v, run.u};
     for (size_t i = 0; i < sizeof work / sizeof work[0]; i++)
         CLBFGS_TRY(poison(&run, work[i]));
-    if (options->hess_inv0)
-        for (size_t row = 0; row < n; row++)
-            CLBFGS_TRY(clbfgs__write_reals(&run, run.h, row * n, options->hess_inv0 + row * n, n));
+    if (options->hess_inv0) /* one transfer, not a round trip per row */
+        CLBFGS_TRY(clbfgs__write_reals(&run, run.h, 0, options->hess_inv0, n * n));
     else
         CLBFGS_TRY(clbfgs__hessian_identity(&run));
     CLBFGS_TRY(clbfgs__objective_eval(&run, run.x, run.g));
@@ -694,10 +707,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
             goto cleanup;
         }
-        for (size_t row = 0; row < n; row++) {
-            /* a row at a time: the float conversion buffer holds n values */
-            CLBFGS_TRY(clbfgs__read_reals(&run, run.h, row * n, result->hess_inv + row * n, n));
-        }
+        CLBFGS_TRY(clbfgs__read_reals(&run, run.h, 0, result->hess_inv, n * n));
     }
     result->status = warnflag;
     result->success = warnflag == 0;

@@ -83,7 +83,7 @@ clbfgs_status clbfgs__launch(clbfgs_run *run, cl_kernel k, size_t n, const char 
 clbfgs_status clbfgs__launch_2d(clbfgs_run *run, cl_kernel k, size_t n, size_t problems,
                                 const char *what);
 /* Copies n doubles to a device buffer of reals (from element offset),
- * converting for float; blocking. n is at most the run's n. */
+ * converting for float; blocking. One transfer, whatever n (H is n x n). */
 clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, const double *src,
                                   size_t n);
 /* Copies n reals from a device buffer (from element offset) into doubles; blocking. */
