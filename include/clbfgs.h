@@ -79,7 +79,7 @@ CLBFGS_API const char *clbfgs_last_error(void);
 typedef enum clbfgs_log_level {
     CLBFGS_LOG_ERROR = 0,
     CLBFGS_LOG_WARNING = 1,
-    CLBFGS_LOG_INFO = 2,  /**< device chosen, program cache hits and misses */
+    CLBFGS_LOG_INFO = 2, /**< device chosen, program cache hits and misses */
     CLBFGS_LOG_DEBUG = 3
 } clbfgs_log_level;
 
@@ -107,9 +107,9 @@ typedef struct clbfgs_device_info {
     char platform_name[128];
     char opencl_version[64]; /**< CL_DEVICE_VERSION, e.g. "OpenCL 3.0 ..." */
     char driver_version[64];
-    int has_fp64;                /**< 1 if the device computes in double */
-    uint64_t global_mem_bytes;   /**< CL_DEVICE_GLOBAL_MEM_SIZE */
-    uint64_t max_alloc_bytes;    /**< CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    int has_fp64;              /**< 1 if the device computes in double */
+    uint64_t global_mem_bytes; /**< CL_DEVICE_GLOBAL_MEM_SIZE */
+    uint64_t max_alloc_bytes;  /**< CL_DEVICE_MAX_MEM_ALLOC_SIZE */
     unsigned compute_units;
     uint64_t max_work_group_size;
     cl_platform_id platform_id;
@@ -167,8 +167,8 @@ typedef struct clbfgs_context_options {
      * NULL (default) for none. The CLBFGS_BUILD_OPTIONS environment variable
      * is appended after these. */
     const char *build_options;
-    clbfgs_log_fn log;   /**< NULL (default): the library stays silent */
-    void *log_user;      /**< passed to log as its first argument */
+    clbfgs_log_fn log;          /**< NULL (default): the library stays silent */
+    void *log_user;             /**< passed to log as its first argument */
     clbfgs_log_level log_level; /**< most verbose level passed on; default INFO */
     /** 1 to create the queue with CL_QUEUE_PROFILING_ENABLE, so that results
      * split the iterations' device time by phase (clbfgs_timings); 0
@@ -206,9 +206,9 @@ CLBFGS_API cl_command_queue clbfgs_context_queue(const clbfgs_context *context);
 
 /** Where a built program came from. */
 typedef enum clbfgs_program_origin {
-    CLBFGS_PROGRAM_COMPILED = 0,   /**< compiled from source (and cached) */
-    CLBFGS_PROGRAM_MEMORY = 1,     /**< already built in this context */
-    CLBFGS_PROGRAM_DISK_CACHE = 2  /**< loaded from the on-disk cache */
+    CLBFGS_PROGRAM_COMPILED = 0,  /**< compiled from source (and cached) */
+    CLBFGS_PROGRAM_MEMORY = 1,    /**< already built in this context */
+    CLBFGS_PROGRAM_DISK_CACHE = 2 /**< loaded from the on-disk cache */
 } clbfgs_program_origin;
 
 /** Compiles OpenCL C source for the context's device, with the library's
@@ -221,7 +221,6 @@ typedef enum clbfgs_program_origin {
 CLBFGS_API clbfgs_status clbfgs_program_build(clbfgs_context *context, const char *source,
                                               const char *options, clbfgs_precision precision,
                                               cl_program *program, clbfgs_program_origin *origin);
-
 
 /* ---- Objectives -------------------------------------------------------- */
 
@@ -289,9 +288,8 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objecti
 /** Sets a `__global const real *` argument to a copy of count values; the
  * library puts them on the device in the run's precision (double or
  * float), so one call serves both. */
-CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective,
-                                                        unsigned index, const double *values,
-                                                        size_t count);
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsigned index,
+                                                        const double *values, size_t count);
 /** Sets a buffer argument; the objective retains the buffer until it is
  * freed or the argument is set again. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective,
@@ -350,12 +348,12 @@ CLBFGS_API void clbfgs_objective_free(clbfgs_objective *objective);
 
 /** What the callback sees after each iteration. */
 typedef struct clbfgs_iterate {
-    size_t k;          /**< iterations done (1 after the first) */
-    double f;          /**< f at x */
-    double gnorm;      /**< the gradient's norm (options.norm) */
-    double step;       /**< ||x_k - x_{k-1}||_2 */
-    size_t nfev;       /**< objective evaluations so far */
-    const double *x;   /**< the current point, n values (valid during the call) */
+    size_t k;        /**< iterations done (1 after the first) */
+    double f;        /**< f at x */
+    double gnorm;    /**< the gradient's norm (options.norm) */
+    double step;     /**< ||x_k - x_{k-1}||_2 */
+    size_t nfev;     /**< objective evaluations so far */
+    const double *x; /**< the current point, n values (valid during the call) */
     size_t n;
 } clbfgs_iterate;
 
@@ -365,12 +363,12 @@ typedef int (*clbfgs_callback_fn)(void *user, const clbfgs_iterate *iterate);
 /** Options, with SciPy's names and defaults (minimize(method='BFGS')).
  * Fill with clbfgs_options_init(); NULL means the defaults. */
 typedef struct clbfgs_options {
-    double gtol;     /**< stop when the gradient's norm <= gtol; default 1e-5 */
-    double norm;     /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
-    size_t maxiter;  /**< iteration limit; 0 (default) means 200 n */
-    double xrtol;    /**< stop when ||step|| <= xrtol (xrtol + ||x||); default 0 */
-    double c1;       /**< Armijo constant of the line search; default 1e-4 */
-    double c2;       /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
+    double gtol;                /**< stop when the gradient's norm <= gtol; default 1e-5 */
+    double norm;                /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
+    size_t maxiter;             /**< iteration limit; 0 (default) means 200 n */
+    double xrtol;               /**< stop when ||step|| <= xrtol (xrtol + ||x||); default 0 */
+    double c1;                  /**< Armijo constant of the line search; default 1e-4 */
+    double c2;                  /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
     clbfgs_precision precision; /**< default AUTO: double where the device has fp64 */
     /** The starting inverse Hessian, n x n row-major; NULL (default) for the
      * identity. It must be symmetric and positive definite (checked by a
@@ -381,7 +379,7 @@ typedef struct clbfgs_options {
      * 0 (default) means the square root of the run's machine epsilon
      * (1.49e-8, SciPy's default, in double; 3.45e-4 in float). */
     double eps;
-    int return_hess_inv;        /**< 1 to copy H to the result; default 0 */
+    int return_hess_inv;         /**< 1 to copy H to the result; default 0 */
     clbfgs_callback_fn callback; /**< NULL (default) for none */
     void *callback_user;
 } clbfgs_options;
@@ -426,9 +424,9 @@ typedef struct clbfgs_result {
     /** SciPy's codes: 0 converged, 1 iteration limit, 2 precision loss (the
      * line search found no acceptable step), 3 NaN, 99 stopped by the callback. */
     int status;
-    int success;      /**< 1 when status is 0 */
-    char message[128];/**< SciPy's message for the status */
-    size_t skipped_updates; /**< H updates skipped because y.s was not > 0 */
+    int success;                /**< 1 when status is 0 */
+    char message[128];          /**< SciPy's message for the status */
+    size_t skipped_updates;     /**< H updates skipped because y.s was not > 0 */
     clbfgs_precision precision; /**< the precision the run used */
     clbfgs_timings time;
 } clbfgs_result;

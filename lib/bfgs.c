@@ -39,8 +39,9 @@ clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, do
     float f = (float)v;
     cl_int err = run->precision == CLBFGS_PRECISION_DOUBLE ? clSetKernelArg(k, i, sizeof v, &v)
                                                            : clSetKernelArg(k, i, sizeof f, &f);
-    return err == CL_SUCCESS ? CLBFGS_SUCCESS
-                             : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
+    return err == CL_SUCCESS
+               ? CLBFGS_SUCCESS
+               : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
 }
 
 enum { EVENT_KERNEL, EVENT_SPAN_START, EVENT_SPAN_END };
@@ -58,10 +59,7 @@ static cl_event *next_event(clbfgs_run *run, int kind)
     return &run->events[i];
 }
 
-cl_event *clbfgs__event(clbfgs_run *run)
-{
-    return next_event(run, EVENT_KERNEL);
-}
+cl_event *clbfgs__event(clbfgs_run *run) { return next_event(run, EVENT_KERNEL); }
 
 clbfgs_status clbfgs__mark(clbfgs_run *run, int end)
 {
@@ -84,7 +82,8 @@ clbfgs_status clbfgs__profile_collect(clbfgs_run *run)
         cl_ulong start = 0, end = 0;
         cl_int err = clWaitForEvents(1, &e);
         if (err == CL_SUCCESS)
-            err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+            err =
+                clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
         if (err == CL_SUCCESS)
             err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
         clReleaseEvent(e);
@@ -97,15 +96,9 @@ clbfgs_status clbfgs__profile_collect(clbfgs_run *run)
         }
         double *t = &run->device_time[run->event_phase[i]];
         switch (run->event_kind[i]) {
-        case EVENT_KERNEL:
-            *t += (double)(end - start) * 1e-9;
-            break;
-        case EVENT_SPAN_START:
-            *t -= (double)end * 1e-9;
-            break;
-        default:
-            *t += (double)end * 1e-9;
-            break;
+        case EVENT_KERNEL: *t += (double)(end - start) * 1e-9; break;
+        case EVENT_SPAN_START: *t -= (double)end * 1e-9; break;
+        default: *t += (double)end * 1e-9; break;
         }
     }
     run->event_count = 0;
@@ -184,17 +177,24 @@ void clbfgs__run_release(clbfgs_run *run)
         if (run->events[i])
             clReleaseEvent(run->events[i]);
     run->event_count = 0;
-    cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
-                            &run->vecnorm,       &run->dot,             &run->sum,
-                            &run->set_identity,  &run->hessian_apply,
-                            &run->hessian_update, &run->hessian_update_apply,
-                            &run->hessian_update_apply_rows, &run->sum_chunks};
+    cl_kernel *kernels[] = {&run->axpy_into,
+                            &run->step_and_change,
+                            &run->combine3,
+                            &run->vecnorm,
+                            &run->dot,
+                            &run->sum,
+                            &run->set_identity,
+                            &run->hessian_apply,
+                            &run->hessian_update,
+                            &run->hessian_update_apply,
+                            &run->hessian_update_apply_rows,
+                            &run->sum_chunks};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (*kernels[i])
             clReleaseKernel(*kernels[i]);
     clbfgs__objective_release(run);
-    cl_mem *bufs[] = {&run->x, &run->g,       &run->p, &run->xt,        &run->gt,
-                      &run->s, &run->y,       &run->v, &run->u,         &run->h,
+    cl_mem *bufs[] = {&run->x,       &run->g,         &run->p,         &run->xt,       &run->gt,
+                      &run->s,       &run->y,         &run->v,         &run->u,        &run->h,
                       &run->scalars, &run->s_pending, &run->u_pending, &run->h_partial};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (*bufs[i])
@@ -236,14 +236,14 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     run->elem = run->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     CLBFGS_TRY(check_memory(run));
     cl_command_queue_properties props = 0;
-    CLBFGS_CL_TRY(ctx,
-                  clGetCommandQueueInfo(ctx->queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
-                  "reading the queue's properties");
+    CLBFGS_CL_TRY(
+        ctx, clGetCommandQueueInfo(ctx->queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
+        "reading the queue's properties");
     run->profiling = (props & CL_QUEUE_PROFILING_ENABLE) != 0;
 
     cl_program util, hessian;
-    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, run->precision, &util,
-                                   NULL));
+    CLBFGS_TRY(
+        clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, run->precision, &util, NULL));
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/hessian.cl", clbfgs__cl_hessian, NULL, run->precision,
                                    &hessian, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "axpy_into", &run->axpy_into));
@@ -255,7 +255,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "set_identity", &run->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
+    CLBFGS_TRY(
+        clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply_rows",
                                   &run->hessian_update_apply_rows));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
@@ -284,14 +285,15 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "host copies of x and g (n = %zu)", n);
         goto cleanup;
     }
-    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,        &run->s,
+    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt,        &run->gt,       &run->s,
                          &run->y, &run->v, &run->u, &run->s_pending, &run->u_pending};
     cl_int err = CL_SUCCESS;
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         *vectors[i] = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * run->elem, NULL, &err);
         CLBFGS_CL_TRY(ctx, err, "allocating a vector of %zu bytes", n * run->elem);
     }
-    run->scalars = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, SLOT_COUNT * run->elem, NULL, &err);
+    run->scalars =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, SLOT_COUNT * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating the scalars");
     run->h = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * n * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating H (%zu bytes)", n * n * run->elem);
@@ -303,7 +305,6 @@ cleanup:
 }
 
 /* ---- the pieces of an iteration ---- */
-
 
 static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
 {
@@ -317,10 +318,10 @@ static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof n, &n), "vecnorm");
     CLBFGS_TRY(clbfgs__arg_real(run, k, 4, ord));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, wg * run->elem, NULL), "vecnorm");
-    CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL,
-                                         clbfgs__event(run)),
-                  "launching vecnorm");
+    CLBFGS_CL_TRY(
+        run->ctx,
+        clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL, clbfgs__event(run)),
+        "launching vecnorm");
 cleanup:
     return status;
 }
@@ -475,7 +476,8 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
 }
 
 clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
-                              const double *x0, const clbfgs_options *options, clbfgs_result *result)
+                              const double *x0, const clbfgs_options *options,
+                              clbfgs_result *result)
 {
     double t_start = clbfgs__now();
     clbfgs_options defaults;
@@ -484,7 +486,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         options = &defaults;
     }
     if (!result)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: result must not be NULL");
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_minimize: result must not be NULL");
     memset(result, 0, sizeof *result);
     clbfgs_status status = check_arguments(ctx, objective, n, x0, options);
     if (status != CLBFGS_SUCCESS)
@@ -605,8 +608,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         /* Everything the host needs to decide, in one read. */
         CLBFGS_TRY(vecnorm(&run, SLOT_GNORM, run.g, options->norm));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YS, run.y, run.s));
-        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, pending, pa, run.u_pending, pb,
-                                                run.s_pending, run.v, run.g));
+        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, pending, pa, run.u_pending, pb, run.s_pending,
+                                                run.v, run.g));
         pending = 0;
         CLBFGS_TRY(combine3(&run, run.u, 1.0, run.v, 1.0, run.p, 0, run.p));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YU, run.y, run.u));
@@ -649,7 +652,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             double rho = 1.0 / ys;
             double a = -rho, b = rho * rho * sc[SLOT_YU] + rho;
             double sg = sc[SLOT_SG], ug = sc[SLOT_UG];
-            CLBFGS_TRY(combine3(&run, run.p, -1.0, run.v, rho * sg, run.u, rho * ug - b * sg, run.s));
+            CLBFGS_TRY(
+                combine3(&run, run.p, -1.0, run.v, rho * sg, run.u, rho * ug - b * sg, run.s));
             /* H += a (u s^T + s u^T) + b s s^T waits for the next fused pass */
             pending = 1;
             pa = a;
@@ -691,7 +695,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             CLBFGS_TRY(clbfgs__hessian_update(&run, pa, run.u_pending, pb, run.s_pending));
         result->hess_inv = malloc(n * n * sizeof(double));
         if (!result->hess_inv) {
-            status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
+            status =
+                clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
             goto cleanup;
         }
         for (size_t row = 0; row < n; row++) {

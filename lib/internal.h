@@ -45,21 +45,21 @@ const char *clbfgs__cl_error_name(cl_int err);
 
 /* Checks an OpenCL call: on failure records the message, sets `status` and
  * jumps to the function's `cleanup` label. */
-#define CLBFGS_CL_TRY(ctx, expr, ...)                                          \
-    do {                                                                       \
-        cl_int clbfgs_err_ = (expr);                                           \
-        if (clbfgs_err_ != CL_SUCCESS) {                                       \
-            status = clbfgs__fail_cl((ctx), clbfgs_err_, #expr, __VA_ARGS__);  \
-            goto cleanup;                                                      \
-        }                                                                      \
+#define CLBFGS_CL_TRY(ctx, expr, ...)                                                              \
+    do {                                                                                           \
+        cl_int clbfgs_err_ = (expr);                                                               \
+        if (clbfgs_err_ != CL_SUCCESS) {                                                           \
+            status = clbfgs__fail_cl((ctx), clbfgs_err_, #expr, __VA_ARGS__);                      \
+            goto cleanup;                                                                          \
+        }                                                                                          \
     } while (0)
 
 /* Jumps to cleanup when a clbfgs call failed (its message is already set). */
-#define CLBFGS_TRY(expr)                                                       \
-    do {                                                                       \
-        status = (expr);                                                       \
-        if (status != CLBFGS_SUCCESS)                                          \
-            goto cleanup;                                                      \
+#define CLBFGS_TRY(expr)                                                                           \
+    do {                                                                                           \
+        status = (expr);                                                                           \
+        if (status != CLBFGS_SUCCESS)                                                              \
+            goto cleanup;                                                                          \
     } while (0)
 
 /* ---- logging (context.c) ---- */

@@ -24,8 +24,8 @@ struct extra_arg {
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
     double real;
-    cl_mem buffer;  /* retained */
-    double *reals;  /* owned; copied to the device in the run's precision */
+    cl_mem buffer; /* retained */
+    double *reals; /* owned; copied to the device in the run's precision */
     size_t count;
 };
 
@@ -258,8 +258,8 @@ clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsign
 {
     const char *who = "clbfgs_objective_set_arg_reals";
     if (!values || count == 0)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "%s: argument %u needs at least one value", who, index);
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: argument %u needs at least one value",
+                            who, index);
     double *copy = malloc(count * sizeof *copy);
     if (!copy)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s: %zu values", who, count);
@@ -349,7 +349,8 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
         data = f;
     }
     cl_int err = CL_SUCCESS;
-    *out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
+    *out =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
     free(f);
     if (err != CL_SUCCESS) {
         *out = NULL;
@@ -359,9 +360,9 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
     return CLBFGS_SUCCESS;
 }
 
-clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx,
-                                        size_t m, size_t n, const double *a, const double *y,
-                                        double lambda, clbfgs_precision precision)
+clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx, size_t m,
+                                        size_t n, const double *a, const double *y, double lambda,
+                                        clbfgs_precision precision)
 {
     const char *who = "clbfgs_objective_logistic";
     if (!objective || !ctx || !a || !y)
@@ -372,8 +373,8 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: m = %zu and n = %zu must be 1 to %u",
                             who, m, n, (unsigned)UINT32_MAX);
     if (!(lambda >= 0) || isinf(lambda))
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: lambda must be finite and >= 0, not %g",
-                            who, lambda);
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: lambda must be finite and >= 0, not %g", who, lambda);
     for (size_t i = 0; i < m; i++)
         if (y[i] != 0 && y[i] != 1)
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -413,8 +414,9 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
     const float zero_f = 0;
     CLBFGS_CL_TRY(ctx,
                   clEnqueueFillBuffer(ctx->queue, l->z,
-                                      l->precision == CLBFGS_PRECISION_DOUBLE ? (const void *)&zero
-                                                                              : (const void *)&zero_f,
+                                      l->precision == CLBFGS_PRECISION_DOUBLE
+                                          ? (const void *)&zero
+                                          : (const void *)&zero_f,
                                       elem, 0, m * elem, 0, NULL, NULL),
                   "%s: clearing %zu values", who, m);
     cl_program program;
@@ -492,9 +494,7 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
                           "argument %u (__local, %zu bytes) of kernel '%s'", index, arg->size,
                           o->kernel);
             break;
-        case ARG_REAL:
-            CLBFGS_TRY(clbfgs__arg_real(run, k, index, arg->real));
-            break;
+        case ARG_REAL: CLBFGS_TRY(clbfgs__arg_real(run, k, index, arg->real)); break;
         case ARG_BUFFER:
             CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer),
                           "argument %u (a buffer) of kernel '%s'", index, o->kernel);
@@ -518,8 +518,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
     size_t n = run->n;
     run->work_size = n;
     switch (o->kind) {
-    case OBJECTIVE_HOST:
-        return CLBFGS_SUCCESS;
+    case OBJECTIVE_HOST: return CLBFGS_SUCCESS;
     case OBJECTIVE_LOGISTIC: {
         const struct logistic *l = o->logistic;
         if (l->ctx != run->ctx)
@@ -544,8 +543,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         CLBFGS_CL_TRY(run->ctx, err, "the one-value buffer for f");
         return CLBFGS_SUCCESS;
     }
-    case OBJECTIVE_SOURCE:
-        break;
+    case OBJECTIVE_SOURCE: break;
     }
     if (o->needs_even_n && n % 2 != 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -641,8 +639,8 @@ static clbfgs_status launch_source(clbfgs_run *run, cl_mem xs, cl_mem g, size_t 
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof n, &n), "argument 0 of '%s'", o->kernel);
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &xs), "argument 1 of '%s'",
                   o->kernel);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms),
-                  "argument 2 of '%s'", o->kernel);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms), "argument 2 of '%s'",
+                  o->kernel);
     if (o->gradient)
         CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &g), "argument 3 of '%s'",
                       o->kernel);
@@ -709,17 +707,10 @@ static clbfgs_status eval(clbfgs_run *run, cl_mem x, cl_mem g)
     const clbfgs_objective *o = run->objective;
     run->njev++;
     switch (o->kind) {
-    case OBJECTIVE_HOST:
-        run->nfev++;
-        return eval_host(run, x, g);
-    case OBJECTIVE_LOGISTIC:
-        run->nfev++;
-        return eval_logistic(run, x, g);
-    case OBJECTIVE_DEVICE:
-        run->nfev++;
-        return eval_device(run, x, g);
-    case OBJECTIVE_SOURCE:
-        break;
+    case OBJECTIVE_HOST: run->nfev++; return eval_host(run, x, g);
+    case OBJECTIVE_LOGISTIC: run->nfev++; return eval_logistic(run, x, g);
+    case OBJECTIVE_DEVICE: run->nfev++; return eval_device(run, x, g);
+    case OBJECTIVE_SOURCE: break;
     }
     if (!o->gradient) {
         run->nfev += run->n + 1;

@@ -117,7 +117,8 @@ static void bad_arguments_are_named_and_nothing_runs(void **state)
     assert_non_null(strstr(clbfgs_last_error(), "norm"));
     clbfgs_objective_free(obj);
 
-    assert_int_equal(clbfgs_objective_builtin(&obj, "no-such-problem"), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_objective_builtin(&obj, "no-such-problem"),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
     assert_null(obj);
     assert_non_null(strstr(clbfgs_last_error(), "rosen"));
     assert_ok(clbfgs_objective_builtin(&obj, "ext-rosenbrock"));
@@ -313,8 +314,7 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     assert_true(p->device_hessian > 0);
     assert_true(p->device_other > 0);
     assert_true(p->device_transfer > 0);
-    double device[] = {p->device_objective, p->device_hessian, p->device_other,
-                       p->device_transfer};
+    double device[] = {p->device_objective, p->device_hessian, p->device_other, p->device_transfer};
     double loop = p->total - p->setup;
     if (!(sum_of(device, 4) <= loop))
         print_error("device %.6f s in iterations of %.6f s\n", sum_of(device, 4), loop);
@@ -337,7 +337,9 @@ static void float_runs_reach_float_tolerances(void **state)
         size_t n = 10;
         double x0[10];
         for (size_t i = 0; i < n; i++)
-            x0[i] = (p == 0 ? rosen_start[i % 5] : p == 2 ? (i % 2 ? 1.0 : -1.2) : 0.5) +
+            x0[i] = (p == 0   ? rosen_start[i % 5]
+                     : p == 2 ? (i % 2 ? 1.0 : -1.2)
+                              : 0.5) +
                     random_in(-0.1, 0.1);
         clbfgs_options o;
         clbfgs_options_init(&o);

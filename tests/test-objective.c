@@ -68,8 +68,8 @@ static cl_mem weights(double *w)
     for (size_t i = 0; i < N; i++)
         w[i] = uniform(0.5, 4.0);
     cl_int err;
-    cl_mem buf = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY, N * sizeof(double),
-                                NULL, &err);
+    cl_mem buf = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY,
+                                N * sizeof(double), NULL, &err);
     assert_int_equal(err, CL_SUCCESS);
     assert_int_equal(clEnqueueWriteBuffer(clbfgs_context_queue(ctx), buf, CL_TRUE, 0,
                                           N * sizeof(double), w, 0, NULL, NULL),
@@ -301,8 +301,8 @@ static void device_callbacks_run_on_the_library_queue(void **state)
                                                    CL_QUEUE_PROFILING_ENABLE, &err);
         assert_int_equal(err, CL_SUCCESS);
         clbfgs_context *pctx = NULL;
-        assert_ok(clbfgs_context_adopt(&pctx, clbfgs_context_cl_context(ctx), info.device_id, pq,
-                                       NULL));
+        assert_ok(
+            clbfgs_context_adopt(&pctx, clbfgs_context_cl_context(ctx), info.device_id, pq, NULL));
         clbfgs_result pr;
         assert_ok(clbfgs_minimize(pctx, o, N, x0, &opts, &pr));
         assert_int_equal(pr.nit, r.nit);
@@ -404,19 +404,19 @@ static void logistic_regression_agrees_with_the_host(void **state)
 
     /* bad data */
     d.y[5] = 2;
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "y[5]"));
     d.y[5] = 1;
     d.a[7] = NAN;
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "a[0][7]"));
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, -1,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, -1, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_null(dev);
     free(d.a);
     free(d.y);
