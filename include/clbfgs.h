@@ -413,19 +413,27 @@ typedef struct clbfgs_timings {
  * release them with clbfgs_result_free(). */
 typedef struct clbfgs_result {
     size_t n;
-    double *x;        /**< the best point reached, n values (also after an error) */
-    double fun;       /**< f(x) */
-    double *jac;      /**< the gradient at x, n values */
+    /** The best point reached, n values; also after an error (x0 when the
+     * error came before the first step, or when the device no longer answers);
+     * NULL when the arguments were refused before a point existed. */
+    double *x;
+    double fun;       /**< f(x); NaN when an error came before f(x0) was known */
+    double *jac;      /**< the gradient at x, n values (NaN where unknown) */
     double *hess_inv; /**< H, n x n row-major, when asked for; else NULL */
-    size_t nit;       /**< iterations */
+    size_t nit;       /**< iterations completed (also when an error ended the run) */
     size_t nfev;      /**< objective values computed (n + 1 per point with
                            forward differences, as SciPy counts) */
     size_t njev;      /**< gradients computed */
     /** SciPy's codes: 0 converged, 1 iteration limit, 2 precision loss (the
-     * line search found no acceptable step), 3 NaN, 99 stopped by the callback. */
+     * line search found no acceptable step), 3 NaN, 99 stopped by the callback;
+     * and clbfgs's own: negative when an error ended the run (an objective
+     * callback that failed, an OpenCL call that failed mid-run, refused
+     * arguments), the clbfgs_status that clbfgs_minimize returned. */
     int status;
-    int success;                /**< 1 when status is 0 */
-    char message[128];          /**< SciPy's message for the status */
+    int success; /**< 1 when status is 0 */
+    /** SciPy's message for the status; for a negative status "Error: ",
+     * clbfgs_strerror() of it, ": " and the start of clbfgs_last_error(). */
+    char message[128];
     size_t skipped_updates;     /**< H updates skipped because y.s was not > 0 */
     clbfgs_precision precision; /**< the precision the run used */
     clbfgs_timings time;
@@ -433,9 +441,11 @@ typedef struct clbfgs_result {
 
 /** Minimizes the objective from x0 (n values) on the context's device.
  * Returns CLBFGS_SUCCESS whenever the run itself worked, whatever its
- * result.status; an error status means a device, build or argument problem,
- * and result still holds the best point reached when there was one.
- * result must be released with clbfgs_result_free() in either case. */
+ * result.status; an error status means a device, build, argument or
+ * objective problem, and then result.status is that status too, and result
+ * still holds the best point reached, its f, and the counts (nit, nfev, njev)
+ * of what ran. result must be released with clbfgs_result_free() in either
+ * case. */
 CLBFGS_API clbfgs_status clbfgs_minimize(clbfgs_context *context, clbfgs_objective *objective,
                                          size_t n, const double *x0, const clbfgs_options *options,
                                          clbfgs_result *result);

@@ -394,6 +394,17 @@ static const char *message_of(int status)
     return "Unknown status.";
 }
 
+/* A run that an error ended: the result says so in its status (the error's
+ * code, negative, apart from SciPy's) and message (the error's detail). */
+static clbfgs_status ended_by_error(clbfgs_result *result, clbfgs_status status)
+{
+    result->status = (int)status;
+    result->success = 0;
+    snprintf(result->message, sizeof result->message, "Error: %s: %s", clbfgs_strerror(status),
+             clbfgs_last_error());
+    return status;
+}
+
 /* hess_inv0 must be a symmetric positive definite matrix: finite, symmetric
  * to a few ulps, and with a Cholesky factor (computed on the host, once). */
 static clbfgs_status check_spd(const double *h, size_t n)
@@ -491,7 +502,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     memset(result, 0, sizeof *result);
     clbfgs_status status = check_arguments(ctx, objective, n, x0, options);
     if (status != CLBFGS_SUCCESS)
-        return status;
+        return ended_by_error(result, status);
 
     /* The result holds x0 from the start, so even an early error leaves a point. */
     result->n = n;
@@ -499,7 +510,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     result->jac = malloc(n * sizeof(double));
     if (!result->x || !result->jac) {
         clbfgs_result_free(result);
-        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's x and jac (n = %zu)", n);
+        return ended_by_error(result, clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                                   "the result's x and jac (n = %zu)", n));
     }
     memcpy(result->x, x0, n * sizeof(double));
     for (size_t i = 0; i < n; i++)
@@ -512,6 +524,10 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     run.objective = objective;
     run.n = n;
     int on_device = 0; /* x on the device is the best point */
+    int evaluated = 0; /* f and g of that point are known */
+    /* The run's state, here so that an error anywhere reports how far it got. */
+    double f = (double)NAN;
+    size_t k = 0;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, options->precision, &run.precision));
     result->precision = run.precision;
     CLBFGS_TRY(clbfgs__run_setup(&run, options->eps));
@@ -542,9 +558,10 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         CLBFGS_TRY(combine3(&run, run.p, -1.0, run.g, 0, run.g, 0, run.g));
     }
     CLBFGS_TRY(clbfgs__read_reals(&run, run.scalars, 0, sc, SLOT_COUNT));
-    double f = sc[SLOT_F], gnorm = sc[SLOT_GNORM];
+    f = sc[SLOT_F];
+    evaluated = 1;
+    double gnorm = sc[SLOT_GNORM];
     double old_f = f + sc[SLOT_G2NORM] / 2; /* SciPy's value before the first step */
-    size_t k = 0;
     int warnflag = 0;
     /* The H update of one iteration is applied by the next one's fused pass. */
     int pending = 0;
@@ -710,19 +727,25 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     on_device = 0;
 cleanup:
     if (status != CLBFGS_SUCCESS && on_device) {
-        /* Keep the best point if the device still answers; the error stands. */
-        const char *saved = clbfgs_last_error();
-        char message[1024];
-        snprintf(message, sizeof message, "%s", saved);
+        /* Keep the best point and its f and g if the device still answers;
+         * the first error's message stands. */
+        char *message = clbfgs__strdup(clbfgs_last_error());
         if (clbfgs__read_reals(&run, run.x, 0, run.host_x, n) == CLBFGS_SUCCESS)
             memcpy(result->x, run.host_x, n * sizeof(double));
-        clbfgs__fail(status, "%s", message);
+        if (evaluated && clbfgs__read_reals(&run, run.g, 0, run.host_g, n) == CLBFGS_SUCCESS)
+            memcpy(result->jac, run.host_g, n * sizeof(double));
+        clbfgs__fail(status, "%s", message ? message : "(out of host memory for the message)");
+        free(message);
+    }
+    if (status != CLBFGS_SUCCESS) {
+        result->fun = f;
+        result->nit = k;
     }
     result->nfev = run.nfev;
     result->njev = run.njev;
     clbfgs__run_release(&run);
     result->time.total = clbfgs__now() - t_start;
-    return status;
+    return status == CLBFGS_SUCCESS ? status : ended_by_error(result, status);
 }
 
 void clbfgs_result_free(clbfgs_result *result)

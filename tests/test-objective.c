@@ -330,6 +330,64 @@ static void device_callbacks_run_on_the_library_queue(void **state)
     }
 }
 
+/* The callback fails on its fourth call, after at least one iteration: the
+ * result tells how far the run got and why it ended. */
+static void a_failing_device_callback_leaves_the_best_point_and_an_error_status(void **state)
+{
+    (void)state;
+    cl_program program;
+    assert_ok(
+        clbfgs_program_build(ctx, device_source, NULL, CLBFGS_PRECISION_DOUBLE, &program, NULL));
+    struct device_bowl d = {0};
+    cl_int err1, err2, err3;
+    d.terms = clCreateKernel(program, "terms", &err1);
+    d.total = clCreateKernel(program, "total", &err2);
+    d.t = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_WRITE, N * sizeof(double),
+                         NULL, &err3);
+    clbfgs_objective *o = NULL;
+    clbfgs_status made = clbfgs_objective_device(&o, device_bowl_eval, &d);
+    double x0[N], f0 = 0;
+    for (size_t i = 0; i < N; i++) {
+        x0[i] = uniform(-3, 3);
+        f0 += (x0[i] - centre) * (x0[i] - centre);
+    }
+    clbfgs_options opts = double_precision();
+    d.fail_at = 4;
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_status st = made == CLBFGS_SUCCESS ? clbfgs_minimize(ctx, o, N, x0, &opts, &r) : made;
+    char message[sizeof r.message];
+    snprintf(message, sizeof message, "%s", r.message);
+    double fun = r.fun, f_at_x = 0;
+    int finite = 1;
+    for (size_t i = 0; r.x && i < N; i++) {
+        f_at_x += (r.x[i] - centre) * (r.x[i] - centre);
+        finite = finite && isfinite(r.x[i]) && isfinite(r.jac[i]);
+    }
+    size_t nit = r.nit, nfev = r.nfev, calls = (size_t)d.calls;
+    int status = r.status, success = r.success;
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    clReleaseMemObject(d.t);
+    clReleaseKernel(d.terms);
+    clReleaseKernel(d.total);
+    clReleaseProgram(program);
+
+    assert_int_equal(err1, CL_SUCCESS);
+    assert_int_equal(err2, CL_SUCCESS);
+    assert_int_equal(err3, CL_SUCCESS);
+    assert_int_equal(st, CLBFGS_ERR_OBJECTIVE);
+    assert_int_equal(status, CLBFGS_ERR_OBJECTIVE);
+    assert_int_equal(success, 0);
+    assert_non_null(strstr(message, "Error: "));
+    assert_non_null(strstr(message, "returned 7"));
+    assert_true(nit >= 1);
+    assert_int_equal(nfev, calls); /* the failed call counts: it ran */
+    assert_true(finite);
+    assert_true(isfinite(fun) && fun < f0);
+    assert_true(fabs(fun - f_at_x) <= 1e-12 * f0); /* fun is f at the x returned */
+}
+
 /* The logistic regression, on the host, for the built-in to agree with. */
 struct dataset {
     size_t m, n;
@@ -490,6 +548,7 @@ int main(void)
         cmocka_unit_test(forward_differences_follow_the_analytic_path),
         cmocka_unit_test(kernel_problems_are_named_and_x0_is_kept),
         cmocka_unit_test(device_callbacks_run_on_the_library_queue),
+        cmocka_unit_test(a_failing_device_callback_leaves_the_best_point_and_an_error_status),
         cmocka_unit_test(logistic_regression_agrees_with_the_host),
         cmocka_unit_test(a_starting_inverse_hessian_is_used_and_checked),
     };
