@@ -309,11 +309,14 @@ typedef int (*clbfgs_device_fn)(void *user, cl_command_queue queue, cl_mem x, cl
 CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, clbfgs_device_fn fn,
                                                  void *user);
 
-/** A host objective, the SciPy habit: returns f(x) and writes the gradient
- * into g (both n long). x goes to the host and g back to the device at each
- * evaluation; the O(n^2) work still runs on the device. A non-finite return
- * value is treated as a step too far (the line search backs off). */
-typedef double (*clbfgs_host_fn)(void *user, const double *x, double *g, size_t n);
+/** A host objective, the SciPy habit: writes f(x) into *f and the gradient
+ * into g (x and g both n long). x goes to the host and g back to the device
+ * at each evaluation; the O(n^2) work still runs on the device. It returns
+ * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (the result keeps
+ * the best point reached), as clbfgs_device_fn does. A non-finite *f is not
+ * an error: it is a step too far, and the line search backs off. *f and g
+ * hold NaN on entry, so a value left unwritten shows up as NaN. */
+typedef int (*clbfgs_host_fn)(void *user, const double *x, size_t n, double *f, double *g);
 
 /** An objective evaluated on the host by fn. */
 CLBFGS_API clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn fn,

@@ -598,7 +598,12 @@ static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
     CLBFGS_TRY(clbfgs__read_reals(run, x, 0, run->host_x, run->n));
     for (size_t i = 0; i < run->n; i++)
         run->host_g[i] = (double)NAN; /* poison: a callback that skips g is caught */
-    double f = o->host_fn(o->user, run->host_x, run->host_g, run->n);
+    double f = (double)NAN;
+    int rc = o->host_fn(o->user, run->host_x, run->n, &f, run->host_g);
+    if (rc != 0)
+        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                            "the host objective callback returned %d (evaluation %zu)", rc,
+                            run->nfev);
     CLBFGS_TRY(clbfgs__write_reals(run, g, 0, run->host_g, run->n));
     /* f goes through the device so every kind reads back the same way. */
     CLBFGS_TRY(clbfgs__write_reals(run, run->scalars, SLOT_F, &f, 1));

@@ -22,7 +22,7 @@ static int teardown(void **state)
 }
 
 /* SciPy's rosen and rosen_der on the host. */
-static double host_rosen(void *user, const double *x, double *g, size_t n)
+static int host_rosen(void *user, const double *x, size_t n, double *fx, double *g)
 {
     int *calls = user;
     if (calls)
@@ -36,7 +36,8 @@ static double host_rosen(void *user, const double *x, double *g, size_t n)
         g[i] += -400 * x[i] * d - 2 * (1 - x[i]);
         g[i + 1] += 200 * d;
     }
-    return f;
+    *fx = f;
+    return 0;
 }
 
 static double random_in(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
@@ -160,13 +161,14 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     free(x0);
 }
 
-static double nan_everywhere(void *user, const double *x, double *g, size_t n)
+static int nan_everywhere(void *user, const double *x, size_t n, double *f, double *g)
 {
     (void)user;
     (void)x;
     for (size_t i = 0; i < n; i++)
         g[i] = 0;
-    return (double)NAN;
+    *f = (double)NAN;
+    return 0;
 }
 
 static void an_objective_that_is_nan_at_x0_ends_with_status_3(void **state)
@@ -188,17 +190,19 @@ static void an_objective_that_is_nan_at_x0_ends_with_status_3(void **state)
 
 /* (x0 - 0.5)^2 + 0.1 x1^2, NaN once x0 >= 0.52: the SciPy case where
  * SciPy's search runs off to 1e14 and ends on a NaN point. */
-static double nan_beyond(void *user, const double *x, double *g, size_t n)
+static int nan_beyond(void *user, const double *x, size_t n, double *f, double *g)
 {
     (void)user;
     (void)n;
     if (x[0] >= 0.52) {
         g[0] = g[1] = (double)NAN;
-        return (double)NAN;
+        *f = (double)NAN;
+        return 0;
     }
     g[0] = 2 * (x[0] - 0.5);
     g[1] = 0.2 * x[1];
-    return (x[0] - 0.5) * (x[0] - 0.5) + 0.1 * x[1] * x[1];
+    *f = (x[0] - 0.5) * (x[0] - 0.5) + 0.1 * x[1] * x[1];
+    return 0;
 }
 
 static void a_nan_along_a_line_search_makes_it_back_off(void **state)
@@ -214,6 +218,48 @@ static void a_nan_along_a_line_search_makes_it_back_off(void **state)
     assert_true(fabs(r.x[0] - 0.5) < 1e-4 && fabs(r.x[1]) < 1e-4);
     clbfgs_result_free(&r);
     clbfgs_objective_free(obj);
+}
+
+/* rosen until the sixth call, then a failure (a file that cannot be read, a
+ * model that cannot be evaluated) */
+static int rosen_then_failure(void *user, const double *x, size_t n, double *f, double *g)
+{
+    int *calls = user;
+    if (*calls == 5)
+        return -3;
+    return host_rosen(user, x, n, f, g);
+}
+
+static void a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    int calls = 0;
+    clbfgs_status made = clbfgs_objective_host(&obj, rosen_then_failure, &calls);
+    double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2}, g[5], f0 = 0, f_at_x = 0;
+    int unused = 0;
+    host_rosen(&unused, x0, 5, &f0, g);
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_status st = made == CLBFGS_SUCCESS ? clbfgs_minimize(ctx, obj, 5, x0, NULL, &r) : made;
+    const char *why = clbfgs_last_error();
+    int names_the_return = strstr(why, "returned -3") != NULL;
+    if (r.x)
+        host_rosen(&unused, r.x, 5, &f_at_x, g);
+    double fun = r.fun;
+    size_t nit = r.nit, nfev = r.nfev;
+    int status = r.status, in_message = strstr(r.message, "returned -3") != NULL;
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(obj);
+
+    assert_int_equal(st, CLBFGS_ERR_OBJECTIVE);
+    assert_true(names_the_return);
+    assert_int_equal(status, CLBFGS_ERR_OBJECTIVE);
+    assert_true(in_message);
+    assert_int_equal(nfev, 6); /* five values and the call that failed */
+    assert_true(nit >= 1);
+    assert_true(fun < f0);
+    assert_true(fun == f_at_x); /* fun is f at the x returned, computed the same way */
 }
 
 static int stop_at_three(void *user, const clbfgs_iterate *it)
@@ -396,6 +442,7 @@ int main(void)
         cmocka_unit_test(a_problem_too_large_for_the_device_says_how_many_bytes),
         cmocka_unit_test(an_objective_that_is_nan_at_x0_ends_with_status_3),
         cmocka_unit_test(a_nan_along_a_line_search_makes_it_back_off),
+        cmocka_unit_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
         cmocka_unit_test(a_callback_can_stop_the_run_with_status_99),
         cmocka_unit_test(the_iteration_limit_ends_with_status_1),
         cmocka_unit_test(float_runs_reach_float_tolerances),

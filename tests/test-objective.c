@@ -394,7 +394,7 @@ struct dataset {
     double *a, *y, lambda;
 };
 
-static double host_logistic(void *user, const double *w, double *g, size_t n)
+static int host_logistic(void *user, const double *w, size_t n, double *fw, double *g)
 {
     const struct dataset *d = user;
     double f = 0;
@@ -411,7 +411,8 @@ static double host_logistic(void *user, const double *w, double *g, size_t n)
         for (size_t j = 0; j < n; j++)
             g[j] += r * d->a[i * n + j];
     }
-    return f;
+    *fw = f;
+    return 0;
 }
 
 static void logistic_regression_agrees_with_the_host(void **state)
