@@ -375,7 +375,8 @@ typedef struct clbfgs_options {
     clbfgs_precision precision; /**< default AUTO: double where the device has fp64 */
     /** The starting inverse Hessian, n x n row-major; NULL (default) for the
      * identity. It must be symmetric and positive definite (checked by a
-     * Cholesky factorisation on the host, O(n^3) once). */
+     * Cholesky factorisation on the host, O(n^3) once), and in a float run
+     * every entry must be within float's range. */
     const double *hess_inv0;
     /** Forward-difference step for objectives without a gradient, SciPy's
      * `eps`: the step is eps, or eps max(1, |x_i|) where x_i + eps == x_i.
@@ -448,7 +449,14 @@ typedef struct clbfgs_result {
  * objective problem, and then result.status is that status too, and result
  * still holds the best point reached, its f, and the counts (nit, nfev, njev)
  * of what ran. result must be released with clbfgs_result_free() in either
- * case. */
+ * case.
+ *
+ * Sizes are checked before x0 is read or anything allocated: an n whose
+ * buffers (H is n x n reals; forward differences need (n + 1) x n more)
+ * overflow size_t or exceed the device's largest allocation or global memory
+ * is CLBFGS_ERR_OUT_OF_DEVICE_MEMORY, and the message gives the bytes. x0 and
+ * hess_inv0 must be finite and, in a float run, within float's range; a
+ * value that is not is CLBFGS_ERR_INVALID_ARGUMENT naming its index. */
 CLBFGS_API clbfgs_status clbfgs_minimize(clbfgs_context *context, clbfgs_objective *objective,
                                          size_t n, const double *x0, const clbfgs_options *options,
                                          clbfgs_result *result);

@@ -12,6 +12,7 @@
 #include "linesearch.h"
 #include "run.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -204,26 +205,35 @@ void clbfgs__run_release(clbfgs_run *run)
     free(run->host_tmp);
 }
 
-/* Refuses, before allocating anything, a problem the device cannot hold. */
+/* Refuses, before reading x0 or allocating anything, a problem the device
+ * cannot hold: every size in bytes is computed in double, so none overflows
+ * (n = 2^61 doubles is 2^64 bytes, 0 in size_t). */
 static clbfgs_status check_memory(const clbfgs_run *run)
 {
     const clbfgs_device_info *d = &run->ctx->info;
-    size_t n = run->n, elem = run->elem;
-    if (n > (size_t)UINT_MAX || n > (size_t)(sqrt((double)SIZE_MAX / (double)elem)) - 16)
+    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    double n = (double)run->n, elem = (double)run->elem;
+    double h_bytes = n * n * elem, largest = 0;
+    double objective = clbfgs__objective_bytes(run, &largest);
+    largest = h_bytes > largest ? h_bytes : largest;
+    /* The kernels count in uint; the host holds H as n x n doubles (hess_inv0,
+     * the result's hess_inv), and every buffer's size must fit in size_t. */
+    if (run->n > (size_t)UINT32_MAX || n * n * (double)sizeof(double) >= (double)SIZE_MAX ||
+        largest >= (double)SIZE_MAX)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
-                            "n = %zu is too large: H alone would need more than %zu bytes", n,
-                            SIZE_MAX);
-    double h_bytes = (double)n * (double)n * (double)elem;
-    double total = h_bytes + 11.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem +
-                   (double)clbfgs__hessian_default_chunks(run) * (double)n * (double)elem +
-                   clbfgs__objective_bytes(run);
-    if (h_bytes > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
+                            "n = %zu is too large: H alone (n x n in %s) needs %.4g bytes, and "
+                            "the largest buffer %.4g bytes; n must be at most %u, and no device "
+                            "holds that much",
+                            run->n, real, h_bytes, largest, (unsigned)UINT32_MAX);
+    double total = h_bytes + 11.0 * n * elem + SLOT_COUNT * elem +
+                   (double)clbfgs__hessian_default_chunks(run) * n * elem + objective;
+    if (largest > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
-                            "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes); "
-                            "'%s' has %llu bytes of global memory and allocates at most %llu "
-                            "bytes at once",
-                            n, run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float",
-                            total, h_bytes, d->name, (unsigned long long)d->global_mem_bytes,
+                            "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes, "
+                            "the largest buffer %.0f bytes); '%s' has %llu bytes of global "
+                            "memory and allocates at most %llu bytes at once",
+                            run->n, real, total, h_bytes, largest, d->name,
+                            (unsigned long long)d->global_mem_bytes,
                             (unsigned long long)d->max_alloc_bytes);
     return CLBFGS_SUCCESS;
 }
@@ -421,8 +431,6 @@ static clbfgs_status check_spd(const double *h, size_t n)
                                     "[%zu][%zu] = %.17g",
                                     i, j, a, j, i, b);
         }
-    if (n > SIZE_MAX / n / sizeof(double))
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "hess_inv0 of n = %zu is too large", n);
     double *l = malloc(n * n * sizeof *l);
     if (!l)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "checking hess_inv0 (n = %zu)", n);
@@ -450,6 +458,8 @@ static clbfgs_status check_spd(const double *h, size_t n)
     return status;
 }
 
+/* The arguments that can be checked without reading x0 or hess_inv0: their
+ * sizes come first (check_memory), then their values (check_values). */
 static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_objective *objective,
                                      size_t n, const double *x0, const clbfgs_options *o)
 {
@@ -460,10 +470,6 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: n must be at least 1");
     if (!x0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: x0 must not be NULL");
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x0[i]))
-            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                                "clbfgs_minimize: x0[%zu] = %g is not finite", i, x0[i]);
     if (!(o->gtol >= 0))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "gtol must be >= 0, not %g", o->gtol);
     if (isnan(o->norm) || o->norm == 0 || (o->norm < 0 && !isinf(o->norm)))
@@ -474,16 +480,38 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
     if (!(o->eps >= 0) || isinf(o->eps))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "eps must be finite and >= 0, not %g",
                             o->eps);
-    if (o->hess_inv0) {
-        clbfgs_status status = check_spd(o->hess_inv0, n);
-        if (status != CLBFGS_SUCCESS)
-            return status;
-    }
     if (!(0 < o->c1 && o->c1 < o->c2 && o->c2 < 1))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
                             o->c2);
     return CLBFGS_SUCCESS;
+}
+
+/* x0 and hess_inv0 must be finite and, in float, representable: a value
+ * that becomes infinite on the device would make the run's first step NaN. */
+static clbfgs_status check_values(const clbfgs_run *run, const double *x0, const clbfgs_options *o)
+{
+    const size_t n = run->n;
+    const int in_float = run->precision == CLBFGS_PRECISION_FLOAT;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: x0[%zu] = %g is not finite", i, x0[i]);
+        if (in_float && isinf((float)x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: x0[%zu] = %g overflows float (largest %g); "
+                                "run in double precision or rescale the problem",
+                                i, x0[i], (double)FLT_MAX);
+    }
+    if (!o->hess_inv0)
+        return CLBFGS_SUCCESS;
+    for (size_t i = 0; in_float && i < n * n; i++)
+        if (isfinite(o->hess_inv0[i]) && isinf((float)o->hess_inv0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: hess_inv0[%zu][%zu] = %g overflows float "
+                                "(largest %g); run in double precision or rescale the problem",
+                                i / n, i % n, o->hess_inv0[i], (double)FLT_MAX);
+    return check_spd(o->hess_inv0, n);
 }
 
 clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
@@ -504,6 +532,23 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     if (status != CLBFGS_SUCCESS)
         return ended_by_error(result, status);
 
+    clbfgs_run run;
+    memset(&run, 0, sizeof run);
+    run.ctx = ctx;
+    run.objective = objective;
+    run.n = n;
+    status = clbfgs__resolve_precision(ctx, options->precision, &run.precision);
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
+    result->precision = run.precision;
+    run.elem = run.precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
+    /* Sizes before values: n may be too large to read x0 by. */
+    status = check_memory(&run);
+    if (status == CLBFGS_SUCCESS)
+        status = check_values(&run, x0, options);
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
+
     /* The result holds x0 from the start, so even an early error leaves a point. */
     result->n = n;
     result->x = malloc(n * sizeof(double));
@@ -518,18 +563,11 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         result->jac[i] = (double)NAN;
     result->fun = (double)NAN;
 
-    clbfgs_run run;
-    memset(&run, 0, sizeof run);
-    run.ctx = ctx;
-    run.objective = objective;
-    run.n = n;
     int on_device = 0; /* x on the device is the best point */
     int evaluated = 0; /* f and g of that point are known */
     /* The run's state, here so that an error anywhere reports how far it got. */
     double f = (double)NAN;
     size_t k = 0;
-    CLBFGS_TRY(clbfgs__resolve_precision(ctx, options->precision, &run.precision));
-    result->precision = run.precision;
     CLBFGS_TRY(clbfgs__run_setup(&run, options->eps));
 
     const size_t maxiter = options->maxiter ? options->maxiter : 200 * n;

@@ -260,6 +260,10 @@ clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsign
     if (!values || count == 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: argument %u needs at least one value",
                             who, index);
+    if (count > SIZE_MAX / sizeof(double))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: %zu values are more than memory holds", who, index,
+                            count);
     double *copy = malloc(count * sizeof *copy);
     if (!copy)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s: %zu values", who, count);
@@ -344,8 +348,17 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
         f = malloc(n * sizeof *f);
         if (!f)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             f[i] = (float)src[i];
+            if (isinf(f[i]) && isfinite(src[i])) {
+                free(f);
+                *out = NULL;
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "%s: value %zu = %g overflows float; run in double "
+                                    "precision or rescale",
+                                    what, i, src[i]);
+            }
+        }
         data = f;
     }
     cl_int err = CL_SUCCESS;
@@ -434,17 +447,22 @@ cleanup:
 
 /* ---- running ---- */
 
-double clbfgs__objective_bytes(const clbfgs_run *run)
+double clbfgs__objective_bytes(const clbfgs_run *run, double *largest)
 {
     const clbfgs_objective *o = run->objective;
+    *largest = 0;
     if (o->kind != OBJECTIVE_SOURCE)
         return 0;
     double n = (double)run->n, w = (double)(o->work_size ? o->work_size : run->n);
     double elem = (double)run->elem;
-    if (o->gradient)
+    if (o->gradient) {
+        *largest = w * elem;
         return w * elem;
+    }
     /* n + 1 points, their terms and sums, and the steps */
-    return ((n + 1) * n + (n + 1) * w + (n + 1) + n) * elem;
+    double points = (n + 1) * n * elem, terms = (n + 1) * w * elem;
+    *largest = points > terms ? points : terms;
+    return points + terms + ((n + 1) + n) * elem;
 }
 
 static clbfgs_status new_buffer(clbfgs_run *run, size_t count, cl_mem *out, const char *what)

@@ -90,8 +90,9 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n);
 
 /* ---- objectives (objective.c) ---- */
-/* Device bytes the objective needs for this run, besides the iteration's. */
-double clbfgs__objective_bytes(const clbfgs_run *run);
+/* Device bytes the objective needs for this run, besides the iteration's,
+ * and in *largest its largest single buffer; in double, so nothing overflows. */
+double clbfgs__objective_bytes(const clbfgs_run *run, double *largest);
 /* Checks the objective against the run, builds its kernels, allocates its buffers. */
 clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps);
 /* Releases what prepare made. */

@@ -161,6 +161,92 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     free(x0);
 }
 
+/* Sizes whose bytes overflow size_t (n * 8, n * n * 8, (n + 1) * n * 8) or
+ * exceed any device: refused by size before x0 (4 values here, whatever n
+ * says) is read or anything is allocated, for each kind of objective. */
+static void a_problem_whose_bytes_overflow_is_refused_before_x0_is_read(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {(size_t)1 << 61,       SIZE_MAX / 8,    SIZE_MAX / 8 - 1,
+                            SIZE_MAX / 8 + 2,      SIZE_MAX / 2,    SIZE_MAX,
+                            ((size_t)1 << 32) + 1, (size_t)1 << 31, (size_t)1 << 28};
+    clbfgs_objective *objs[3] = {NULL, NULL, NULL};
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.gradient = 0;
+    clbfgs_status made[3] = {
+        clbfgs_objective_builtin(&objs[0], "quadratic"),
+        clbfgs_objective_host(&objs[1], host_rosen, NULL),
+        clbfgs_objective_source(&objs[2],
+                                "__kernel void v(const uint n, __global const real *x,\n"
+                                "                __global real *t) { }\n",
+                                "v", &so)};
+    double x0[4] = {1, 2, 3, 4}, h0[4] = {1, 0, 0, 1};
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    int failures = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int k = 0; k < 3; k++) {
+            o.hess_inv0 = k == 0 && i % 2 ? h0 : NULL;
+            clbfgs_result r;
+            clbfgs_status st = made[k] != CLBFGS_SUCCESS
+                                   ? made[k]
+                                   : clbfgs_minimize(ctx, objs[k], sizes[i], x0, &o, &r);
+            int ok = st == CLBFGS_ERR_OUT_OF_DEVICE_MEMORY &&
+                     strstr(clbfgs_last_error(), "bytes") != NULL && r.x == NULL && r.nfev == 0 &&
+                     r.status == CLBFGS_ERR_OUT_OF_DEVICE_MEMORY;
+            if (!ok) {
+                print_error("n = %zu, objective %d: %s: %s\n", sizes[i], k, clbfgs_strerror(st),
+                            clbfgs_last_error());
+                failures++;
+            }
+            if (made[k] == CLBFGS_SUCCESS)
+                clbfgs_result_free(&r);
+        }
+    for (int k = 0; k < 3; k++)
+        clbfgs_objective_free(objs[k]);
+    assert_int_equal(failures, 0);
+}
+
+/* In float, 1e300 becomes infinity on the device: refused, by index and value. */
+static void values_that_overflow_the_run_precision_are_refused(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    clbfgs_status made = clbfgs_objective_builtin(&obj, "quadratic");
+    double x0[3] = {1, 1e300, 2}, h0[9] = {1, 0, 0, 0, 1e300, 0, 0, 0, 1};
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.precision = CLBFGS_PRECISION_FLOAT;
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    char why[3][256];
+    clbfgs_status st[3];
+    st[0] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[0], sizeof why[0], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    x0[1] = -3.5e38; /* just past FLT_MAX */
+    st[1] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[1], sizeof why[1], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    x0[1] = 1;
+    o.hess_inv0 = h0;
+    st[2] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[2], sizeof why[2], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(obj);
+
+    for (int i = 0; i < 3; i++) {
+        if (st[i] != CLBFGS_ERR_INVALID_ARGUMENT)
+            print_error("case %d: %s: %s\n", i, clbfgs_strerror(st[i]), why[i]);
+        assert_int_equal(st[i], CLBFGS_ERR_INVALID_ARGUMENT);
+        assert_non_null(strstr(why[i], "overflows float"));
+    }
+    assert_non_null(strstr(why[0], "x0[1] = 1e+300"));
+    assert_non_null(strstr(why[1], "x0[1] = -3.5e+38"));
+    assert_non_null(strstr(why[2], "hess_inv0[1][1] = 1e+300"));
+}
+
 static int nan_everywhere(void *user, const double *x, size_t n, double *f, double *g)
 {
     (void)user;
@@ -440,6 +526,8 @@ int main(void)
         cmocka_unit_test(the_device_kernel_and_the_host_callback_take_the_same_path),
         cmocka_unit_test(bad_arguments_are_named_and_nothing_runs),
         cmocka_unit_test(a_problem_too_large_for_the_device_says_how_many_bytes),
+        cmocka_unit_test(a_problem_whose_bytes_overflow_is_refused_before_x0_is_read),
+        cmocka_unit_test(values_that_overflow_the_run_precision_are_refused),
         cmocka_unit_test(an_objective_that_is_nan_at_x0_ends_with_status_3),
         cmocka_unit_test(a_nan_along_a_line_search_makes_it_back_off),
         cmocka_unit_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
