@@ -267,7 +267,14 @@ CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
  * Work-items with i >= W must return without writing. f of problem b is the
  * sum of its W terms. Arguments after the fixed ones are the caller's (at
  * most 64): set each with the clbfgs_objective_set_arg* functions before
- * minimizing; minimizing checks that every one is set.
+ * minimizing; minimizing checks that every one is set and that it fits the
+ * kernel's declaration (the source is built with -cl-kernel-arg-info): a
+ * value for a __global or __constant pointer, a buffer for a value, a size
+ * that is not the type's (`real` is double or float as the run is), a value
+ * for __local memory, and fixed arguments of another shape are each
+ * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
+ * takes and what was given. Where the driver gives no argument info, only
+ * the sizes clSetKernelArg checks are checked.
  *
  * The source is copied; compiling happens in clbfgs_minimize (errors there
  * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND
