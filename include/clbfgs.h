@@ -74,6 +74,20 @@ CLBFGS_API const char *clbfgs_strerror(clbfgs_status status);
  * or "" if none. Valid until the next failing clbfgs call on this thread. */
 CLBFGS_API const char *clbfgs_last_error(void);
 
+/* ---- Versioned option structs ------------------------------------------
+ *
+ * clbfgs_context_options, clbfgs_source_options and clbfgs_options begin
+ * with `size_t struct_size`. Fill each with its *_init() function, which
+ * sets struct_size to the struct's size as *your* program was compiled
+ * (they are inline, over the library's *_init_size()), and the defaults.
+ * Fields are only ever appended. The library reads only the fields that fit
+ * in struct_size and takes its defaults for the rest, so a program compiled
+ * against an older, smaller header keeps working with a newer library. A
+ * struct_size of 0 or one that no version of the struct ever had (a struct
+ * never passed to its *_init) is CLBFGS_ERR_INVALID_ARGUMENT, and so is one
+ * larger than the library's (a program compiled against a newer header than
+ * the library it runs with); the message names the *_init to use. */
+
 /* ---- Logging ----------------------------------------------------------- */
 
 typedef enum clbfgs_log_level {
@@ -153,6 +167,9 @@ typedef struct clbfgs_context clbfgs_context;
 /** Options for clbfgs_context_new(). Fill with clbfgs_context_options_init();
  * a NULL options pointer means the defaults. */
 typedef struct clbfgs_context_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_context_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
     /** Device selector (see clbfgs_select_device); NULL (default) defers to
      * CLBFGS_DEVICE, then the first GPU, then the first device. */
     const char *device;
@@ -176,8 +193,16 @@ typedef struct clbfgs_context_options {
     int profile;
 } clbfgs_context_options;
 
-/** Fills options with the documented defaults. */
-CLBFGS_API void clbfgs_context_options_init(clbfgs_context_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_context_options_init_size(clbfgs_context_options *options,
+                                                 size_t struct_size);
+/** Fills options with the documented defaults and struct_size; NULL is fine. */
+static inline void clbfgs_context_options_init(clbfgs_context_options *options)
+{
+    clbfgs_context_options_init_size(options, sizeof *options);
+}
 
 /** Chooses a device, creates an OpenCL context and an in-order queue on it. */
 CLBFGS_API clbfgs_status clbfgs_context_new(clbfgs_context **context,
@@ -233,6 +258,9 @@ typedef struct clbfgs_objective clbfgs_objective;
 /** Options for clbfgs_objective_source(). Fill with
  * clbfgs_source_options_init(); a NULL pointer means the defaults. */
 typedef struct clbfgs_source_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_source_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
     /** A name for messages and build logs, such as the file name; default
      * "objective.cl". */
     const char *name;
@@ -248,8 +276,15 @@ typedef struct clbfgs_source_options {
     size_t work_size;
 } clbfgs_source_options;
 
-/** Fills options with the defaults above. */
-CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_source_options_init_size(clbfgs_source_options *options, size_t struct_size);
+/** Fills options with the defaults above and struct_size; NULL is fine. */
+static inline void clbfgs_source_options_init(clbfgs_source_options *options)
+{
+    clbfgs_source_options_init_size(options, sizeof *options);
+}
 
 /** An objective given as OpenCL C source. The library compiles it with its
  * preamble (`real` is double or float, `real2`..`real16`, CLBFGS_DOUBLE 1 or
@@ -373,6 +408,9 @@ typedef int (*clbfgs_callback_fn)(void *user, const clbfgs_iterate *iterate);
 /** Options, with SciPy's names and defaults (minimize(method='BFGS')).
  * Fill with clbfgs_options_init(); NULL means the defaults. */
 typedef struct clbfgs_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
     double gtol;                /**< stop when the gradient's norm <= gtol; default 1e-5 */
     double norm;                /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
     size_t maxiter;             /**< iteration limit; 0 (default) means 200 n */
@@ -395,8 +433,15 @@ typedef struct clbfgs_options {
     void *callback_user;
 } clbfgs_options;
 
-/** Fills options with the defaults above. */
-CLBFGS_API void clbfgs_options_init(clbfgs_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size);
+/** Fills options with the defaults above and struct_size; NULL is fine. */
+static inline void clbfgs_options_init(clbfgs_options *options)
+{
+    clbfgs_options_init_size(options, sizeof *options);
+}
 
 /** Where the run's time went, in seconds of wall time. */
 typedef struct clbfgs_timings {

@@ -19,11 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-void clbfgs_options_init(clbfgs_options *o)
+/* The size of clbfgs_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define OPTIONS_OLDEST sizeof(clbfgs_options)
+
+static void options_defaults(clbfgs_options *o)
 {
-    if (!o)
-        return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->gtol = 1e-5;
     o->norm = (double)INFINITY;
     o->maxiter = 0;
@@ -31,6 +36,13 @@ void clbfgs_options_init(clbfgs_options *o)
     o->c1 = 1e-4;
     o->c2 = 0.9;
     o->precision = CLBFGS_PRECISION_AUTO;
+}
+
+void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
+{
+    clbfgs_options defaults;
+    options_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
 }
 
 /* ---- small helpers shared through run.h ---- */
@@ -519,16 +531,19 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
                               clbfgs_result *result)
 {
     double t_start = clbfgs__now();
-    clbfgs_options defaults;
-    if (!options) {
-        clbfgs_options_init(&defaults);
-        options = &defaults;
-    }
     if (!result)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_minimize: result must not be NULL");
     memset(result, 0, sizeof *result);
-    clbfgs_status status = check_arguments(ctx, objective, n, x0, options);
+    clbfgs_options opts;
+    options_defaults(&opts);
+    clbfgs_status status = options ? clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST,
+                                                          options, "clbfgs_options")
+                                   : CLBFGS_SUCCESS;
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
+    options = &opts;
+    status = check_arguments(ctx, objective, n, x0, options);
     if (status != CLBFGS_SUCCESS)
         return ended_by_error(result, status);
 

@@ -62,6 +62,20 @@ const char *clbfgs__cl_error_name(cl_int err);
             goto cleanup;                                                                          \
     } while (0)
 
+/* ---- versioned option structs (options.c) ---- */
+
+/* *_init_size(): the defaults (a whole struct of `size` bytes) into the
+ * caller's struct of struct_size bytes, then struct_size. */
+void clbfgs__options_init(void *options, size_t struct_size, const void *defaults, size_t size);
+
+/* Reads the caller's options into dst (a struct of `size` bytes that holds
+ * the defaults): the fields within options->struct_size, which must be at
+ * least `oldest` (the struct's size in the first release that had
+ * struct_size) and at most `size`; else INVALID_ARGUMENT naming type's
+ * *_init(). dst->struct_size becomes size. */
+clbfgs_status clbfgs__options_read(void *dst, size_t size, size_t oldest, const void *options,
+                                   const char *type);
+
 /* ---- logging (context.c) ---- */
 
 void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *fmt, ...)

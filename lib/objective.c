@@ -78,13 +78,25 @@ static clbfgs_status new_objective(clbfgs_objective **objective, enum objective_
     return CLBFGS_SUCCESS;
 }
 
-void clbfgs_source_options_init(clbfgs_source_options *options)
+/* The size of clbfgs_source_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define SOURCE_OPTIONS_OLDEST sizeof(clbfgs_source_options)
+
+static void source_defaults(clbfgs_source_options *options)
 {
-    if (!options)
-        return;
     memset(options, 0, sizeof *options);
+    options->struct_size = sizeof *options;
     options->name = "objective.cl";
     options->gradient = 1;
+}
+
+void clbfgs_source_options_init_size(clbfgs_source_options *options, size_t struct_size)
+{
+    clbfgs_source_options defaults;
+    source_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
 }
 
 clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char *name)
@@ -135,11 +147,15 @@ clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *
     if (!kernel || !*kernel)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: the kernel name is NULL or empty");
-    clbfgs_source_options defaults;
-    if (!options) {
-        clbfgs_source_options_init(&defaults);
-        options = &defaults;
+    clbfgs_source_options opts;
+    source_defaults(&opts);
+    if (options) {
+        clbfgs_status read = clbfgs__options_read(&opts, sizeof opts, SOURCE_OPTIONS_OLDEST,
+                                                  options, "clbfgs_source_options");
+        if (read != CLBFGS_SUCCESS)
+            return read;
     }
+    options = &opts;
     if (options->gradient != 0 && options->gradient != 1)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: gradient must be 0 or 1, not %d",
