@@ -787,7 +787,8 @@ cleanup:
             memcpy(result->x, run.host_x, n * sizeof(double));
         if (evaluated && clbfgs__read_reals(&run, run.g, 0, run.host_g, n) == CLBFGS_SUCCESS)
             memcpy(result->jac, run.host_g, n * sizeof(double));
-        clbfgs__fail(status, "%s", message ? message : "(out of host memory for the message)");
+        if (message) /* else a failed read's message stands in for it */
+            clbfgs__fail(status, "%s", message);
         free(message);
     }
     if (status != CLBFGS_SUCCESS) {

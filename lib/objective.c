@@ -574,6 +574,19 @@ static const char *space_name(cl_kernel_arg_address_qualifier space)
 }
 
 /* CLBFGS_ERR_UNSUPPORTED (no message) when the driver gives no argument info. */
+/* One string of clGetKernelArgInfo; a string longer than buf becomes "?". */
+static cl_int arg_string(cl_kernel k, cl_uint index, cl_kernel_arg_info what, char *buf,
+                         size_t size)
+{
+    cl_int err = clGetKernelArgInfo(k, index, what, size, buf, NULL);
+    if (err == CL_INVALID_VALUE) {
+        snprintf(buf, size, "?");
+        return CL_SUCCESS;
+    }
+    buf[size - 1] = '\0';
+    return err;
+}
+
 static clbfgs_status kernel_arg_info(const clbfgs_run *run, cl_kernel k, cl_uint index,
                                      struct arg_info *info)
 {
@@ -582,20 +595,14 @@ static clbfgs_status kernel_arg_info(const clbfgs_run *run, cl_kernel k, cl_uint
     cl_int err = clGetKernelArgInfo(k, index, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof info->space,
                                     &info->space, NULL);
     if (err == CL_SUCCESS)
-        err = clGetKernelArgInfo(k, index, CL_KERNEL_ARG_TYPE_NAME, sizeof info->declared,
-                                 info->declared, NULL);
+        err = arg_string(k, index, CL_KERNEL_ARG_TYPE_NAME, info->declared, sizeof info->declared);
     if (err == CL_SUCCESS)
-        err = clGetKernelArgInfo(k, index, CL_KERNEL_ARG_NAME, sizeof info->name, info->name, NULL);
+        err = arg_string(k, index, CL_KERNEL_ARG_NAME, info->name, sizeof info->name);
     if (err == CL_KERNEL_ARG_INFO_NOT_AVAILABLE)
         return CLBFGS_ERR_UNSUPPORTED;
-    if (err == CL_INVALID_VALUE) { /* a name longer than our buffer: keep what fits */
-        snprintf(info->name, sizeof info->name, "?");
-        err = CL_SUCCESS;
-    }
     if (err != CL_SUCCESS)
         return clbfgs__fail_cl(run->ctx, err, "clGetKernelArgInfo", "argument %u of kernel '%s'",
                                index, run->objective->kernel);
-    info->declared[sizeof info->declared - 1] = info->name[sizeof info->name - 1] = '\0';
     canonical_type(info->declared, real, info->type, sizeof info->type, &info->pointer);
     info->size = scalar_size(info->type);
     return CLBFGS_SUCCESS;
