@@ -11,7 +11,8 @@ struct data {
     double t[M], y[M];
 };
 
-static double residuals(void *user, const double *x, double *g, size_t n)
+/* f and g of the fit; 0 for success (non-zero would stop the run). */
+static int residuals(void *user, const double *x, size_t n, double *fx, double *g)
 {
     const struct data *d = user;
     double f = 0;
@@ -25,7 +26,8 @@ static double residuals(void *user, const double *x, double *g, size_t n)
         g[1] += r * (-x[0] * d->t[i] * e);
         g[2] += r;
     }
-    return f;
+    *fx = f;
+    return 0;
 }
 
 int main(void)

@@ -74,12 +74,26 @@ CLBFGS_API const char *clbfgs_strerror(clbfgs_status status);
  * or "" if none. Valid until the next failing clbfgs call on this thread. */
 CLBFGS_API const char *clbfgs_last_error(void);
 
+/* ---- Versioned option structs ------------------------------------------
+ *
+ * clbfgs_context_options, clbfgs_source_options and clbfgs_options begin
+ * with `size_t struct_size`. Fill each with its *_init() function, which
+ * sets struct_size to the struct's size as *your* program was compiled
+ * (they are inline, over the library's *_init_size()), and the defaults.
+ * Fields are only ever appended. The library reads only the fields that fit
+ * in struct_size and takes its defaults for the rest, so a program compiled
+ * against an older, smaller header keeps working with a newer library. A
+ * struct_size of 0 or one that no version of the struct ever had (a struct
+ * never passed to its *_init) is CLBFGS_ERR_INVALID_ARGUMENT, and so is one
+ * larger than the library's (a program compiled against a newer header than
+ * the library it runs with); the message names the *_init to use. */
+
 /* ---- Logging ----------------------------------------------------------- */
 
 typedef enum clbfgs_log_level {
     CLBFGS_LOG_ERROR = 0,
     CLBFGS_LOG_WARNING = 1,
-    CLBFGS_LOG_INFO = 2,  /**< device chosen, program cache hits and misses */
+    CLBFGS_LOG_INFO = 2, /**< device chosen, program cache hits and misses */
     CLBFGS_LOG_DEBUG = 3
 } clbfgs_log_level;
 
@@ -107,9 +121,9 @@ typedef struct clbfgs_device_info {
     char platform_name[128];
     char opencl_version[64]; /**< CL_DEVICE_VERSION, e.g. "OpenCL 3.0 ..." */
     char driver_version[64];
-    int has_fp64;                /**< 1 if the device computes in double */
-    uint64_t global_mem_bytes;   /**< CL_DEVICE_GLOBAL_MEM_SIZE */
-    uint64_t max_alloc_bytes;    /**< CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    int has_fp64;              /**< 1 if the device computes in double */
+    uint64_t global_mem_bytes; /**< CL_DEVICE_GLOBAL_MEM_SIZE */
+    uint64_t max_alloc_bytes;  /**< CL_DEVICE_MAX_MEM_ALLOC_SIZE */
     unsigned compute_units;
     uint64_t max_work_group_size;
     cl_platform_id platform_id;
@@ -153,6 +167,9 @@ typedef struct clbfgs_context clbfgs_context;
 /** Options for clbfgs_context_new(). Fill with clbfgs_context_options_init();
  * a NULL options pointer means the defaults. */
 typedef struct clbfgs_context_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_context_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
     /** Device selector (see clbfgs_select_device); NULL (default) defers to
      * CLBFGS_DEVICE, then the first GPU, then the first device. */
     const char *device;
@@ -167,8 +184,8 @@ typedef struct clbfgs_context_options {
      * NULL (default) for none. The CLBFGS_BUILD_OPTIONS environment variable
      * is appended after these. */
     const char *build_options;
-    clbfgs_log_fn log;   /**< NULL (default): the library stays silent */
-    void *log_user;      /**< passed to log as its first argument */
+    clbfgs_log_fn log;          /**< NULL (default): the library stays silent */
+    void *log_user;             /**< passed to log as its first argument */
     clbfgs_log_level log_level; /**< most verbose level passed on; default INFO */
     /** 1 to create the queue with CL_QUEUE_PROFILING_ENABLE, so that results
      * split the iterations' device time by phase (clbfgs_timings); 0
@@ -176,8 +193,16 @@ typedef struct clbfgs_context_options {
     int profile;
 } clbfgs_context_options;
 
-/** Fills options with the documented defaults. */
-CLBFGS_API void clbfgs_context_options_init(clbfgs_context_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_context_options_init_size(clbfgs_context_options *options,
+                                                 size_t struct_size);
+/** Fills options with the documented defaults and struct_size; NULL is fine. */
+static inline void clbfgs_context_options_init(clbfgs_context_options *options)
+{
+    clbfgs_context_options_init_size(options, sizeof *options);
+}
 
 /** Chooses a device, creates an OpenCL context and an in-order queue on it. */
 CLBFGS_API clbfgs_status clbfgs_context_new(clbfgs_context **context,
@@ -206,9 +231,9 @@ CLBFGS_API cl_command_queue clbfgs_context_queue(const clbfgs_context *context);
 
 /** Where a built program came from. */
 typedef enum clbfgs_program_origin {
-    CLBFGS_PROGRAM_COMPILED = 0,   /**< compiled from source (and cached) */
-    CLBFGS_PROGRAM_MEMORY = 1,     /**< already built in this context */
-    CLBFGS_PROGRAM_DISK_CACHE = 2  /**< loaded from the on-disk cache */
+    CLBFGS_PROGRAM_COMPILED = 0,  /**< compiled from source (and cached) */
+    CLBFGS_PROGRAM_MEMORY = 1,    /**< already built in this context */
+    CLBFGS_PROGRAM_DISK_CACHE = 2 /**< loaded from the on-disk cache */
 } clbfgs_program_origin;
 
 /** Compiles OpenCL C source for the context's device, with the library's
@@ -222,7 +247,6 @@ CLBFGS_API clbfgs_status clbfgs_program_build(clbfgs_context *context, const cha
                                               const char *options, clbfgs_precision precision,
                                               cl_program *program, clbfgs_program_origin *origin);
 
-
 /* ---- Objectives -------------------------------------------------------- */
 
 /** An objective: what to minimize, and how its value and gradient are
@@ -234,6 +258,9 @@ typedef struct clbfgs_objective clbfgs_objective;
 /** Options for clbfgs_objective_source(). Fill with
  * clbfgs_source_options_init(); a NULL pointer means the defaults. */
 typedef struct clbfgs_source_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_source_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
     /** A name for messages and build logs, such as the file name; default
      * "objective.cl". */
     const char *name;
@@ -249,8 +276,15 @@ typedef struct clbfgs_source_options {
     size_t work_size;
 } clbfgs_source_options;
 
-/** Fills options with the defaults above. */
-CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_source_options_init_size(clbfgs_source_options *options, size_t struct_size);
+/** Fills options with the defaults above and struct_size; NULL is fine. */
+static inline void clbfgs_source_options_init(clbfgs_source_options *options)
+{
+    clbfgs_source_options_init_size(options, sizeof *options);
+}
 
 /** An objective given as OpenCL C source. The library compiles it with its
  * preamble (`real` is double or float, `real2`..`real16`, CLBFGS_DOUBLE 1 or
@@ -268,7 +302,14 @@ CLBFGS_API void clbfgs_source_options_init(clbfgs_source_options *options);
  * Work-items with i >= W must return without writing. f of problem b is the
  * sum of its W terms. Arguments after the fixed ones are the caller's (at
  * most 64): set each with the clbfgs_objective_set_arg* functions before
- * minimizing; minimizing checks that every one is set.
+ * minimizing; minimizing checks that every one is set and that it fits the
+ * kernel's declaration (the source is built with -cl-kernel-arg-info): a
+ * value for a __global or __constant pointer, a buffer for a value, a size
+ * that is not the type's (`real` is double or float as the run is), a value
+ * for __local memory, and fixed arguments of another shape are each
+ * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
+ * takes and what was given. Where the driver gives no argument info, only
+ * the sizes clSetKernelArg checks are checked.
  *
  * The source is copied; compiling happens in clbfgs_minimize (errors there
  * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND
@@ -289,9 +330,8 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objecti
 /** Sets a `__global const real *` argument to a copy of count values; the
  * library puts them on the device in the run's precision (double or
  * float), so one call serves both. */
-CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective,
-                                                        unsigned index, const double *values,
-                                                        size_t count);
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsigned index,
+                                                        const double *values, size_t count);
 /** Sets a buffer argument; the objective retains the buffer until it is
  * freed or the argument is set again. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objective,
@@ -311,11 +351,14 @@ typedef int (*clbfgs_device_fn)(void *user, cl_command_queue queue, cl_mem x, cl
 CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, clbfgs_device_fn fn,
                                                  void *user);
 
-/** A host objective, the SciPy habit: returns f(x) and writes the gradient
- * into g (both n long). x goes to the host and g back to the device at each
- * evaluation; the O(n^2) work still runs on the device. A non-finite return
- * value is treated as a step too far (the line search backs off). */
-typedef double (*clbfgs_host_fn)(void *user, const double *x, double *g, size_t n);
+/** A host objective, the SciPy habit: writes f(x) into *f and the gradient
+ * into g (x and g both n long). x goes to the host and g back to the device
+ * at each evaluation; the O(n^2) work still runs on the device. It returns
+ * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (the result keeps
+ * the best point reached), as clbfgs_device_fn does. A non-finite *f is not
+ * an error: it is a step too far, and the line search backs off. *f and g
+ * hold NaN on entry, so a value left unwritten shows up as NaN. */
+typedef int (*clbfgs_host_fn)(void *user, const double *x, size_t n, double *f, double *g);
 
 /** An objective evaluated on the host by fn. */
 CLBFGS_API clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn fn,
@@ -350,12 +393,12 @@ CLBFGS_API void clbfgs_objective_free(clbfgs_objective *objective);
 
 /** What the callback sees after each iteration. */
 typedef struct clbfgs_iterate {
-    size_t k;          /**< iterations done (1 after the first) */
-    double f;          /**< f at x */
-    double gnorm;      /**< the gradient's norm (options.norm) */
-    double step;       /**< ||x_k - x_{k-1}||_2 */
-    size_t nfev;       /**< objective evaluations so far */
-    const double *x;   /**< the current point, n values (valid during the call) */
+    size_t k;        /**< iterations done (1 after the first) */
+    double f;        /**< f at x */
+    double gnorm;    /**< the gradient's norm (options.norm) */
+    double step;     /**< ||x_k - x_{k-1}||_2 */
+    size_t nfev;     /**< objective evaluations so far */
+    const double *x; /**< the current point, n values (valid during the call) */
     size_t n;
 } clbfgs_iterate;
 
@@ -365,29 +408,40 @@ typedef int (*clbfgs_callback_fn)(void *user, const clbfgs_iterate *iterate);
 /** Options, with SciPy's names and defaults (minimize(method='BFGS')).
  * Fill with clbfgs_options_init(); NULL means the defaults. */
 typedef struct clbfgs_options {
-    double gtol;     /**< stop when the gradient's norm <= gtol; default 1e-5 */
-    double norm;     /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
-    size_t maxiter;  /**< iteration limit; 0 (default) means 200 n */
-    double xrtol;    /**< stop when ||step|| <= xrtol (xrtol + ||x||); default 0 */
-    double c1;       /**< Armijo constant of the line search; default 1e-4 */
-    double c2;       /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
+    /** sizeof the struct as the caller was compiled; set by clbfgs_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
+    double gtol;                /**< stop when the gradient's norm <= gtol; default 1e-5 */
+    double norm;                /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
+    size_t maxiter;             /**< iteration limit; 0 (default) means 200 n */
+    double xrtol;               /**< stop when ||step|| <= xrtol (xrtol + ||x||); default 0 */
+    double c1;                  /**< Armijo constant of the line search; default 1e-4 */
+    double c2;                  /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
     clbfgs_precision precision; /**< default AUTO: double where the device has fp64 */
     /** The starting inverse Hessian, n x n row-major; NULL (default) for the
      * identity. It must be symmetric and positive definite (checked by a
-     * Cholesky factorisation on the host, O(n^3) once). */
+     * Cholesky factorisation on the host, O(n^3) once), and in a float run
+     * every entry must be within float's range. */
     const double *hess_inv0;
     /** Forward-difference step for objectives without a gradient, SciPy's
      * `eps`: the step is eps, or eps max(1, |x_i|) where x_i + eps == x_i.
      * 0 (default) means the square root of the run's machine epsilon
      * (1.49e-8, SciPy's default, in double; 3.45e-4 in float). */
     double eps;
-    int return_hess_inv;        /**< 1 to copy H to the result; default 0 */
+    int return_hess_inv;         /**< 1 to copy H to the result; default 0 */
     clbfgs_callback_fn callback; /**< NULL (default) for none */
     void *callback_user;
 } clbfgs_options;
 
-/** Fills options with the defaults above. */
-CLBFGS_API void clbfgs_options_init(clbfgs_options *options);
+/** Fills the first struct_size bytes of options (a struct compiled with
+ * that size) with the defaults and struct_size; bytes beyond the library's
+ * own struct are zeroed. Call it through the inline *_init() below. */
+CLBFGS_API void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size);
+/** Fills options with the defaults above and struct_size; NULL is fine. */
+static inline void clbfgs_options_init(clbfgs_options *options)
+{
+    clbfgs_options_init_size(options, sizeof *options);
+}
 
 /** Where the run's time went, in seconds of wall time. */
 typedef struct clbfgs_timings {
@@ -415,29 +469,46 @@ typedef struct clbfgs_timings {
  * release them with clbfgs_result_free(). */
 typedef struct clbfgs_result {
     size_t n;
-    double *x;        /**< the best point reached, n values (also after an error) */
-    double fun;       /**< f(x) */
-    double *jac;      /**< the gradient at x, n values */
+    /** The best point reached, n values; also after an error (x0 when the
+     * error came before the first step, or when the device no longer answers);
+     * NULL when the arguments were refused before a point existed. */
+    double *x;
+    double fun;       /**< f(x); NaN when an error came before f(x0) was known */
+    double *jac;      /**< the gradient at x, n values (NaN where unknown) */
     double *hess_inv; /**< H, n x n row-major, when asked for; else NULL */
-    size_t nit;       /**< iterations */
+    size_t nit;       /**< iterations completed (also when an error ended the run) */
     size_t nfev;      /**< objective values computed (n + 1 per point with
                            forward differences, as SciPy counts) */
     size_t njev;      /**< gradients computed */
     /** SciPy's codes: 0 converged, 1 iteration limit, 2 precision loss (the
-     * line search found no acceptable step), 3 NaN, 99 stopped by the callback. */
+     * line search found no acceptable step), 3 NaN, 99 stopped by the callback;
+     * and clbfgs's own: negative when an error ended the run (an objective
+     * callback that failed, an OpenCL call that failed mid-run, refused
+     * arguments), the clbfgs_status that clbfgs_minimize returned. */
     int status;
-    int success;      /**< 1 when status is 0 */
-    char message[128];/**< SciPy's message for the status */
-    size_t skipped_updates; /**< H updates skipped because y.s was not > 0 */
+    int success; /**< 1 when status is 0 */
+    /** SciPy's message for the status; for a negative status "Error: ",
+     * clbfgs_strerror() of it, ": " and the start of clbfgs_last_error(). */
+    char message[128];
+    size_t skipped_updates;     /**< H updates skipped because y.s was not > 0 */
     clbfgs_precision precision; /**< the precision the run used */
     clbfgs_timings time;
 } clbfgs_result;
 
 /** Minimizes the objective from x0 (n values) on the context's device.
  * Returns CLBFGS_SUCCESS whenever the run itself worked, whatever its
- * result.status; an error status means a device, build or argument problem,
- * and result still holds the best point reached when there was one.
- * result must be released with clbfgs_result_free() in either case. */
+ * result.status; an error status means a device, build, argument or
+ * objective problem, and then result.status is that status too, and result
+ * still holds the best point reached, its f, and the counts (nit, nfev, njev)
+ * of what ran. result must be released with clbfgs_result_free() in either
+ * case.
+ *
+ * Sizes are checked before x0 is read or anything allocated: an n whose
+ * buffers (H is n x n reals; forward differences need (n + 1) x n more)
+ * overflow size_t or exceed the device's largest allocation or global memory
+ * is CLBFGS_ERR_OUT_OF_DEVICE_MEMORY, and the message gives the bytes. x0 and
+ * hess_inv0 must be finite and, in a float run, within float's range; a
+ * value that is not is CLBFGS_ERR_INVALID_ARGUMENT naming its index. */
 CLBFGS_API clbfgs_status clbfgs_minimize(clbfgs_context *context, clbfgs_objective *objective,
                                          size_t n, const double *x0, const clbfgs_options *options,
                                          clbfgs_result *result);

@@ -12,17 +12,23 @@
 #include "linesearch.h"
 #include "run.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void clbfgs_options_init(clbfgs_options *o)
+/* The size of clbfgs_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define OPTIONS_OLDEST sizeof(clbfgs_options)
+
+static void options_defaults(clbfgs_options *o)
 {
-    if (!o)
-        return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->gtol = 1e-5;
     o->norm = (double)INFINITY;
     o->maxiter = 0;
@@ -32,6 +38,13 @@ void clbfgs_options_init(clbfgs_options *o)
     o->precision = CLBFGS_PRECISION_AUTO;
 }
 
+void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
+{
+    clbfgs_options defaults;
+    options_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
+}
+
 /* ---- small helpers shared through run.h ---- */
 
 clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, double v)
@@ -39,8 +52,9 @@ clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, do
     float f = (float)v;
     cl_int err = run->precision == CLBFGS_PRECISION_DOUBLE ? clSetKernelArg(k, i, sizeof v, &v)
                                                            : clSetKernelArg(k, i, sizeof f, &f);
-    return err == CL_SUCCESS ? CLBFGS_SUCCESS
-                             : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
+    return err == CL_SUCCESS
+               ? CLBFGS_SUCCESS
+               : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
 }
 
 enum { EVENT_KERNEL, EVENT_SPAN_START, EVENT_SPAN_END };
@@ -58,10 +72,7 @@ static cl_event *next_event(clbfgs_run *run, int kind)
     return &run->events[i];
 }
 
-cl_event *clbfgs__event(clbfgs_run *run)
-{
-    return next_event(run, EVENT_KERNEL);
-}
+cl_event *clbfgs__event(clbfgs_run *run) { return next_event(run, EVENT_KERNEL); }
 
 clbfgs_status clbfgs__mark(clbfgs_run *run, int end)
 {
@@ -84,7 +95,8 @@ clbfgs_status clbfgs__profile_collect(clbfgs_run *run)
         cl_ulong start = 0, end = 0;
         cl_int err = clWaitForEvents(1, &e);
         if (err == CL_SUCCESS)
-            err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+            err =
+                clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
         if (err == CL_SUCCESS)
             err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
         clReleaseEvent(e);
@@ -97,15 +109,9 @@ clbfgs_status clbfgs__profile_collect(clbfgs_run *run)
         }
         double *t = &run->device_time[run->event_phase[i]];
         switch (run->event_kind[i]) {
-        case EVENT_KERNEL:
-            *t += (double)(end - start) * 1e-9;
-            break;
-        case EVENT_SPAN_START:
-            *t -= (double)end * 1e-9;
-            break;
-        default:
-            *t += (double)end * 1e-9;
-            break;
+        case EVENT_KERNEL: *t += (double)(end - start) * 1e-9; break;
+        case EVENT_SPAN_START: *t -= (double)end * 1e-9; break;
+        default: *t += (double)end * 1e-9; break;
         }
     }
     run->event_count = 0;
@@ -198,17 +204,24 @@ void clbfgs__run_release(clbfgs_run *run)
         if (run->events[i])
             clReleaseEvent(run->events[i]);
     run->event_count = 0;
-    cl_kernel *kernels[] = {&run->axpy_into,     &run->step_and_change, &run->combine3,
-                            &run->vecnorm,       &run->dot,             &run->sum,
-                            &run->set_identity,  &run->hessian_apply,
-                            &run->hessian_update, &run->hessian_update_apply,
-                            &run->hessian_update_apply_rows, &run->sum_chunks};
+    cl_kernel *kernels[] = {&run->axpy_into,
+                            &run->step_and_change,
+                            &run->combine3,
+                            &run->vecnorm,
+                            &run->dot,
+                            &run->sum,
+                            &run->set_identity,
+                            &run->hessian_apply,
+                            &run->hessian_update,
+                            &run->hessian_update_apply,
+                            &run->hessian_update_apply_rows,
+                            &run->sum_chunks};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (*kernels[i])
             clReleaseKernel(*kernels[i]);
     clbfgs__objective_release(run);
-    cl_mem *bufs[] = {&run->x, &run->g,       &run->p, &run->xt,        &run->gt,
-                      &run->s, &run->y,       &run->v, &run->u,         &run->h,
+    cl_mem *bufs[] = {&run->x,       &run->g,         &run->p,         &run->xt,       &run->gt,
+                      &run->s,       &run->y,         &run->v,         &run->u,        &run->h,
                       &run->scalars, &run->s_pending, &run->u_pending, &run->h_partial};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (*bufs[i])
@@ -218,26 +231,35 @@ void clbfgs__run_release(clbfgs_run *run)
     free(run->host_tmp);
 }
 
-/* Refuses, before allocating anything, a problem the device cannot hold. */
+/* Refuses, before reading x0 or allocating anything, a problem the device
+ * cannot hold: every size in bytes is computed in double, so none overflows
+ * (n = 2^61 doubles is 2^64 bytes, 0 in size_t). */
 static clbfgs_status check_memory(const clbfgs_run *run)
 {
     const clbfgs_device_info *d = &run->ctx->info;
-    size_t n = run->n, elem = run->elem;
-    if (n > (size_t)UINT_MAX || n > (size_t)(sqrt((double)SIZE_MAX / (double)elem)) - 16)
+    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    double n = (double)run->n, elem = (double)run->elem;
+    double h_bytes = n * n * elem, largest = 0;
+    double objective = clbfgs__objective_bytes(run, &largest);
+    largest = h_bytes > largest ? h_bytes : largest;
+    /* The kernels count in uint; the host holds H as n x n doubles (hess_inv0,
+     * the result's hess_inv), and every buffer's size must fit in size_t. */
+    if (run->n > (size_t)UINT32_MAX || n * n * (double)sizeof(double) >= (double)SIZE_MAX ||
+        largest >= (double)SIZE_MAX)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
-                            "n = %zu is too large: H alone would need more than %zu bytes", n,
-                            SIZE_MAX);
-    double h_bytes = (double)n * (double)n * (double)elem;
-    double total = h_bytes + 11.0 * (double)n * (double)elem + SLOT_COUNT * (double)elem +
-                   (double)clbfgs__hessian_default_chunks(run) * (double)n * (double)elem +
-                   clbfgs__objective_bytes(run);
-    if (h_bytes > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
+                            "n = %zu is too large: H alone (n x n in %s) needs %.4g bytes, and "
+                            "the largest buffer %.4g bytes; n must be at most %u, and no device "
+                            "holds that much",
+                            run->n, real, h_bytes, largest, (unsigned)UINT32_MAX);
+    double total = h_bytes + 11.0 * n * elem + SLOT_COUNT * elem +
+                   (double)clbfgs__hessian_default_chunks(run) * n * elem + objective;
+    if (largest > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
-                            "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes); "
-                            "'%s' has %llu bytes of global memory and allocates at most %llu "
-                            "bytes at once",
-                            n, run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float",
-                            total, h_bytes, d->name, (unsigned long long)d->global_mem_bytes,
+                            "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes, "
+                            "the largest buffer %.0f bytes); '%s' has %llu bytes of global "
+                            "memory and allocates at most %llu bytes at once",
+                            run->n, real, total, h_bytes, largest, d->name,
+                            (unsigned long long)d->global_mem_bytes,
                             (unsigned long long)d->max_alloc_bytes);
     return CLBFGS_SUCCESS;
 }
@@ -250,14 +272,14 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     run->elem = run->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     CLBFGS_TRY(check_memory(run));
     cl_command_queue_properties props = 0;
-    CLBFGS_CL_TRY(ctx,
-                  clGetCommandQueueInfo(ctx->queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
-                  "reading the queue's properties");
+    CLBFGS_CL_TRY(
+        ctx, clGetCommandQueueInfo(ctx->queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
+        "reading the queue's properties");
     run->profiling = (props & CL_QUEUE_PROFILING_ENABLE) != 0;
 
     cl_program util, hessian;
-    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, run->precision, &util,
-                                   NULL));
+    CLBFGS_TRY(
+        clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, run->precision, &util, NULL));
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/hessian.cl", clbfgs__cl_hessian, NULL, run->precision,
                                    &hessian, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "axpy_into", &run->axpy_into));
@@ -269,7 +291,8 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "set_identity", &run->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_apply", &run->hessian_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update", &run->hessian_update));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
+    CLBFGS_TRY(
+        clbfgs__kernel_new(ctx, hessian, "hessian_update_apply", &run->hessian_update_apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "hessian_update_apply_rows",
                                   &run->hessian_update_apply_rows));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, hessian, "sum_chunks", &run->sum_chunks));
@@ -298,14 +321,15 @@ clbfgs_status clbfgs__run_setup(clbfgs_run *run, double eps)
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "host copies of x and g (n = %zu)", n);
         goto cleanup;
     }
-    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt, &run->gt,        &run->s,
+    cl_mem *vectors[] = {&run->x, &run->g, &run->p, &run->xt,        &run->gt,       &run->s,
                          &run->y, &run->v, &run->u, &run->s_pending, &run->u_pending};
     cl_int err = CL_SUCCESS;
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         *vectors[i] = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * run->elem, NULL, &err);
         CLBFGS_CL_TRY(ctx, err, "allocating a vector of %zu bytes", n * run->elem);
     }
-    run->scalars = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, SLOT_COUNT * run->elem, NULL, &err);
+    run->scalars =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, SLOT_COUNT * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating the scalars");
     run->h = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, n * n * run->elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "allocating H (%zu bytes)", n * n * run->elem);
@@ -317,7 +341,6 @@ cleanup:
 }
 
 /* ---- the pieces of an iteration ---- */
-
 
 static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
 {
@@ -331,10 +354,10 @@ static clbfgs_status vecnorm(clbfgs_run *run, int slot, cl_mem x, double ord)
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof n, &n), "vecnorm");
     CLBFGS_TRY(clbfgs__arg_real(run, k, 4, ord));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 5, wg * run->elem, NULL), "vecnorm");
-    CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL,
-                                         clbfgs__event(run)),
-                  "launching vecnorm");
+    CLBFGS_CL_TRY(
+        run->ctx,
+        clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &wg, &wg, 0, NULL, clbfgs__event(run)),
+        "launching vecnorm");
 cleanup:
     return status;
 }
@@ -407,6 +430,17 @@ static const char *message_of(int status)
     return "Unknown status.";
 }
 
+/* A run that an error ended: the result says so in its status (the error's
+ * code, negative, apart from SciPy's) and message (the error's detail). */
+static clbfgs_status ended_by_error(clbfgs_result *result, clbfgs_status status)
+{
+    result->status = (int)status;
+    result->success = 0;
+    snprintf(result->message, sizeof result->message, "Error: %s: %s", clbfgs_strerror(status),
+             clbfgs_last_error());
+    return status;
+}
+
 /* hess_inv0 must be a symmetric positive definite matrix: finite, symmetric
  * to a few ulps, and with a Cholesky factor (computed on the host, once). */
 static clbfgs_status check_spd(const double *h, size_t n)
@@ -423,8 +457,6 @@ static clbfgs_status check_spd(const double *h, size_t n)
                                     "[%zu][%zu] = %.17g",
                                     i, j, a, j, i, b);
         }
-    if (n > SIZE_MAX / n / sizeof(double))
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "hess_inv0 of n = %zu is too large", n);
     double *l = malloc(n * n * sizeof *l);
     if (!l)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "checking hess_inv0 (n = %zu)", n);
@@ -452,6 +484,8 @@ static clbfgs_status check_spd(const double *h, size_t n)
     return status;
 }
 
+/* The arguments that can be checked without reading x0 or hess_inv0: their
+ * sizes come first (check_memory), then their values (check_values). */
 static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_objective *objective,
                                      size_t n, const double *x0, const clbfgs_options *o)
 {
@@ -462,10 +496,6 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: n must be at least 1");
     if (!x0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: x0 must not be NULL");
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x0[i]))
-            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                                "clbfgs_minimize: x0[%zu] = %g is not finite", i, x0[i]);
     if (!(o->gtol >= 0))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "gtol must be >= 0, not %g", o->gtol);
     if (isnan(o->norm) || o->norm == 0 || (o->norm < 0 && !isinf(o->norm)))
@@ -476,11 +506,6 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
     if (!(o->eps >= 0) || isinf(o->eps))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "eps must be finite and >= 0, not %g",
                             o->eps);
-    if (o->hess_inv0) {
-        clbfgs_status status = check_spd(o->hess_inv0, n);
-        if (status != CLBFGS_SUCCESS)
-            return status;
-    }
     if (!(0 < o->c1 && o->c1 < o->c2 && o->c2 < 1))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
@@ -488,21 +513,70 @@ static clbfgs_status check_arguments(const clbfgs_context *ctx, const clbfgs_obj
     return CLBFGS_SUCCESS;
 }
 
+/* x0 and hess_inv0 must be finite and, in float, representable: a value
+ * that becomes infinite on the device would make the run's first step NaN. */
+static clbfgs_status check_values(const clbfgs_run *run, const double *x0, const clbfgs_options *o)
+{
+    const size_t n = run->n;
+    const int in_float = run->precision == CLBFGS_PRECISION_FLOAT;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: x0[%zu] = %g is not finite", i, x0[i]);
+        if (in_float && isinf((float)x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: x0[%zu] = %g overflows float (largest %g); "
+                                "run in double precision or rescale the problem",
+                                i, x0[i], (double)FLT_MAX);
+    }
+    if (!o->hess_inv0)
+        return CLBFGS_SUCCESS;
+    for (size_t i = 0; in_float && i < n * n; i++)
+        if (isfinite(o->hess_inv0[i]) && isinf((float)o->hess_inv0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "clbfgs_minimize: hess_inv0[%zu][%zu] = %g overflows float "
+                                "(largest %g); run in double precision or rescale the problem",
+                                i / n, i % n, o->hess_inv0[i], (double)FLT_MAX);
+    return check_spd(o->hess_inv0, n);
+}
+
 clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
-                              const double *x0, const clbfgs_options *options, clbfgs_result *result)
+                              const double *x0, const clbfgs_options *options,
+                              clbfgs_result *result)
 {
     double t_start = clbfgs__now();
-    clbfgs_options defaults;
-    if (!options) {
-        clbfgs_options_init(&defaults);
-        options = &defaults;
-    }
     if (!result)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_minimize: result must not be NULL");
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_minimize: result must not be NULL");
     memset(result, 0, sizeof *result);
-    clbfgs_status status = check_arguments(ctx, objective, n, x0, options);
+    clbfgs_options opts;
+    options_defaults(&opts);
+    clbfgs_status status = options ? clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST,
+                                                          options, "clbfgs_options")
+                                   : CLBFGS_SUCCESS;
     if (status != CLBFGS_SUCCESS)
-        return status;
+        return ended_by_error(result, status);
+    options = &opts;
+    status = check_arguments(ctx, objective, n, x0, options);
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
+
+    clbfgs_run run;
+    memset(&run, 0, sizeof run);
+    run.ctx = ctx;
+    run.objective = objective;
+    run.n = n;
+    status = clbfgs__resolve_precision(ctx, options->precision, &run.precision);
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
+    result->precision = run.precision;
+    run.elem = run.precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
+    /* Sizes before values: n may be too large to read x0 by. */
+    status = check_memory(&run);
+    if (status == CLBFGS_SUCCESS)
+        status = check_values(&run, x0, options);
+    if (status != CLBFGS_SUCCESS)
+        return ended_by_error(result, status);
 
     /* The result holds x0 from the start, so even an early error leaves a point. */
     result->n = n;
@@ -510,21 +584,19 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     result->jac = malloc(n * sizeof(double));
     if (!result->x || !result->jac) {
         clbfgs_result_free(result);
-        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's x and jac (n = %zu)", n);
+        return ended_by_error(result, clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                                   "the result's x and jac (n = %zu)", n));
     }
     memcpy(result->x, x0, n * sizeof(double));
     for (size_t i = 0; i < n; i++)
         result->jac[i] = (double)NAN;
     result->fun = (double)NAN;
 
-    clbfgs_run run;
-    memset(&run, 0, sizeof run);
-    run.ctx = ctx;
-    run.objective = objective;
-    run.n = n;
     int on_device = 0; /* x on the device is the best point */
-    CLBFGS_TRY(clbfgs__resolve_precision(ctx, options->precision, &run.precision));
-    result->precision = run.precision;
+    int evaluated = 0; /* f and g of that point are known */
+    /* The run's state, here so that an error anywhere reports how far it got. */
+    double f = (double)NAN;
+    size_t k = 0;
     CLBFGS_TRY(clbfgs__run_setup(&run, options->eps));
 
     const size_t maxiter = options->maxiter ? options->maxiter : 200 * n;
@@ -552,9 +624,10 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         CLBFGS_TRY(combine3(&run, run.p, -1.0, run.g, 0, run.g, 0, run.g));
     }
     CLBFGS_TRY(clbfgs__read_reals(&run, run.scalars, 0, sc, SLOT_COUNT));
-    double f = sc[SLOT_F], gnorm = sc[SLOT_GNORM];
+    f = sc[SLOT_F];
+    evaluated = 1;
+    double gnorm = sc[SLOT_GNORM];
     double old_f = f + sc[SLOT_G2NORM] / 2; /* SciPy's value before the first step */
-    size_t k = 0;
     int warnflag = 0;
     /* The H update of one iteration is applied by the next one's fused pass. */
     int pending = 0;
@@ -618,8 +691,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         /* Everything the host needs to decide, in one read. */
         CLBFGS_TRY(vecnorm(&run, SLOT_GNORM, run.g, options->norm));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YS, run.y, run.s));
-        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, pending, pa, run.u_pending, pb,
-                                                run.s_pending, run.v, run.g));
+        CLBFGS_TRY(clbfgs__hessian_update_apply(&run, pending, pa, run.u_pending, pb, run.s_pending,
+                                                run.v, run.g));
         pending = 0;
         CLBFGS_TRY(combine3(&run, run.u, 1.0, run.v, 1.0, run.p, 0, run.p));
         CLBFGS_TRY(clbfgs__blas_dot(&run, SLOT_YU, run.y, run.u));
@@ -662,7 +735,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             double rho = 1.0 / ys;
             double a = -rho, b = rho * rho * sc[SLOT_YU] + rho;
             double sg = sc[SLOT_SG], ug = sc[SLOT_UG];
-            CLBFGS_TRY(combine3(&run, run.p, -1.0, run.v, rho * sg, run.u, rho * ug - b * sg, run.s));
+            CLBFGS_TRY(
+                combine3(&run, run.p, -1.0, run.v, rho * sg, run.u, rho * ug - b * sg, run.s));
             /* H += a (u s^T + s u^T) + b s s^T waits for the next fused pass */
             pending = 1;
             pa = a;
@@ -704,7 +778,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             CLBFGS_TRY(clbfgs__hessian_update(&run, pa, run.u_pending, pb, run.s_pending));
         result->hess_inv = malloc(n * n * sizeof(double));
         if (!result->hess_inv) {
-            status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
+            status =
+                clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
             goto cleanup;
         }
         CLBFGS_TRY(clbfgs__read_reals(&run, run.h, 0, result->hess_inv, n * n));
@@ -715,19 +790,26 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     on_device = 0;
 cleanup:
     if (status != CLBFGS_SUCCESS && on_device) {
-        /* Keep the best point if the device still answers; the error stands. */
-        const char *saved = clbfgs_last_error();
-        char message[1024];
-        snprintf(message, sizeof message, "%s", saved);
+        /* Keep the best point and its f and g if the device still answers;
+         * the first error's message stands. */
+        char *message = clbfgs__strdup(clbfgs_last_error());
         if (clbfgs__read_reals(&run, run.x, 0, run.host_x, n) == CLBFGS_SUCCESS)
             memcpy(result->x, run.host_x, n * sizeof(double));
-        clbfgs__fail(status, "%s", message);
+        if (evaluated && clbfgs__read_reals(&run, run.g, 0, run.host_g, n) == CLBFGS_SUCCESS)
+            memcpy(result->jac, run.host_g, n * sizeof(double));
+        if (message) /* else a failed read's message stands in for it */
+            clbfgs__fail(status, "%s", message);
+        free(message);
+    }
+    if (status != CLBFGS_SUCCESS) {
+        result->fun = f;
+        result->nit = k;
     }
     result->nfev = run.nfev;
     result->njev = run.njev;
     clbfgs__run_release(&run);
     result->time.total = clbfgs__now() - t_start;
-    return status;
+    return status == CLBFGS_SUCCESS ? status : ended_by_error(result, status);
 }
 
 void clbfgs_result_free(clbfgs_result *result)

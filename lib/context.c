@@ -7,13 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-void clbfgs_context_options_init(clbfgs_context_options *options)
+/* The size of clbfgs_context_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define CONTEXT_OPTIONS_OLDEST sizeof(clbfgs_context_options)
+
+static void context_defaults(clbfgs_context_options *options)
 {
-    if (!options)
-        return;
     memset(options, 0, sizeof *options);
+    options->struct_size = sizeof *options;
     options->disk_cache = 1;
     options->log_level = CLBFGS_LOG_INFO;
+}
+
+void clbfgs_context_options_init_size(clbfgs_context_options *options, size_t struct_size)
+{
+    clbfgs_context_options defaults;
+    context_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
+}
+
+/* The caller's options (NULL: the defaults) as this library's struct. */
+static clbfgs_status context_options_read(const clbfgs_context_options *options,
+                                          clbfgs_context_options *out)
+{
+    context_defaults(out);
+    return options ? clbfgs__options_read(out, sizeof *out, CONTEXT_OPTIONS_OLDEST, options,
+                                          "clbfgs_context_options")
+                   : CLBFGS_SUCCESS;
 }
 
 void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *fmt, ...)
@@ -52,11 +74,6 @@ static clbfgs_status cache_dir_from(const clbfgs_context_options *opts, char **d
 /* Everything but the OpenCL objects: options, cache directory, log. */
 static clbfgs_status context_alloc(clbfgs_context **out, const clbfgs_context_options *options)
 {
-    clbfgs_context_options defaults;
-    if (!options) {
-        clbfgs_context_options_init(&defaults);
-        options = &defaults;
-    }
     clbfgs_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "clbfgs_context");
@@ -85,18 +102,21 @@ clbfgs_status clbfgs_context_new(clbfgs_context **context, const clbfgs_context_
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = NULL;
     if (!context)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_context_new: context must not be NULL");
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_context_new: context must not be NULL");
     *context = NULL;
-    CLBFGS_TRY(context_alloc(&ctx, options));
-    CLBFGS_TRY(clbfgs_select_device(options ? options->device : NULL, &ctx->info));
+    clbfgs_context_options opts;
+    CLBFGS_TRY(context_options_read(options, &opts));
+    CLBFGS_TRY(context_alloc(&ctx, &opts));
+    CLBFGS_TRY(clbfgs_select_device(opts.device, &ctx->info));
     ctx->device = ctx->info.device_id;
 
     cl_int err = CL_SUCCESS;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->info.platform_id, 0};
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                     (cl_context_properties)ctx->info.platform_id, 0};
     ctx->cl_ctx = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "creating a context");
-    cl_command_queue_properties qprops =
-        options && options->profile ? CL_QUEUE_PROFILING_ENABLE : 0;
+    cl_command_queue_properties qprops = opts.profile ? CL_QUEUE_PROFILING_ENABLE : 0;
     ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, qprops, &err);
     CLBFGS_CL_TRY(ctx, err, "creating a command queue");
     clbfgs__log(ctx, CLBFGS_LOG_INFO, "device %u (%u:%u): %s [%s, %s]", ctx->info.index,
@@ -115,20 +135,26 @@ clbfgs_status clbfgs_context_adopt(clbfgs_context **context, cl_context cl_ctx, 
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = NULL;
     if (!context || !cl_ctx || !device || !queue)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "clbfgs_context_adopt: context, cl_ctx, device and queue must not be NULL");
+        return clbfgs__fail(
+            CLBFGS_ERR_INVALID_ARGUMENT,
+            "clbfgs_context_adopt: context, cl_ctx, device and queue must not be NULL");
     *context = NULL;
-    CLBFGS_TRY(context_alloc(&ctx, options));
+    clbfgs_context_options opts;
+    CLBFGS_TRY(context_options_read(options, &opts));
+    CLBFGS_TRY(context_alloc(&ctx, &opts));
 
     cl_context queue_ctx = NULL;
     cl_device_id queue_dev = NULL;
     cl_command_queue_properties props = 0;
     cl_platform_id platform = NULL;
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_ctx, &queue_ctx, NULL),
-                  "reading the adopted queue's context");
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_dev, &queue_dev, NULL),
+    CLBFGS_CL_TRY(
+        NULL, clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_ctx, &queue_ctx, NULL),
+        "reading the adopted queue's context");
+    CLBFGS_CL_TRY(NULL,
+                  clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_dev, &queue_dev, NULL),
                   "reading the adopted queue's device");
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
+    CLBFGS_CL_TRY(NULL,
+                  clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
                   "reading the adopted queue's properties");
     if (queue_ctx != cl_ctx || queue_dev != device) {
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -141,7 +167,8 @@ clbfgs_status clbfgs_context_adopt(clbfgs_context **context, cl_context cl_ctx, 
                               "clbfgs_context_adopt: the queue must be in-order");
         goto cleanup;
     }
-    CLBFGS_CL_TRY(NULL, clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL),
+    CLBFGS_CL_TRY(NULL,
+                  clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL),
                   "reading the adopted device's platform");
     CLBFGS_TRY(clbfgs__device_info(platform, device, &ctx->info));
     /* Give the adopted device its place in the flat list, if it has one. */

@@ -45,22 +45,36 @@ const char *clbfgs__cl_error_name(cl_int err);
 
 /* Checks an OpenCL call: on failure records the message, sets `status` and
  * jumps to the function's `cleanup` label. */
-#define CLBFGS_CL_TRY(ctx, expr, ...)                                          \
-    do {                                                                       \
-        cl_int clbfgs_err_ = (expr);                                           \
-        if (clbfgs_err_ != CL_SUCCESS) {                                       \
-            status = clbfgs__fail_cl((ctx), clbfgs_err_, #expr, __VA_ARGS__);  \
-            goto cleanup;                                                      \
-        }                                                                      \
+#define CLBFGS_CL_TRY(ctx, expr, ...)                                                              \
+    do {                                                                                           \
+        cl_int clbfgs_err_ = (expr);                                                               \
+        if (clbfgs_err_ != CL_SUCCESS) {                                                           \
+            status = clbfgs__fail_cl((ctx), clbfgs_err_, #expr, __VA_ARGS__);                      \
+            goto cleanup;                                                                          \
+        }                                                                                          \
     } while (0)
 
 /* Jumps to cleanup when a clbfgs call failed (its message is already set). */
-#define CLBFGS_TRY(expr)                                                       \
-    do {                                                                       \
-        status = (expr);                                                       \
-        if (status != CLBFGS_SUCCESS)                                          \
-            goto cleanup;                                                      \
+#define CLBFGS_TRY(expr)                                                                           \
+    do {                                                                                           \
+        status = (expr);                                                                           \
+        if (status != CLBFGS_SUCCESS)                                                              \
+            goto cleanup;                                                                          \
     } while (0)
+
+/* ---- versioned option structs (options.c) ---- */
+
+/* *_init_size(): the defaults (a whole struct of `size` bytes) into the
+ * caller's struct of struct_size bytes, then struct_size. */
+void clbfgs__options_init(void *options, size_t struct_size, const void *defaults, size_t size);
+
+/* Reads the caller's options into dst (a struct of `size` bytes that holds
+ * the defaults): the fields within options->struct_size, which must be at
+ * least `oldest` (the struct's size in the first release that had
+ * struct_size) and at most `size`; else INVALID_ARGUMENT naming type's
+ * *_init(). dst->struct_size becomes size. */
+clbfgs_status clbfgs__options_read(void *dst, size_t size, size_t oldest, const void *options,
+                                   const char *type);
 
 /* ---- logging (context.c) ---- */
 

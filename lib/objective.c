@@ -12,6 +12,7 @@
 #include "run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,8 @@ struct extra_arg {
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
     double real;
-    cl_mem buffer;  /* retained */
-    double *reals;  /* owned; copied to the device in the run's precision */
+    cl_mem buffer; /* retained */
+    double *reals; /* owned; copied to the device in the run's precision */
     size_t count;
 };
 
@@ -77,13 +78,25 @@ static clbfgs_status new_objective(clbfgs_objective **objective, enum objective_
     return CLBFGS_SUCCESS;
 }
 
-void clbfgs_source_options_init(clbfgs_source_options *options)
+/* The size of clbfgs_source_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define SOURCE_OPTIONS_OLDEST sizeof(clbfgs_source_options)
+
+static void source_defaults(clbfgs_source_options *options)
 {
-    if (!options)
-        return;
     memset(options, 0, sizeof *options);
+    options->struct_size = sizeof *options;
     options->name = "objective.cl";
     options->gradient = 1;
+}
+
+void clbfgs_source_options_init_size(clbfgs_source_options *options, size_t struct_size)
+{
+    clbfgs_source_options defaults;
+    source_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
 }
 
 clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, const char *name)
@@ -134,11 +147,15 @@ clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *
     if (!kernel || !*kernel)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: the kernel name is NULL or empty");
-    clbfgs_source_options defaults;
-    if (!options) {
-        clbfgs_source_options_init(&defaults);
-        options = &defaults;
+    clbfgs_source_options opts;
+    source_defaults(&opts);
+    if (options) {
+        clbfgs_status read = clbfgs__options_read(&opts, sizeof opts, SOURCE_OPTIONS_OLDEST,
+                                                  options, "clbfgs_source_options");
+        if (read != CLBFGS_SUCCESS)
+            return read;
     }
+    options = &opts;
     if (options->gradient != 0 && options->gradient != 1)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: gradient must be 0 or 1, not %d",
@@ -258,8 +275,12 @@ clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsign
 {
     const char *who = "clbfgs_objective_set_arg_reals";
     if (!values || count == 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: argument %u needs at least one value",
+                            who, index);
+    if (count > SIZE_MAX / sizeof(double))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "%s: argument %u needs at least one value", who, index);
+                            "%s: argument %u: %zu values are more than memory holds", who, index,
+                            count);
     double *copy = malloc(count * sizeof *copy);
     if (!copy)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s: %zu values", who, count);
@@ -344,12 +365,22 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
         f = malloc(n * sizeof *f);
         if (!f)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             f[i] = (float)src[i];
+            if (isinf(f[i]) && isfinite(src[i])) {
+                free(f);
+                *out = NULL;
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "%s: value %zu = %g overflows float; run in double "
+                                    "precision or rescale",
+                                    what, i, src[i]);
+            }
+        }
         data = f;
     }
     cl_int err = CL_SUCCESS;
-    *out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
+    *out =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
     free(f);
     if (err != CL_SUCCESS) {
         *out = NULL;
@@ -359,9 +390,9 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
     return CLBFGS_SUCCESS;
 }
 
-clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx,
-                                        size_t m, size_t n, const double *a, const double *y,
-                                        double lambda, clbfgs_precision precision)
+clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx, size_t m,
+                                        size_t n, const double *a, const double *y, double lambda,
+                                        clbfgs_precision precision)
 {
     const char *who = "clbfgs_objective_logistic";
     if (!objective || !ctx || !a || !y)
@@ -372,8 +403,8 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: m = %zu and n = %zu must be 1 to %u",
                             who, m, n, (unsigned)UINT32_MAX);
     if (!(lambda >= 0) || isinf(lambda))
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: lambda must be finite and >= 0, not %g",
-                            who, lambda);
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: lambda must be finite and >= 0, not %g", who, lambda);
     for (size_t i = 0; i < m; i++)
         if (y[i] != 0 && y[i] != 1)
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -413,8 +444,9 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
     const float zero_f = 0;
     CLBFGS_CL_TRY(ctx,
                   clEnqueueFillBuffer(ctx->queue, l->z,
-                                      l->precision == CLBFGS_PRECISION_DOUBLE ? (const void *)&zero
-                                                                              : (const void *)&zero_f,
+                                      l->precision == CLBFGS_PRECISION_DOUBLE
+                                          ? (const void *)&zero
+                                          : (const void *)&zero_f,
                                       elem, 0, m * elem, 0, NULL, NULL),
                   "%s: clearing %zu values", who, m);
     cl_program program;
@@ -432,17 +464,22 @@ cleanup:
 
 /* ---- running ---- */
 
-double clbfgs__objective_bytes(const clbfgs_run *run)
+double clbfgs__objective_bytes(const clbfgs_run *run, double *largest)
 {
     const clbfgs_objective *o = run->objective;
+    *largest = 0;
     if (o->kind != OBJECTIVE_SOURCE)
         return 0;
     double n = (double)run->n, w = (double)(o->work_size ? o->work_size : run->n);
     double elem = (double)run->elem;
-    if (o->gradient)
+    if (o->gradient) {
+        *largest = w * elem;
         return w * elem;
+    }
     /* n + 1 points, their terms and sums, and the steps */
-    return ((n + 1) * n + (n + 1) * w + (n + 1) + n) * elem;
+    double points = (n + 1) * n * elem, terms = (n + 1) * w * elem;
+    *largest = points > terms ? points : terms;
+    return points + terms + ((n + 1) + n) * elem;
 }
 
 static clbfgs_status new_buffer(clbfgs_run *run, size_t count, cl_mem *out, const char *what)
@@ -454,6 +491,250 @@ static clbfgs_status new_buffer(clbfgs_run *run, size_t count, cl_mem *out, cons
     *out = NULL;
     return clbfgs__fail_cl(run->ctx, err, "clCreateBuffer", "allocating %s (%zu bytes)", what,
                            count * run->elem);
+}
+
+/* ---- the kernel's arguments, checked against what the driver says ---- */
+
+/* One kernel argument as the driver describes it (built with
+ * -cl-kernel-arg-info). type is canonical: qualifiers dropped, "unsigned
+ * int" as "uint", the library's `real`/`realN` resolved to the run's type;
+ * size is the value's (or, for a pointer, the pointee's) bytes, 0 when the
+ * type is the caller's own (a struct, a typedef). */
+struct arg_info {
+    cl_kernel_arg_address_qualifier space;
+    char name[64];
+    char declared[64]; /* the type as written, for messages */
+    char type[64];
+    int pointer;
+    size_t size;
+};
+
+static size_t scalar_size(const char *type)
+{
+    static const struct {
+        const char *name;
+        size_t size;
+    } scalars[] = {{"char", 1}, {"uchar", 1}, {"short", 2}, {"ushort", 2}, {"half", 2},  {"int", 4},
+                   {"uint", 4}, {"float", 4}, {"long", 8},  {"ulong", 8},  {"double", 8}};
+    size_t len = strcspn(type, "0123456789");
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        if (strlen(scalars[i].name) != len || strncmp(type, scalars[i].name, len) != 0)
+            continue;
+        if (!type[len])
+            return scalars[i].size;
+        int lanes = atoi(type + len);
+        if (lanes == 2 || lanes == 4 || lanes == 8 || lanes == 16)
+            return scalars[i].size * (size_t)lanes;
+        return lanes == 3 ? scalars[i].size * 4 : 0; /* a 3-vector is stored as a 4-vector */
+    }
+    return 0;
+}
+
+/* Canonical type from the driver's type name, in the run's precision. */
+static void canonical_type(const char *declared, const char *real, char *type, size_t size,
+                           int *pointer)
+{
+    char words[4][32];
+    int count = 0;
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", declared);
+    *pointer = strchr(copy, '*') != NULL;
+    for (char *save = NULL, *w = strtok_r(copy, " *", &save); w && count < 4;
+         w = strtok_r(NULL, " *", &save)) {
+        if (!strcmp(w, "const") || !strcmp(w, "volatile") || !strcmp(w, "restrict") ||
+            !strcmp(w, "struct") || !strcmp(w, "signed") || w[0] == '_')
+            continue;
+        snprintf(words[count++], sizeof words[0], "%s", w);
+    }
+    type[0] = '\0';
+    if (count == 0)
+        return;
+    const char *lanes = words[0] + 4;
+    if (!strcmp(words[0], "unsigned")) { /* "unsigned int", "unsigned" */
+        snprintf(type, size, "u%s", count > 1 ? words[1] : "int");
+    } else if (!strncmp(words[0], "real", 4) &&
+               (!*lanes || !strcmp(lanes, "2") || !strcmp(lanes, "3") || !strcmp(lanes, "4") ||
+                !strcmp(lanes, "8") || !strcmp(lanes, "16"))) {
+        /* the preamble's real, real2 .. real16 */
+        if (snprintf(type, size, "%s%s", real, lanes) >= (int)size)
+            type[0] = '\0';
+    } else {
+        snprintf(type, size, "%s", words[0]);
+    }
+}
+
+static const char *space_name(cl_kernel_arg_address_qualifier space)
+{
+    switch (space) {
+    case CL_KERNEL_ARG_ADDRESS_GLOBAL: return "__global";
+    case CL_KERNEL_ARG_ADDRESS_LOCAL: return "__local";
+    case CL_KERNEL_ARG_ADDRESS_CONSTANT: return "__constant";
+    }
+    return "private";
+}
+
+/* CLBFGS_ERR_UNSUPPORTED (no message) when the driver gives no argument info. */
+/* One string of clGetKernelArgInfo; a string longer than buf becomes "?". */
+static cl_int arg_string(cl_kernel k, cl_uint index, cl_kernel_arg_info what, char *buf,
+                         size_t size)
+{
+    cl_int err = clGetKernelArgInfo(k, index, what, size, buf, NULL);
+    if (err == CL_INVALID_VALUE) {
+        snprintf(buf, size, "?");
+        return CL_SUCCESS;
+    }
+    buf[size - 1] = '\0';
+    return err;
+}
+
+static clbfgs_status kernel_arg_info(const clbfgs_run *run, cl_kernel k, cl_uint index,
+                                     struct arg_info *info)
+{
+    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    memset(info, 0, sizeof *info);
+    cl_int err = clGetKernelArgInfo(k, index, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof info->space,
+                                    &info->space, NULL);
+    if (err == CL_SUCCESS)
+        err = arg_string(k, index, CL_KERNEL_ARG_TYPE_NAME, info->declared, sizeof info->declared);
+    if (err == CL_SUCCESS)
+        err = arg_string(k, index, CL_KERNEL_ARG_NAME, info->name, sizeof info->name);
+    if (err == CL_KERNEL_ARG_INFO_NOT_AVAILABLE)
+        return CLBFGS_ERR_UNSUPPORTED;
+    if (err != CL_SUCCESS)
+        return clbfgs__fail_cl(run->ctx, err, "clGetKernelArgInfo", "argument %u of kernel '%s'",
+                               index, run->objective->kernel);
+    canonical_type(info->declared, real, info->type, sizeof info->type, &info->pointer);
+    info->size = scalar_size(info->type);
+    return CLBFGS_SUCCESS;
+}
+
+/* "argument 5 ('c', real = double)", "argument 4 ('w', __global real*)" */
+static const char *describe(const struct arg_info *a, cl_uint index, char *buf, size_t size)
+{
+    int resolved = !a->pointer && strcmp(a->type, a->declared) != 0;
+    snprintf(buf, size, "argument %u ('%s', %s%s%s%s%s)", index, a->name,
+             a->pointer ? space_name(a->space) : "", a->pointer ? " " : "", a->declared,
+             resolved ? " = " : "", resolved ? a->type : "");
+    return buf;
+}
+
+/* The contract's arguments: uint n, then __global real pointers. */
+static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *have_info)
+{
+    const clbfgs_objective *o = run->objective;
+    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    static const char *const roles[] = {"n", "x", "f_terms", "g"};
+    *have_info = 0;
+    for (cl_uint i = 0; i < fixed_args(o); i++) {
+        struct arg_info a;
+        clbfgs_status status = kernel_arg_info(run, k, i, &a);
+        if (status == CLBFGS_ERR_UNSUPPORTED)
+            return CLBFGS_SUCCESS;
+        if (status != CLBFGS_SUCCESS)
+            return status;
+        int ok = i == 0 ? !a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_PRIVATE && a.size == 4
+                        : a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_GLOBAL &&
+                              (a.size == 0 || !strcmp(a.type, real));
+        if (!ok) {
+            char what[256];
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "%s of kernel '%s' in %s is the contract's %s: it must be %s "
+                                "(real is %s in this run)",
+                                describe(&a, i, what, sizeof what), o->kernel, o->name, roles[i],
+                                i == 0 ? "const uint" : "__global real *", real);
+        }
+    }
+    *have_info = 1;
+    return CLBFGS_SUCCESS;
+}
+
+/* An extra argument against the kernel's parameter: a scalar for a pointer
+ * would be read as a cl_mem (pocl crashes), 4 bytes for a double leave half
+ * of it garbage; both are refused here, before clSetKernelArg. */
+static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint index,
+                                     const struct extra_arg *arg)
+{
+    const clbfgs_objective *o = run->objective;
+    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    struct arg_info a;
+    clbfgs_status status = kernel_arg_info(run, k, index, &a);
+    if (status == CLBFGS_ERR_UNSUPPORTED)
+        return CLBFGS_SUCCESS; /* clSetKernelArg checks what sizes it can */
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    int memory =
+        a.space == CL_KERNEL_ARG_ADDRESS_GLOBAL || a.space == CL_KERNEL_ARG_ADDRESS_CONSTANT;
+    int local = a.space == CL_KERNEL_ARG_ADDRESS_LOCAL;
+    char what[256], given[256];
+    describe(&a, index, what, sizeof what);
+    const char *expected = NULL;
+    switch (arg->kind) {
+    case ARG_BYTES:
+        snprintf(given, sizeof given, "clbfgs_objective_set_arg gave a value of %zu bytes",
+                 arg->size);
+        if (memory)
+            expected = "a buffer (clbfgs_objective_set_arg_buffer or _set_arg_reals)";
+        else if (local)
+            expected = "__local memory: its size with a NULL value";
+        else if (a.size && a.size != arg->size) {
+            snprintf(given, sizeof given,
+                     "clbfgs_objective_set_arg gave %zu bytes where %s takes %zu (real is %s "
+                     "in this run)",
+                     arg->size, a.type, a.size, real);
+            expected = a.type;
+        }
+        break;
+    case ARG_LOCAL:
+        snprintf(given, sizeof given,
+                 "clbfgs_objective_set_arg gave %zu bytes of __local memory (a NULL value)",
+                 arg->size);
+        if (!local)
+            expected = memory ? "a buffer" : "a value";
+        break;
+    case ARG_REAL:
+        snprintf(given, sizeof given, "clbfgs_objective_set_arg_real gave a real (%s, %zu bytes)",
+                 real, run->elem);
+        if (memory || local || (a.size && strcmp(a.type, real) != 0))
+            expected = memory  ? "a buffer"
+                       : local ? "__local memory"
+                               : "a value of its own type (clbfgs_objective_set_arg)";
+        break;
+    case ARG_BUFFER:
+        snprintf(given, sizeof given, "clbfgs_objective_set_arg_buffer gave a buffer");
+        if (!memory)
+            expected = local ? "__local memory: its size with a NULL value"
+                             : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+        break;
+    case ARG_REALS:
+        snprintf(given, sizeof given,
+                 "clbfgs_objective_set_arg_reals gave a buffer of %zu reals (%s)", arg->count,
+                 real);
+        if (!memory || (a.size && strcmp(a.type, real) != 0))
+            expected = memory  ? "a buffer of its own type (clbfgs_objective_set_arg_buffer)"
+                       : local ? "__local memory: its size with a NULL value"
+                               : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+        break;
+    case ARG_UNSET: break;
+    }
+    if (!expected)
+        return CLBFGS_SUCCESS;
+    return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s of kernel '%s' in %s takes %s, but %s",
+                        what, o->kernel, o->name, expected, given);
+}
+
+/* A clSetKernelArg failure on the caller's argument is the caller's mistake
+ * (a size the driver refuses), so it is INVALID_ARGUMENT, with the call's code. */
+static clbfgs_status set_arg_failed(const clbfgs_run *run, cl_int err, cl_uint index,
+                                    const char *what)
+{
+    const clbfgs_objective *o = run->objective;
+    if (err == CL_INVALID_ARG_SIZE || err == CL_INVALID_ARG_VALUE || err == CL_INVALID_MEM_OBJECT ||
+        err == CL_INVALID_SAMPLER)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "argument %u of kernel '%s' in %s: the driver refused %s (%s)", index,
+                            o->kernel, o->name, what, clbfgs__cl_error_name(err));
+    return clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "argument %u (%s) of kernel '%s'",
+                           index, what, o->kernel);
 }
 
 static clbfgs_status set_extra_args(clbfgs_run *run)
@@ -475,37 +756,61 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
                             "kernel '%s' in %s takes %u extra arguments after the contract's %u, "
                             "but %u were set",
                             o->kernel, o->name, count - fixed, fixed, o->nargs);
+    int have_info = 0;
+    CLBFGS_TRY(check_fixed_args(run, k, &have_info));
+    if (!have_info)
+        clbfgs__log(run->ctx, CLBFGS_LOG_DEBUG,
+                    "the driver gives no argument info for kernel '%s': its arguments are "
+                    "checked by size only, by clSetKernelArg",
+                    o->kernel);
     for (unsigned a = 0; a < o->nargs; a++) {
         const struct extra_arg *arg = &o->args[a];
         cl_uint index = fixed + a;
-        switch (arg->kind) {
-        case ARG_UNSET:
+        if (arg->kind == ARG_UNSET)
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "argument %u of kernel '%s' in %s was never set", index, o->kernel,
                                 o->name);
+        if (have_info)
+            CLBFGS_TRY(check_extra_arg(run, k, index, arg));
+        cl_int err = CL_SUCCESS;
+        char what[64];
+        switch (arg->kind) {
+        case ARG_UNSET: break;
         case ARG_BYTES:
-            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, arg->size, arg->bytes),
-                          "argument %u (%zu bytes) of kernel '%s'", index, arg->size, o->kernel);
+            err = clSetKernelArg(k, index, arg->size, arg->bytes);
+            snprintf(what, sizeof what, "a value of %zu bytes", arg->size);
             break;
         case ARG_LOCAL:
-            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, arg->size, NULL),
-                          "argument %u (__local, %zu bytes) of kernel '%s'", index, arg->size,
-                          o->kernel);
+            err = clSetKernelArg(k, index, arg->size, NULL);
+            snprintf(what, sizeof what, "%zu bytes of __local memory", arg->size);
             break;
-        case ARG_REAL:
-            CLBFGS_TRY(clbfgs__arg_real(run, k, index, arg->real));
+        case ARG_REAL: {
+            double d = arg->real;
+            float f = (float)arg->real;
+            if (run->precision == CLBFGS_PRECISION_FLOAT && isinf(f) && isfinite(d))
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "argument %u of kernel '%s' in %s: the real %g overflows "
+                                    "float; run in double precision or rescale",
+                                    index, o->kernel, o->name, d);
+            err = run->precision == CLBFGS_PRECISION_DOUBLE
+                      ? clSetKernelArg(k, index, sizeof d, &d)
+                      : clSetKernelArg(k, index, sizeof f, &f);
+            snprintf(what, sizeof what, "a real (%zu bytes)", run->elem);
             break;
+        }
         case ARG_BUFFER:
-            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer),
-                          "argument %u (a buffer) of kernel '%s'", index, o->kernel);
+            err = clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer);
+            snprintf(what, sizeof what, "a buffer");
             break;
         case ARG_REALS:
             CLBFGS_TRY(upload(run->ctx, arg->reals, arg->count, run->precision,
                               &run->arg_buffers[a], "a kernel argument's values"));
-            CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, index, sizeof(cl_mem), &run->arg_buffers[a]),
-                          "argument %u (%zu reals) of kernel '%s'", index, arg->count, o->kernel);
+            err = clSetKernelArg(k, index, sizeof(cl_mem), &run->arg_buffers[a]);
+            snprintf(what, sizeof what, "a buffer of %zu reals", arg->count);
             break;
         }
+        if (err != CL_SUCCESS)
+            return set_arg_failed(run, err, index, what);
     }
 cleanup:
     return status;
@@ -518,8 +823,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
     size_t n = run->n;
     run->work_size = n;
     switch (o->kind) {
-    case OBJECTIVE_HOST:
-        return CLBFGS_SUCCESS;
+    case OBJECTIVE_HOST: return CLBFGS_SUCCESS;
     case OBJECTIVE_LOGISTIC: {
         const struct logistic *l = o->logistic;
         if (l->ctx != run->ctx)
@@ -544,8 +848,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         CLBFGS_CL_TRY(run->ctx, err, "the one-value buffer for f");
         return CLBFGS_SUCCESS;
     }
-    case OBJECTIVE_SOURCE:
-        break;
+    case OBJECTIVE_SOURCE: break;
     }
     if (o->needs_even_n && n % 2 != 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -553,8 +856,20 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
     if (o->work_size)
         run->work_size = o->work_size;
     cl_program program;
-    CLBFGS_TRY(clbfgs__program_get(run->ctx, o->name, o->builtin ? o->builtin : o->source,
-                                   o->build_options, run->precision, &program, NULL));
+    /* The caller's kernels are built with their argument info, so that what
+     * was set can be checked against what the kernel takes (NVIDIA and others
+     * give none without it). */
+    char *options = NULL;
+    if (!o->builtin) {
+        options = clbfgs__strdup_printf("-cl-kernel-arg-info%s%s", o->build_options ? " " : "",
+                                        o->build_options ? o->build_options : "");
+        if (!options)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "build options of %s", o->name);
+    }
+    status = clbfgs__program_get(run->ctx, o->name, o->builtin ? o->builtin : o->source, options,
+                                 run->precision, &program, NULL);
+    free(options);
+    CLBFGS_TRY(status);
     CLBFGS_TRY(clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel));
     CLBFGS_TRY(set_extra_args(run));
     size_t problems = o->gradient ? 1 : n + 1;
@@ -600,7 +915,12 @@ static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
     CLBFGS_TRY(clbfgs__read_reals(run, x, 0, run->host_x, run->n));
     for (size_t i = 0; i < run->n; i++)
         run->host_g[i] = (double)NAN; /* poison: a callback that skips g is caught */
-    double f = o->host_fn(o->user, run->host_x, run->host_g, run->n);
+    double f = (double)NAN;
+    int rc = o->host_fn(o->user, run->host_x, run->n, &f, run->host_g);
+    if (rc != 0)
+        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                            "the host objective callback returned %d (evaluation %zu)", rc,
+                            run->nfev);
     CLBFGS_TRY(clbfgs__write_reals(run, g, 0, run->host_g, run->n));
     /* f goes through the device so every kind reads back the same way. */
     CLBFGS_TRY(clbfgs__write_reals(run, run->scalars, SLOT_F, &f, 1));
@@ -641,8 +961,8 @@ static clbfgs_status launch_source(clbfgs_run *run, cl_mem xs, cl_mem g, size_t 
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof n, &n), "argument 0 of '%s'", o->kernel);
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &xs), "argument 1 of '%s'",
                   o->kernel);
-    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms),
-                  "argument 2 of '%s'", o->kernel);
+    CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->terms), "argument 2 of '%s'",
+                  o->kernel);
     if (o->gradient)
         CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &g), "argument 3 of '%s'",
                       o->kernel);
@@ -709,17 +1029,10 @@ static clbfgs_status eval(clbfgs_run *run, cl_mem x, cl_mem g)
     const clbfgs_objective *o = run->objective;
     run->njev++;
     switch (o->kind) {
-    case OBJECTIVE_HOST:
-        run->nfev++;
-        return eval_host(run, x, g);
-    case OBJECTIVE_LOGISTIC:
-        run->nfev++;
-        return eval_logistic(run, x, g);
-    case OBJECTIVE_DEVICE:
-        run->nfev++;
-        return eval_device(run, x, g);
-    case OBJECTIVE_SOURCE:
-        break;
+    case OBJECTIVE_HOST: run->nfev++; return eval_host(run, x, g);
+    case OBJECTIVE_LOGISTIC: run->nfev++; return eval_logistic(run, x, g);
+    case OBJECTIVE_DEVICE: run->nfev++; return eval_device(run, x, g);
+    case OBJECTIVE_SOURCE: break;
     }
     if (!o->gradient) {
         run->nfev += run->n + 1;

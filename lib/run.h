@@ -10,16 +10,16 @@
 
 /* Slots of the small device buffer that carries scalars to the host. */
 enum {
-    SLOT_F = 0,     /* f at the last evaluation */
-    SLOT_DPHI,      /* g . p there */
-    SLOT_GNORM,     /* the gradient's norm (options.norm) */
-    SLOT_YS,        /* y . s */
-    SLOT_YU,        /* y . u, u = H y */
-    SLOT_SG,        /* s . g */
-    SLOT_UG,        /* u . g */
-    SLOT_PNORM,     /* ||p||_2, for xrtol */
-    SLOT_XNORM,     /* ||x||_2, for xrtol */
-    SLOT_G2NORM,    /* ||g||_2, for the first step */
+    SLOT_F = 0,  /* f at the last evaluation */
+    SLOT_DPHI,   /* g . p there */
+    SLOT_GNORM,  /* the gradient's norm (options.norm) */
+    SLOT_YS,     /* y . s */
+    SLOT_YU,     /* y . u, u = H y */
+    SLOT_SG,     /* s . g */
+    SLOT_UG,     /* u . g */
+    SLOT_PNORM,  /* ||p||_2, for xrtol */
+    SLOT_XNORM,  /* ||x||_2, for xrtol */
+    SLOT_G2NORM, /* ||g||_2, for the first step */
     SLOT_COUNT
 };
 
@@ -45,14 +45,14 @@ typedef struct clbfgs_run {
     cl_mem h_partial;            /* its partial sums when h_chunks > 1 */
     /* the objective's (objective.c) */
     cl_kernel objective_kernel, fd_points, fd_sums_kernel, fd_gradient;
-    cl_mem terms;         /* f terms: work_size per problem */
-    cl_mem fd_x, fd_dx, fd_sums; /* forward differences: n + 1 points */
-    cl_mem f_view;        /* scalars[SLOT_F] alone, for device callbacks */
+    cl_mem terms;                              /* f terms: work_size per problem */
+    cl_mem fd_x, fd_dx, fd_sums;               /* forward differences: n + 1 points */
+    cl_mem f_view;                             /* scalars[SLOT_F] alone, for device callbacks */
     cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS]; /* extra arguments given as reals */
-    size_t work_size;     /* f terms per problem */
-    double fd_eps;        /* forward-difference step */
-    double *host_x, *host_g; /* host copies, n each */
-    void *host_tmp;          /* max(n, SLOT_COUNT) reals, for conversions */
+    size_t work_size;                          /* f terms per problem */
+    double fd_eps;                             /* forward-difference step */
+    double *host_x, *host_g;                   /* host copies, n each */
+    void *host_tmp;                            /* max(n, SLOT_COUNT) reals, for conversions */
     size_t nfev, njev;
     /* profiling (queues created with CL_QUEUE_PROFILING_ENABLE) */
     int profiling;
@@ -90,8 +90,9 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n);
 
 /* ---- objectives (objective.c) ---- */
-/* Device bytes the objective needs for this run, besides the iteration's. */
-double clbfgs__objective_bytes(const clbfgs_run *run);
+/* Device bytes the objective needs for this run, besides the iteration's,
+ * and in *largest its largest single buffer; in double, so nothing overflows. */
+double clbfgs__objective_bytes(const clbfgs_run *run, double *largest);
 /* Checks the objective against the run, builds its kernels, allocates its buffers. */
 clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps);
 /* Releases what prepare made. */

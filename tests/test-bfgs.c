@@ -22,7 +22,7 @@ static int teardown(void **state)
 }
 
 /* SciPy's rosen and rosen_der on the host. */
-static double host_rosen(void *user, const double *x, double *g, size_t n)
+static int host_rosen(void *user, const double *x, size_t n, double *fx, double *g)
 {
     int *calls = user;
     if (calls)
@@ -36,7 +36,8 @@ static double host_rosen(void *user, const double *x, double *g, size_t n)
         g[i] += -400 * x[i] * d - 2 * (1 - x[i]);
         g[i + 1] += 200 * d;
     }
-    return f;
+    *fx = f;
+    return 0;
 }
 
 static double random_in(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
@@ -117,7 +118,8 @@ static void bad_arguments_are_named_and_nothing_runs(void **state)
     assert_non_null(strstr(clbfgs_last_error(), "norm"));
     clbfgs_objective_free(obj);
 
-    assert_int_equal(clbfgs_objective_builtin(&obj, "no-such-problem"), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_objective_builtin(&obj, "no-such-problem"),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
     assert_null(obj);
     assert_non_null(strstr(clbfgs_last_error(), "rosen"));
     assert_ok(clbfgs_objective_builtin(&obj, "ext-rosenbrock"));
@@ -159,13 +161,100 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     free(x0);
 }
 
-static double nan_everywhere(void *user, const double *x, double *g, size_t n)
+/* Sizes whose bytes overflow size_t (n * 8, n * n * 8, (n + 1) * n * 8) or
+ * exceed any device: refused by size before x0 (4 values here, whatever n
+ * says) is read or anything is allocated, for each kind of objective. */
+static void a_problem_whose_bytes_overflow_is_refused_before_x0_is_read(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {(size_t)1 << 61,       SIZE_MAX / 8,    SIZE_MAX / 8 - 1,
+                            SIZE_MAX / 8 + 2,      SIZE_MAX / 2,    SIZE_MAX,
+                            ((size_t)1 << 32) + 1, (size_t)1 << 31, (size_t)1 << 28};
+    clbfgs_objective *objs[3] = {NULL, NULL, NULL};
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.gradient = 0;
+    clbfgs_status made[3] = {
+        clbfgs_objective_builtin(&objs[0], "quadratic"),
+        clbfgs_objective_host(&objs[1], host_rosen, NULL),
+        clbfgs_objective_source(&objs[2],
+                                "__kernel void v(const uint n, __global const real *x,\n"
+                                "                __global real *t) { }\n",
+                                "v", &so)};
+    double x0[4] = {1, 2, 3, 4}, h0[4] = {1, 0, 0, 1};
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    int failures = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int k = 0; k < 3; k++) {
+            o.hess_inv0 = k == 0 && i % 2 ? h0 : NULL;
+            clbfgs_result r;
+            clbfgs_status st = made[k] != CLBFGS_SUCCESS
+                                   ? made[k]
+                                   : clbfgs_minimize(ctx, objs[k], sizes[i], x0, &o, &r);
+            int ok = st == CLBFGS_ERR_OUT_OF_DEVICE_MEMORY &&
+                     strstr(clbfgs_last_error(), "bytes") != NULL && r.x == NULL && r.nfev == 0 &&
+                     r.status == CLBFGS_ERR_OUT_OF_DEVICE_MEMORY;
+            if (!ok) {
+                print_error("n = %zu, objective %d: %s: %s\n", sizes[i], k, clbfgs_strerror(st),
+                            clbfgs_last_error());
+                failures++;
+            }
+            if (made[k] == CLBFGS_SUCCESS)
+                clbfgs_result_free(&r);
+        }
+    for (int k = 0; k < 3; k++)
+        clbfgs_objective_free(objs[k]);
+    assert_int_equal(failures, 0);
+}
+
+/* In float, 1e300 becomes infinity on the device: refused, by index and value. */
+static void values_that_overflow_the_run_precision_are_refused(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    clbfgs_status made = clbfgs_objective_builtin(&obj, "quadratic");
+    double x0[3] = {1, 1e300, 2}, h0[9] = {1, 0, 0, 0, 1e300, 0, 0, 0, 1};
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.precision = CLBFGS_PRECISION_FLOAT;
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    char why[3][256];
+    clbfgs_status st[3];
+    st[0] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[0], sizeof why[0], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    x0[1] = -3.5e38; /* just past FLT_MAX */
+    st[1] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[1], sizeof why[1], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    x0[1] = 1;
+    o.hess_inv0 = h0;
+    st[2] = made ? made : clbfgs_minimize(ctx, obj, 3, x0, &o, &r);
+    snprintf(why[2], sizeof why[2], "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(obj);
+
+    for (int i = 0; i < 3; i++) {
+        if (st[i] != CLBFGS_ERR_INVALID_ARGUMENT)
+            print_error("case %d: %s: %s\n", i, clbfgs_strerror(st[i]), why[i]);
+        assert_int_equal(st[i], CLBFGS_ERR_INVALID_ARGUMENT);
+        assert_non_null(strstr(why[i], "overflows float"));
+    }
+    assert_non_null(strstr(why[0], "x0[1] = 1e+300"));
+    assert_non_null(strstr(why[1], "x0[1] = -3.5e+38"));
+    assert_non_null(strstr(why[2], "hess_inv0[1][1] = 1e+300"));
+}
+
+static int nan_everywhere(void *user, const double *x, size_t n, double *f, double *g)
 {
     (void)user;
     (void)x;
     for (size_t i = 0; i < n; i++)
         g[i] = 0;
-    return (double)NAN;
+    *f = (double)NAN;
+    return 0;
 }
 
 static void an_objective_that_is_nan_at_x0_ends_with_status_3(void **state)
@@ -187,17 +276,19 @@ static void an_objective_that_is_nan_at_x0_ends_with_status_3(void **state)
 
 /* (x0 - 0.5)^2 + 0.1 x1^2, NaN once x0 >= 0.52: the SciPy case where
  * SciPy's search runs off to 1e14 and ends on a NaN point. */
-static double nan_beyond(void *user, const double *x, double *g, size_t n)
+static int nan_beyond(void *user, const double *x, size_t n, double *f, double *g)
 {
     (void)user;
     (void)n;
     if (x[0] >= 0.52) {
         g[0] = g[1] = (double)NAN;
-        return (double)NAN;
+        *f = (double)NAN;
+        return 0;
     }
     g[0] = 2 * (x[0] - 0.5);
     g[1] = 0.2 * x[1];
-    return (x[0] - 0.5) * (x[0] - 0.5) + 0.1 * x[1] * x[1];
+    *f = (x[0] - 0.5) * (x[0] - 0.5) + 0.1 * x[1] * x[1];
+    return 0;
 }
 
 static void a_nan_along_a_line_search_makes_it_back_off(void **state)
@@ -213,6 +304,48 @@ static void a_nan_along_a_line_search_makes_it_back_off(void **state)
     assert_true(fabs(r.x[0] - 0.5) < 1e-4 && fabs(r.x[1]) < 1e-4);
     clbfgs_result_free(&r);
     clbfgs_objective_free(obj);
+}
+
+/* rosen until the sixth call, then a failure (a file that cannot be read, a
+ * model that cannot be evaluated) */
+static int rosen_then_failure(void *user, const double *x, size_t n, double *f, double *g)
+{
+    int *calls = user;
+    if (*calls == 5)
+        return -3;
+    return host_rosen(user, x, n, f, g);
+}
+
+static void a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    int calls = 0;
+    clbfgs_status made = clbfgs_objective_host(&obj, rosen_then_failure, &calls);
+    double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2}, g[5], f0 = 0, f_at_x = 0;
+    int unused = 0;
+    host_rosen(&unused, x0, 5, &f0, g);
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_status st = made == CLBFGS_SUCCESS ? clbfgs_minimize(ctx, obj, 5, x0, NULL, &r) : made;
+    const char *why = clbfgs_last_error();
+    int names_the_return = strstr(why, "returned -3") != NULL;
+    if (r.x)
+        host_rosen(&unused, r.x, 5, &f_at_x, g);
+    double fun = r.fun;
+    size_t nit = r.nit, nfev = r.nfev;
+    int status = r.status, in_message = strstr(r.message, "returned -3") != NULL;
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(obj);
+
+    assert_int_equal(st, CLBFGS_ERR_OBJECTIVE);
+    assert_true(names_the_return);
+    assert_int_equal(status, CLBFGS_ERR_OBJECTIVE);
+    assert_true(in_message);
+    assert_int_equal(nfev, 6); /* five values and the call that failed */
+    assert_true(nit >= 1);
+    assert_true(fun < f0);
+    assert_true(fun == f_at_x); /* fun is f at the x returned, computed the same way */
 }
 
 static int stop_at_three(void *user, const clbfgs_iterate *it)
@@ -313,8 +446,7 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     assert_true(p->device_hessian > 0);
     assert_true(p->device_other > 0);
     assert_true(p->device_transfer > 0);
-    double device[] = {p->device_objective, p->device_hessian, p->device_other,
-                       p->device_transfer};
+    double device[] = {p->device_objective, p->device_hessian, p->device_other, p->device_transfer};
     double loop = p->total - p->setup;
     if (!(sum_of(device, 4) <= loop))
         print_error("device %.6f s in iterations of %.6f s\n", sum_of(device, 4), loop);
@@ -337,7 +469,9 @@ static void float_runs_reach_float_tolerances(void **state)
         size_t n = 10;
         double x0[10];
         for (size_t i = 0; i < n; i++)
-            x0[i] = (p == 0 ? rosen_start[i % 5] : p == 2 ? (i % 2 ? 1.0 : -1.2) : 0.5) +
+            x0[i] = (p == 0   ? rosen_start[i % 5]
+                     : p == 2 ? (i % 2 ? 1.0 : -1.2)
+                              : 0.5) +
                     random_in(-0.1, 0.1);
         clbfgs_options o;
         clbfgs_options_init(&o);
@@ -392,8 +526,11 @@ int main(void)
         cmocka_unit_test(the_device_kernel_and_the_host_callback_take_the_same_path),
         cmocka_unit_test(bad_arguments_are_named_and_nothing_runs),
         cmocka_unit_test(a_problem_too_large_for_the_device_says_how_many_bytes),
+        cmocka_unit_test(a_problem_whose_bytes_overflow_is_refused_before_x0_is_read),
+        cmocka_unit_test(values_that_overflow_the_run_precision_are_refused),
         cmocka_unit_test(an_objective_that_is_nan_at_x0_ends_with_status_3),
         cmocka_unit_test(a_nan_along_a_line_search_makes_it_back_off),
+        cmocka_unit_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
         cmocka_unit_test(a_callback_can_stop_the_run_with_status_99),
         cmocka_unit_test(the_iteration_limit_ends_with_status_1),
         cmocka_unit_test(float_runs_reach_float_tolerances),

@@ -68,8 +68,8 @@ static cl_mem weights(double *w)
     for (size_t i = 0; i < N; i++)
         w[i] = uniform(0.5, 4.0);
     cl_int err;
-    cl_mem buf = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY, N * sizeof(double),
-                                NULL, &err);
+    cl_mem buf = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY,
+                                N * sizeof(double), NULL, &err);
     assert_int_equal(err, CL_SUCCESS);
     assert_int_equal(clEnqueueWriteBuffer(clbfgs_context_queue(ctx), buf, CL_TRUE, 0,
                                           N * sizeof(double), w, 0, NULL, NULL),
@@ -223,6 +223,149 @@ static void kernel_problems_are_named_and_x0_is_kept(void **state)
     assert_int_equal(clbfgs_objective_device(&o, NULL, NULL), CLBFGS_ERR_INVALID_ARGUMENT);
 }
 
+/* Every kind of extra argument in one kernel, to be set right and wrong. */
+static const char shapes_source[] =
+    "__kernel void shapes(const uint n, __global const real *x, __global real *f_terms,\n"
+    "                     __global real *g, __global const real *w, const real c, const int m,\n"
+    "                     __local real *scratch, __constant float *table)\n"
+    "{\n"
+    "    const size_t i = get_global_id(0), b = get_global_id(1);\n"
+    "    if (get_local_id(0) == 0) scratch[0] = c;\n"
+    "    if (i >= n) return;\n"
+    "    const real d = x[b * n + i] - c, k = m * table[0] * w[i];\n"
+    "    f_terms[b * n + i] = k * d * d;\n"
+    "    g[b * n + i] = 2 * k * d;\n"
+    "}\n"
+    "__kernel void f_by_value(const uint n, __global const real *x, real f_terms,\n"
+    "                         __global real *g) { }\n";
+
+enum { SHAPES_RIGHT = -1 };
+
+struct shape_case {
+    unsigned index;       /* the argument set wrong; SHAPES_RIGHT for none */
+    int how;              /* 0 bytes, 1 real, 2 buffer, 3 reals, 4 local */
+    size_t size;          /* for bytes and local */
+    const char *words[3]; /* the message must name these */
+};
+
+/* Sets shapes' arguments right, then case c's wrong; minimizes; returns the
+ * status and copies the message. Frees everything before returning. */
+static clbfgs_status run_shapes(const struct shape_case *c, clbfgs_precision precision, char *why,
+                                size_t why_size, int *converged)
+{
+    double w[N], x0[N], one = 1;
+    for (size_t i = 0; i < N; i++) {
+        w[i] = uniform(0.5, 2);
+        x0[i] = uniform(-2, 2);
+    }
+    cl_int err;
+    cl_mem table =
+        clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                       sizeof(float), &(float){1.0f}, &err);
+    if (err != CL_SUCCESS)
+        return CLBFGS_ERR_OPENCL;
+    clbfgs_objective *o = NULL;
+    cl_int m = 1;
+    clbfgs_status st = clbfgs_objective_source(&o, shapes_source, "shapes", NULL);
+    if (!st)
+        st = clbfgs_objective_set_arg_reals(o, 4, w, N);
+    if (!st)
+        st = clbfgs_objective_set_arg_real(o, 5, centre);
+    if (!st)
+        st = clbfgs_objective_set_arg(o, 6, sizeof m, &m);
+    if (!st)
+        st = clbfgs_objective_set_arg(o, 7, 64, NULL);
+    if (!st)
+        st = clbfgs_objective_set_arg_buffer(o, 8, table);
+    if (!st && c->index != (unsigned)SHAPES_RIGHT) {
+        switch (c->how) {
+        case 0: st = clbfgs_objective_set_arg(o, c->index, c->size, &one); break;
+        case 1: st = clbfgs_objective_set_arg_real(o, c->index, 2.0); break;
+        case 2: st = clbfgs_objective_set_arg_buffer(o, c->index, table); break;
+        case 3: st = clbfgs_objective_set_arg_reals(o, c->index, w, N); break;
+        default: st = clbfgs_objective_set_arg(o, c->index, c->size, NULL); break;
+        }
+    }
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_options opts;
+    clbfgs_options_init(&opts);
+    opts.precision = precision;
+    opts.gtol = precision == CLBFGS_PRECISION_FLOAT ? 1e-3 : 1e-5;
+    if (!st)
+        st = clbfgs_minimize(ctx, o, N, x0, &opts, &r);
+    snprintf(why, why_size, "%s", st ? clbfgs_last_error() : "");
+    *converged = r.status == 0 && r.x && fabs(r.x[0] - centre) < 1e-2;
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    clReleaseMemObject(table);
+    return st;
+}
+
+static void extra_arguments_that_do_not_fit_the_kernel_are_named(void **state)
+{
+    (void)state;
+    const struct shape_case cases[] = {
+        /* a scalar where a buffer goes: pocl read it as a cl_mem and crashed */
+        {4, 0, sizeof(double), {"argument 4", "'w'", "8 bytes"}},
+        /* an int for a real in double: half of c was garbage */
+        {5, 0, sizeof(int), {"argument 5", "'c'", "4 bytes"}},
+        {6, 2, 0, {"argument 6", "'m'", "buffer"}},
+        {6, 1, 0, {"argument 6", "'m'", "set_arg_real"}},
+        {7, 0, sizeof(double), {"argument 7", "'scratch'", "__local"}},
+        {5, 4, 64, {"argument 5", "'c'", "__local"}},
+        {8, 3, 0, {"argument 8", "'table'", "reals (double)"}},
+        {4, 1, 0, {"argument 4", "'w'", "buffer"}},
+    };
+    char why[sizeof cases / sizeof cases[0]][1024];
+    clbfgs_status st[sizeof cases / sizeof cases[0]];
+    int converged;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        st[i] = run_shapes(&cases[i], CLBFGS_PRECISION_DOUBLE, why[i], sizeof why[i], &converged);
+    /* and set right, in both precisions, the same kernel runs */
+    const struct shape_case right = {(unsigned)SHAPES_RIGHT, 0, 0, {NULL, NULL, NULL}};
+    char why_right[2][1024];
+    int conv[2];
+    clbfgs_status st_right[2] = {
+        run_shapes(&right, CLBFGS_PRECISION_DOUBLE, why_right[0], sizeof why_right[0], &conv[0]),
+        run_shapes(&right, CLBFGS_PRECISION_FLOAT, why_right[1], sizeof why_right[1], &conv[1])};
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int named = st[i] == CLBFGS_ERR_INVALID_ARGUMENT;
+        for (int k = 0; k < 3; k++)
+            named = named && strstr(why[i], cases[i].words[k]) != NULL;
+        if (!named)
+            print_error("case %zu: %s: %s\n", i, clbfgs_strerror(st[i]), why[i]);
+        assert_true(named);
+    }
+    for (int p = 0; p < 2; p++) {
+        if (st_right[p] != CLBFGS_SUCCESS)
+            print_error("right, precision %d: %s\n", p, why_right[p]);
+        assert_int_equal(st_right[p], CLBFGS_SUCCESS);
+        assert_true(conv[p]);
+    }
+}
+
+static void a_kernel_whose_fixed_arguments_break_the_contract_is_named(void **state)
+{
+    (void)state;
+    clbfgs_objective *o = NULL;
+    double x0[N] = {0};
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_status st = clbfgs_objective_source(&o, shapes_source, "f_by_value", NULL);
+    clbfgs_options opts = double_precision();
+    if (!st)
+        st = clbfgs_minimize(ctx, o, N, x0, &opts, &r);
+    char why[1024];
+    snprintf(why, sizeof why, "%s", clbfgs_last_error());
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    assert_int_equal(st, CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(why, "argument 2 ('f_terms'"));
+    assert_non_null(strstr(why, "__global real *"));
+}
+
 /* A device callback: the caller's own kernel, built with the library's
  * preamble, enqueued on the library's queue; f by a second launch. */
 struct device_bowl {
@@ -301,8 +444,8 @@ static void device_callbacks_run_on_the_library_queue(void **state)
                                                    CL_QUEUE_PROFILING_ENABLE, &err);
         assert_int_equal(err, CL_SUCCESS);
         clbfgs_context *pctx = NULL;
-        assert_ok(clbfgs_context_adopt(&pctx, clbfgs_context_cl_context(ctx), info.device_id, pq,
-                                       NULL));
+        assert_ok(
+            clbfgs_context_adopt(&pctx, clbfgs_context_cl_context(ctx), info.device_id, pq, NULL));
         clbfgs_result pr;
         assert_ok(clbfgs_minimize(pctx, o, N, x0, &opts, &pr));
         assert_int_equal(pr.nit, r.nit);
@@ -330,13 +473,71 @@ static void device_callbacks_run_on_the_library_queue(void **state)
     }
 }
 
+/* The callback fails on its fourth call, after at least one iteration: the
+ * result tells how far the run got and why it ended. */
+static void a_failing_device_callback_leaves_the_best_point_and_an_error_status(void **state)
+{
+    (void)state;
+    cl_program program;
+    assert_ok(
+        clbfgs_program_build(ctx, device_source, NULL, CLBFGS_PRECISION_DOUBLE, &program, NULL));
+    struct device_bowl d = {0};
+    cl_int err1, err2, err3;
+    d.terms = clCreateKernel(program, "terms", &err1);
+    d.total = clCreateKernel(program, "total", &err2);
+    d.t = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_WRITE, N * sizeof(double),
+                         NULL, &err3);
+    clbfgs_objective *o = NULL;
+    clbfgs_status made = clbfgs_objective_device(&o, device_bowl_eval, &d);
+    double x0[N], f0 = 0;
+    for (size_t i = 0; i < N; i++) {
+        x0[i] = uniform(-3, 3);
+        f0 += (x0[i] - centre) * (x0[i] - centre);
+    }
+    clbfgs_options opts = double_precision();
+    d.fail_at = 4;
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_status st = made == CLBFGS_SUCCESS ? clbfgs_minimize(ctx, o, N, x0, &opts, &r) : made;
+    char message[sizeof r.message];
+    snprintf(message, sizeof message, "%s", r.message);
+    double fun = r.fun, f_at_x = 0;
+    int finite = 1;
+    for (size_t i = 0; r.x && i < N; i++) {
+        f_at_x += (r.x[i] - centre) * (r.x[i] - centre);
+        finite = finite && isfinite(r.x[i]) && isfinite(r.jac[i]);
+    }
+    size_t nit = r.nit, nfev = r.nfev, calls = (size_t)d.calls;
+    int status = r.status, success = r.success;
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    clReleaseMemObject(d.t);
+    clReleaseKernel(d.terms);
+    clReleaseKernel(d.total);
+    clReleaseProgram(program);
+
+    assert_int_equal(err1, CL_SUCCESS);
+    assert_int_equal(err2, CL_SUCCESS);
+    assert_int_equal(err3, CL_SUCCESS);
+    assert_int_equal(st, CLBFGS_ERR_OBJECTIVE);
+    assert_int_equal(status, CLBFGS_ERR_OBJECTIVE);
+    assert_int_equal(success, 0);
+    assert_non_null(strstr(message, "Error: "));
+    assert_non_null(strstr(message, "returned 7"));
+    assert_true(nit >= 1);
+    assert_int_equal(nfev, calls); /* the failed call counts: it ran */
+    assert_true(finite);
+    assert_true(isfinite(fun) && fun < f0);
+    assert_true(fabs(fun - f_at_x) <= 1e-12 * f0); /* fun is f at the x returned */
+}
+
 /* The logistic regression, on the host, for the built-in to agree with. */
 struct dataset {
     size_t m, n;
     double *a, *y, lambda;
 };
 
-static double host_logistic(void *user, const double *w, double *g, size_t n)
+static int host_logistic(void *user, const double *w, size_t n, double *fw, double *g)
 {
     const struct dataset *d = user;
     double f = 0;
@@ -353,7 +554,8 @@ static double host_logistic(void *user, const double *w, double *g, size_t n)
         for (size_t j = 0; j < n; j++)
             g[j] += r * d->a[i * n + j];
     }
-    return f;
+    *fw = f;
+    return 0;
 }
 
 static void logistic_regression_agrees_with_the_host(void **state)
@@ -404,19 +606,19 @@ static void logistic_regression_agrees_with_the_host(void **state)
 
     /* bad data */
     d.y[5] = 2;
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "y[5]"));
     d.y[5] = 1;
     d.a[7] = NAN;
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, d.lambda, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "a[0][7]"));
-    assert_int_equal(clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, -1,
-                                               CLBFGS_PRECISION_AUTO),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_objective_logistic(&dev, ctx, d.m, d.n, d.a, d.y, -1, CLBFGS_PRECISION_AUTO),
+        CLBFGS_ERR_INVALID_ARGUMENT);
     assert_null(dev);
     free(d.a);
     free(d.y);
@@ -489,7 +691,10 @@ int main(void)
         cmocka_unit_test(source_kernels_with_arguments_reach_the_minimum),
         cmocka_unit_test(forward_differences_follow_the_analytic_path),
         cmocka_unit_test(kernel_problems_are_named_and_x0_is_kept),
+        cmocka_unit_test(extra_arguments_that_do_not_fit_the_kernel_are_named),
+        cmocka_unit_test(a_kernel_whose_fixed_arguments_break_the_contract_is_named),
         cmocka_unit_test(device_callbacks_run_on_the_library_queue),
+        cmocka_unit_test(a_failing_device_callback_leaves_the_best_point_and_an_error_status),
         cmocka_unit_test(logistic_regression_agrees_with_the_host),
         cmocka_unit_test(a_starting_inverse_hessian_is_used_and_checked),
     };
