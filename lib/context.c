@@ -85,14 +85,16 @@ clbfgs_status clbfgs_context_new(clbfgs_context **context, const clbfgs_context_
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = NULL;
     if (!context)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_context_new: context must not be NULL");
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_context_new: context must not be NULL");
     *context = NULL;
     CLBFGS_TRY(context_alloc(&ctx, options));
     CLBFGS_TRY(clbfgs_select_device(options ? options->device : NULL, &ctx->info));
     ctx->device = ctx->info.device_id;
 
     cl_int err = CL_SUCCESS;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->info.platform_id, 0};
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                     (cl_context_properties)ctx->info.platform_id, 0};
     ctx->cl_ctx = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "creating a context");
     cl_command_queue_properties qprops =
@@ -115,8 +117,9 @@ clbfgs_status clbfgs_context_adopt(clbfgs_context **context, cl_context cl_ctx, 
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_context *ctx = NULL;
     if (!context || !cl_ctx || !device || !queue)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "clbfgs_context_adopt: context, cl_ctx, device and queue must not be NULL");
+        return clbfgs__fail(
+            CLBFGS_ERR_INVALID_ARGUMENT,
+            "clbfgs_context_adopt: context, cl_ctx, device and queue must not be NULL");
     *context = NULL;
     CLBFGS_TRY(context_alloc(&ctx, options));
 
@@ -124,11 +127,14 @@ clbfgs_status clbfgs_context_adopt(clbfgs_context **context, cl_context cl_ctx, 
     cl_device_id queue_dev = NULL;
     cl_command_queue_properties props = 0;
     cl_platform_id platform = NULL;
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_ctx, &queue_ctx, NULL),
-                  "reading the adopted queue's context");
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_dev, &queue_dev, NULL),
+    CLBFGS_CL_TRY(
+        NULL, clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_ctx, &queue_ctx, NULL),
+        "reading the adopted queue's context");
+    CLBFGS_CL_TRY(NULL,
+                  clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_dev, &queue_dev, NULL),
                   "reading the adopted queue's device");
-    CLBFGS_CL_TRY(NULL, clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
+    CLBFGS_CL_TRY(NULL,
+                  clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL),
                   "reading the adopted queue's properties");
     if (queue_ctx != cl_ctx || queue_dev != device) {
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -141,7 +147,8 @@ clbfgs_status clbfgs_context_adopt(clbfgs_context **context, cl_context cl_ctx, 
                               "clbfgs_context_adopt: the queue must be in-order");
         goto cleanup;
     }
-    CLBFGS_CL_TRY(NULL, clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL),
+    CLBFGS_CL_TRY(NULL,
+                  clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL),
                   "reading the adopted device's platform");
     CLBFGS_TRY(clbfgs__device_info(platform, device, &ctx->info));
     /* Give the adopted device its place in the flat list, if it has one. */

@@ -66,9 +66,7 @@ clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precis
                                 ctx->info.name);
         *resolved = requested;
         return CLBFGS_SUCCESS;
-    case CLBFGS_PRECISION_FLOAT:
-        *resolved = requested;
-        return CLBFGS_SUCCESS;
+    case CLBFGS_PRECISION_FLOAT: *resolved = requested; return CLBFGS_SUCCESS;
     }
     return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "precision %d is not a clbfgs_precision",
                         (int)requested);
@@ -78,12 +76,14 @@ clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precis
 static char *build_log(const clbfgs_context *ctx, cl_program program)
 {
     size_t len = 0;
-    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) != CL_SUCCESS)
+    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) !=
+        CL_SUCCESS)
         return NULL;
     char *log = malloc(len + 1);
     if (!log)
         return NULL;
-    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, len, log, NULL) != CL_SUCCESS)
+    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, len, log, NULL) !=
+        CL_SUCCESS)
         len = 0;
     log[len] = '\0';
     while (len > 0 && (log[len - 1] == '\n' || log[len - 1] == ' ' || log[len - 1] == '\0'))
@@ -103,8 +103,9 @@ static clbfgs_status build(const clbfgs_context *ctx, cl_program program, const 
         status = clbfgs__fail(CLBFGS_ERR_BUILD, "building %s for '%s' failed; build log:\n%s", name,
                               ctx->info.name, log && *log ? log : "(the driver gave no log)");
     else
-        status = clbfgs__fail_cl(ctx, err, "clBuildProgram", "building %s with options '%s'%s%s",
-                                 name, options, log && *log ? "; build log:\n" : "", log ? log : "");
+        status =
+            clbfgs__fail_cl(ctx, err, "clBuildProgram", "building %s with options '%s'%s%s", name,
+                            options, log && *log ? "; build log:\n" : "", log ? log : "");
     free(log);
     return status;
 }
@@ -114,7 +115,8 @@ static clbfgs_status build(const clbfgs_context *ctx, cl_program program, const 
 static unsigned char *program_binary(const clbfgs_context *ctx, cl_program program, size_t *size)
 {
     cl_uint n = 0;
-    if (clGetProgramInfo(program, CL_PROGRAM_NUM_DEVICES, sizeof n, &n, NULL) != CL_SUCCESS || n == 0)
+    if (clGetProgramInfo(program, CL_PROGRAM_NUM_DEVICES, sizeof n, &n, NULL) != CL_SUCCESS ||
+        n == 0)
         return NULL;
     cl_device_id *devices = calloc(n, sizeof *devices);
     size_t *sizes = calloc(n, sizeof *sizes);
@@ -122,8 +124,10 @@ static unsigned char *program_binary(const clbfgs_context *ctx, cl_program progr
     unsigned char *result = NULL;
     cl_uint mine = n;
     if (!devices || !sizes || !bins ||
-        clGetProgramInfo(program, CL_PROGRAM_DEVICES, n * sizeof *devices, devices, NULL) != CL_SUCCESS ||
-        clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, n * sizeof *sizes, sizes, NULL) != CL_SUCCESS)
+        clGetProgramInfo(program, CL_PROGRAM_DEVICES, n * sizeof *devices, devices, NULL) !=
+            CL_SUCCESS ||
+        clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, n * sizeof *sizes, sizes, NULL) !=
+            CL_SUCCESS)
         goto cleanup;
     for (cl_uint i = 0; i < n; i++)
         if (devices[i] == ctx->device)
@@ -131,7 +135,8 @@ static unsigned char *program_binary(const clbfgs_context *ctx, cl_program progr
     if (mine == n || sizes[mine] == 0 || !(bins[mine] = malloc(sizes[mine])))
         goto cleanup;
     /* Entries left NULL are skipped by the driver. */
-    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, n * sizeof *bins, bins, NULL) == CL_SUCCESS) {
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, n * sizeof *bins, bins, NULL) ==
+        CL_SUCCESS) {
         result = bins[mine];
         bins[mine] = NULL;
         *size = sizes[mine];
@@ -187,8 +192,8 @@ static void store_to_disk(const clbfgs_context *ctx, const char *name, const cha
 }
 
 clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const char *source,
-                                  const char *options, clbfgs_precision precision,
-                                  cl_program *out, clbfgs_program_origin *origin)
+                                  const char *options, clbfgs_precision precision, cl_program *out,
+                                  clbfgs_program_origin *origin)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     char *full_options = NULL, *key = NULL;
@@ -197,17 +202,17 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
 
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &precision));
-    full_options = clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s",
-                                         precision == CLBFGS_PRECISION_DOUBLE,
-                                         ctx->build_options, options ? options : "");
+    full_options =
+        clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s", precision == CLBFGS_PRECISION_DOUBLE,
+                              ctx->build_options, options ? options : "");
     /* The key holds everything that could change the binary. */
-    key = full_options ? clbfgs__strdup_printf(
-                             "clbfgs program cache 1\nlibrary %s\nplatform %s\ndevice %s\n"
-                             "device version %s\ndriver %s\noptions %s\n\n%s%s",
-                             PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
-                             ctx->info.opencl_version, ctx->info.driver_version, full_options,
-                             preamble, source)
-                       : NULL;
+    key = full_options
+              ? clbfgs__strdup_printf("clbfgs program cache 1\nlibrary %s\nplatform %s\ndevice %s\n"
+                                      "device version %s\ndriver %s\noptions %s\n\n%s%s",
+                                      PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
+                                      ctx->info.opencl_version, ctx->info.driver_version,
+                                      full_options, preamble, source)
+              : NULL;
     if (!key) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
         goto cleanup;
@@ -269,8 +274,8 @@ clbfgs_status clbfgs_program_build(clbfgs_context *ctx, const char *source, cons
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_program_build: context, source and program must not be NULL");
     cl_program built = NULL;
-    clbfgs_status status = clbfgs__program_get(ctx, "the caller's source", source, options,
-                                               precision, &built, origin);
+    clbfgs_status status =
+        clbfgs__program_get(ctx, "the caller's source", source, options, precision, &built, origin);
     if (status != CLBFGS_SUCCESS)
         return status;
     cl_int err = clRetainProgram(built);

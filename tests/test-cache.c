@@ -207,7 +207,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_flipped_byte_fails_the_checksum, setup, teardown),
         cmocka_unit_test_setup_teardown(a_truncated_file_is_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(a_file_of_garbage_is_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(missing_directories_are_created_private, setup, teardown),
         cmocka_unit_test(an_unwritable_location_is_an_error_with_a_reason),
     };

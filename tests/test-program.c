@@ -31,15 +31,16 @@ static int teardown_shared(void **state)
 
 /* Runs cl/util.cl's fill on n-1 of n poisoned elements and checks that the
  * kernel wrote exactly those. */
-static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision precision, size_t n)
+static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision precision,
+                       size_t n)
 {
     size_t elem = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     unsigned char *host = malloc(n * elem);
     assert_non_null(host);
     memset(host, 0xff, n * elem); /* NaN in either precision */
     cl_int err;
-    cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * elem,
-                                host, &err);
+    cl_mem buf =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * elem, host, &err);
     assert_int_equal(err, CL_SUCCESS);
     cl_kernel k = NULL;
     assert_ok(clbfgs__kernel_new(ctx, program, "fill", &k));
@@ -55,10 +56,12 @@ static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision
     size_t global = (n + 63) / 64 * 64;
     assert_int_equal(clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL),
                      CL_SUCCESS);
-    assert_int_equal(clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * elem, host, 0, NULL, NULL),
-                     CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * elem, host, 0, NULL, NULL),
+        CL_SUCCESS);
     for (size_t i = 0; i < n; i++) {
-        double v = precision == CLBFGS_PRECISION_DOUBLE ? ((double *)host)[i] : (double)((float *)host)[i];
+        double v =
+            precision == CLBFGS_PRECISION_DOUBLE ? ((double *)host)[i] : (double)((float *)host)[i];
         if (i < n - 1)
             assert_true(v == 3.25);
         else
@@ -96,9 +99,9 @@ static void read_size(clbfgs_context *ctx, clbfgs_precision precision, cl_uint o
     assert_int_equal(err, CL_SUCCESS);
     assert_int_equal(clSetKernelArg(k, 0, sizeof buf, &buf), CL_SUCCESS);
     assert_int_equal(clEnqueueTask(ctx->queue, k, 0, NULL, NULL), CL_SUCCESS);
-    assert_int_equal(clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, 2 * sizeof(cl_uint), out, 0,
-                                         NULL, NULL),
-                     CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, 2 * sizeof(cl_uint), out, 0, NULL, NULL),
+        CL_SUCCESS);
     clReleaseMemObject(buf);
     clReleaseKernel(k);
 }
@@ -205,8 +208,9 @@ static void the_public_build_hands_out_its_own_reference(void **state)
     assert_int_equal(origin, CLBFGS_PROGRAM_MEMORY);
     check_fill(shared, program, CLBFGS_PRECISION_FLOAT, 100);
     clReleaseProgram(program);
-    assert_int_equal(clbfgs_program_build(shared, NULL, NULL, CLBFGS_PRECISION_FLOAT, &program, NULL),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_program_build(shared, NULL, NULL, CLBFGS_PRECISION_FLOAT, &program, NULL),
+        CLBFGS_ERR_INVALID_ARGUMENT);
 }
 
 /* ---- the disk cache, each test in a directory of its own ---- */
@@ -327,7 +331,8 @@ static void a_well_formed_file_the_driver_rejects_is_recompiled(void **state)
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (unsigned char)(rand() >> 5);
     char why[256];
-    assert_int_equal(clbfgs__cache_store(*state, key, key_len, junk, sizeof junk, why, sizeof why), 0);
+    assert_int_equal(clbfgs__cache_store(*state, key, key_len, junk, sizeof junk, why, sizeof why),
+                     0);
     free(key);
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
     assert_non_null(strstr(book.text, "ignoring the cached binary"));
