@@ -156,8 +156,15 @@ static cl_program load_from_disk(const clbfgs_context *ctx, const char *name, co
     char why[512];
     unsigned char *bin = NULL;
     size_t size = 0;
-    if (clbfgs__cache_load(ctx->cache_dir, key, key_len, &bin, &size, why, sizeof why) != 0) {
+    int found = clbfgs__cache_load(ctx->cache_dir, key, key_len, &bin, &size, why, sizeof why);
+    if (found == CLBFGS_CACHE_MISS) {
         clbfgs__log(ctx, CLBFGS_LOG_DEBUG, "program cache miss for %s: %s", name, why);
+        return NULL;
+    }
+    if (found != CLBFGS_CACHE_HIT) {
+        /* Never handed to the driver; the compile that follows replaces it. */
+        clbfgs__log(ctx, CLBFGS_LOG_INFO, "ignoring the cache file of %s: %s; recompiling", name,
+                    why);
         return NULL;
     }
     cl_int err = CL_SUCCESS, bin_status = CL_SUCCESS;

@@ -309,6 +309,56 @@ static void a_corrupt_cache_file_is_ignored_and_rewritten(void **state)
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
 }
 
+/* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
+static uint64_t fnv1a64(const unsigned char *p, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* One flipped byte in the binary, under a checksum that the old format's
+ * FNV-1a still matches: pocl's loader crashed on such files, so the entry
+ * must be dropped before the driver sees it, and replaced. */
+static void a_corrupt_entry_never_reaches_the_driver(void **state)
+{
+    struct logbook book;
+    build_in_new_context(*state, &book);
+    char path[4096];
+    only_cache_file(*state, path, sizeof path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    size_t len = (size_t)st.st_size;
+    unsigned char *file = malloc(len);
+    assert_non_null(file);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(file, 1, len, f), len);
+    fclose(f);
+    size_t key_len = 0, bin_len = 0;
+    for (int i = 0; i < 8; i++)
+        key_len |= (size_t)file[8 + i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        bin_len |= (size_t)file[16 + key_len + i] << (8 * i);
+    file[24 + key_len + bin_len / 2] ^= 0x01;
+    uint64_t h = fnv1a64(file, len - 8);
+    for (int i = 0; i < 8; i++)
+        file[len - 8 + i] = (unsigned char)(h >> (8 * i));
+    f = fopen(path, "wb");
+    size_t written = f ? fwrite(file, 1, len, f) : 0;
+    if (f)
+        fclose(f);
+    free(file);
+    assert_int_equal(written, len);
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    assert_non_null(strstr(book.text, "checksum"));
+    assert_null(strstr(book.text, "ignoring the cached binary")); /* the driver never saw it */
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
+}
+
 static void a_well_formed_file_the_driver_rejects_is_recompiled(void **state)
 {
     struct logbook book;
@@ -438,6 +488,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_second_context_loads_the_program_from_disk, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(a_corrupt_cache_file_is_ignored_and_rewritten, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(a_corrupt_entry_never_reaches_the_driver, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(a_well_formed_file_the_driver_rejects_is_recompiled,
                                         setup_dir, teardown_dir),
