@@ -389,6 +389,28 @@ static void a_well_formed_file_the_driver_rejects_is_recompiled(void **state)
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
 }
 
+/* Whoever can write the cache directory could plant a binary for the
+ * driver: such a directory is refused with a warning, and nothing is read
+ * from it or written to it. */
+static void a_cache_directory_others_can_write_is_refused_with_a_warning(void **state)
+{
+    assert_int_equal(chmod(*state, 0777), 0);
+    struct logbook book;
+    clbfgs_context *ctx = cached_context(*state, &book);
+    char *dir = ctx->cache_dir;
+    char *warning = strstr(book.text, "1 not using the disk program cache");
+    clbfgs_context_free(ctx);
+    assert_null(dir);
+    assert_non_null(warning);
+    assert_non_null(strstr(warning, *state));
+    assert_non_null(strstr(warning, "writable by others"));
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void with_the_disk_cache_off_nothing_is_written(void **state)
 {
     clbfgs_context_options opts;
@@ -493,6 +515,8 @@ int main(void)
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(a_well_formed_file_the_driver_rejects_is_recompiled,
                                         setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(
+            a_cache_directory_others_can_write_is_refused_with_a_warning, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive),
