@@ -2,6 +2,7 @@
  * and two caches (this context's programs; compiled binaries on disk). */
 #include "config.h"
 
+#include "build_options.h"
 #include "cache.h"
 #include "internal.h"
 
@@ -207,8 +208,14 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     cl_program program = NULL;
     struct clbfgs_program_entry *entry = NULL;
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
+    char where[256];
 
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &precision));
+    /* Every option reaches the driver through here; check before it sees them. */
+    CLBFGS_TRY(clbfgs__build_options_check(ctx->build_options,
+                                           "the context's build options or CLBFGS_BUILD_OPTIONS"));
+    snprintf(where, sizeof where, "the build options of %s", name);
+    CLBFGS_TRY(clbfgs__build_options_check(options, where));
     full_options =
         clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s", precision == CLBFGS_PRECISION_DOUBLE,
                               ctx->build_options, options ? options : "");

@@ -442,6 +442,61 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- build options ---- */
+
+static void expect_invalid_options(clbfgs_context *ctx, const char *options, const char *named)
+{
+    cl_program program;
+    clbfgs_status status = clbfgs__program_get(ctx, "size", size_source, options,
+                                               CLBFGS_PRECISION_FLOAT, &program, NULL);
+    if (status != CLBFGS_ERR_INVALID_ARGUMENT || !strstr(clbfgs_last_error(), named))
+        print_error("options '%s' -> %s: %s\n", options ? options : "(context's)",
+                    clbfgs_strerror(status), clbfgs_last_error());
+    assert_int_equal(status, CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), named));
+}
+
+/* pocl 3.1 segfaults on a trailing -D; the others reach it misread. */
+static void malformed_build_options_are_refused_by_name(void **state)
+{
+    (void)state;
+    expect_invalid_options(shared, "-DA=1 -D", "'-D'");
+    expect_invalid_options(shared, "-I", "'-I'");
+    expect_invalid_options(shared, "-D -cl-fast-relaxed-math", "'-D'");
+    expect_invalid_options(shared, "-D=1", "'-D=1'");
+    expect_invalid_options(shared, "-I -DX", "'-I'");
+    expect_invalid_options(shared, "-I \"\"", "'-I \"\"'");
+    expect_invalid_options(shared, "-DMSG=\"unfinished", "'-DMSG=\"unfinished'");
+    cl_program program;
+    assert_ok(clbfgs__program_get(shared, "size", size_source, "-DFOO -D BAR=1 -I /tmp -Werror",
+                                  CLBFGS_PRECISION_FLOAT, &program, NULL));
+}
+
+static void malformed_context_and_environment_options_are_refused(void **state)
+{
+    (void)state;
+    clbfgs_context_options opts;
+    clbfgs_context_options_init(&opts);
+    opts.build_options = "-I";
+    clbfgs_context *ctx = NULL;
+    assert_ok(clbfgs_context_new(&ctx, &opts));
+    expect_invalid_options(ctx, NULL, "'-I'");
+    clbfgs_context_free(ctx);
+
+    char *saved = getenv("CLBFGS_BUILD_OPTIONS") ? strdup(getenv("CLBFGS_BUILD_OPTIONS")) : NULL;
+    setenv("CLBFGS_BUILD_OPTIONS", "-cl-mad-enable -D", 1);
+    ctx = NULL;
+    clbfgs_status status = clbfgs_context_new(&ctx, NULL);
+    if (saved)
+        setenv("CLBFGS_BUILD_OPTIONS", saved, 1);
+    else
+        unsetenv("CLBFGS_BUILD_OPTIONS");
+    free(saved);
+    assert_ok(status);
+    expect_invalid_options(ctx, NULL, "CLBFGS_BUILD_OPTIONS");
+    clbfgs_context_free(ctx);
+}
+
 /* ---- adopting the caller's OpenCL objects ---- */
 
 static void an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive(void **state)
@@ -519,6 +574,8 @@ int main(void)
             a_cache_directory_others_can_write_is_refused_with_a_warning, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test(malformed_build_options_are_refused_by_name),
+        cmocka_unit_test(malformed_context_and_environment_options_are_refused),
         cmocka_unit_test(an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive),
         cmocka_unit_test(adopting_a_queue_of_another_context_is_refused),
     };
