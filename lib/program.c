@@ -4,6 +4,7 @@
 
 #include "build_options.h"
 #include "cache.h"
+#include "includes.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -199,16 +200,33 @@ static void store_to_disk(const clbfgs_context *ctx, const char *name, const cha
     free(bin);
 }
 
+/* The headers the source reaches, for the key; NULL when they cannot all be
+ * found, with why (the program then stays off the disk cache). */
+static char *header_list(const char *source, const char *options, char *why, size_t why_size)
+{
+    char **dirs = NULL, *list = NULL;
+    size_t ndirs = 0;
+    int quoted = 0;
+    if (clbfgs__build_options_include_dirs(options, &dirs, &ndirs, &quoted) != 0)
+        snprintf(why, why_size, "out of memory");
+    else if (quoted && clbfgs__includes_present(source))
+        snprintf(why, why_size, "a quoted -I directory, which drivers read differently");
+    else
+        clbfgs__includes_list(source, dirs, ndirs, &list, why, why_size);
+    clbfgs__build_options_free(dirs, ndirs);
+    return list;
+}
+
 clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const char *source,
                                   const char *options, clbfgs_precision precision, cl_program *out,
                                   clbfgs_program_origin *origin)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    char *full_options = NULL, *key = NULL;
+    char *full_options = NULL, *key = NULL, *headers = NULL;
     cl_program program = NULL;
     struct clbfgs_program_entry *entry = NULL;
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
-    char where[256];
+    char where[256], why[1024] = "";
 
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &precision));
     /* Every option reaches the driver through here; check before it sees them. */
@@ -219,14 +237,18 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     full_options =
         clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s", precision == CLBFGS_PRECISION_DOUBLE,
                               ctx->build_options, options ? options : "");
-    /* The key holds everything that could change the binary. */
-    key = full_options
-              ? clbfgs__strdup_printf("clbfgs program cache 1\nlibrary %s\nplatform %s\ndevice %s\n"
-                                      "device version %s\ndriver %s\noptions %s\n\n%s%s",
-                                      PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
-                                      ctx->info.opencl_version, ctx->info.driver_version,
-                                      full_options, preamble, source)
-              : NULL;
+    if (!full_options) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
+        goto cleanup;
+    }
+    headers = header_list(source, full_options, why, sizeof why);
+    /* The key holds everything that could change the binary: the headers'
+     * contents too, or a changed header would bring back the old binary. */
+    key = clbfgs__strdup_printf("clbfgs program cache 2\nlibrary %s\nplatform %s\ndevice %s\n"
+                                "device version %s\ndriver %s\noptions %s\nheaders\n%s\n%s%s",
+                                PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
+                                ctx->info.opencl_version, ctx->info.driver_version, full_options,
+                                headers ? headers : "(unknown)\n", preamble, source);
     if (!key) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
         goto cleanup;
@@ -240,8 +262,13 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
             goto cleanup;
         }
 
+    int disk = ctx->cache_dir != NULL;
+    if (disk && !headers) {
+        clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: not using the disk cache: %s", name, why);
+        disk = 0;
+    }
     double t0 = clbfgs__now();
-    if (ctx->cache_dir && (program = load_from_disk(ctx, name, key, key_len, full_options))) {
+    if (disk && (program = load_from_disk(ctx, name, key, key_len, full_options))) {
         from = CLBFGS_PROGRAM_DISK_CACHE;
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: loaded from the disk cache in %.1f ms", name,
                     1e3 * (clbfgs__now() - t0));
@@ -253,7 +280,7 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
         CLBFGS_TRY(build(ctx, program, name, full_options));
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: compiled in %.1f ms", name,
                     1e3 * (clbfgs__now() - t0));
-        if (ctx->cache_dir)
+        if (disk)
             store_to_disk(ctx, name, key, key_len, program);
     }
 
@@ -276,6 +303,7 @@ cleanup:
     if (program)
         clReleaseProgram(program);
     free(key);
+    free(headers);
     free(full_options);
     return status;
 }

@@ -442,6 +442,94 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- headers ---- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char value_source[] =
+    "#include \"value.h\"\n__kernel void value(__global int *out) { out[0] = VALUE; }\n";
+
+/* Builds value_source (or source) in a new context with the disk cache in
+ * cache_dir; returns the kernel's value, and where the program came from. */
+static int build_value(const char *cache_dir, const char *name, const char *source,
+                       const char *options, struct logbook *book, clbfgs_program_origin *origin)
+{
+    clbfgs_context *ctx = cached_context(cache_dir, book);
+    cl_program program;
+    assert_ok(
+        clbfgs__program_get(ctx, name, source, options, CLBFGS_PRECISION_FLOAT, &program, origin));
+    cl_kernel k;
+    assert_ok(clbfgs__kernel_new(ctx, program, "value", &k));
+    cl_int err;
+    cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_WRITE_ONLY, sizeof(cl_int), NULL, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    cl_int value = -1;
+    assert_int_equal(clSetKernelArg(k, 0, sizeof buf, &buf), CL_SUCCESS);
+    assert_int_equal(clEnqueueTask(ctx->queue, k, 0, NULL, NULL), CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, sizeof value, &value, 0, NULL, NULL),
+        CL_SUCCESS);
+    clReleaseMemObject(buf);
+    clReleaseKernel(k);
+    clbfgs_context_free(ctx);
+    return value;
+}
+
+/* The cache keyed on the source alone, so a changed header brought back the
+ * old binary. Here the change is two levels down, behind an <include>. */
+static void a_changed_header_is_compiled_afresh(void **state)
+{
+    char *headers = make_temp_dir();
+    char options[4200];
+    snprintf(options, sizeof options, "-I %s", headers);
+    write_file(headers, "value.h", "#include <inner.h>\n#define VALUE (INNER + 10)\n");
+    write_file(headers, "inner.h", "#define INNER 1\n");
+    struct logbook book;
+    clbfgs_program_origin first, second, third;
+    int v1 = build_value(*state, "value.cl", value_source, options, &book, &first);
+    write_file(headers, "inner.h", "#define INNER 2\n");
+    int v2 = build_value(*state, "value.cl", value_source, options, &book, &second);
+    int v3 = build_value(*state, "value.cl", value_source, options, &book, &third);
+    remove_temp_dir(headers);
+    free(headers);
+    assert_int_equal(v1, 11);
+    assert_int_equal(first, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(v2, 12);
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(v3, 12);
+    assert_int_equal(third, CLBFGS_PROGRAM_DISK_CACHE);
+}
+
+/* A header the library cannot find (here behind #if 0, so the build works)
+ * cannot be keyed: the program compiles every time and is never stored. */
+static void an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk(void **state)
+{
+    static const char source[] = "#if 0\n#include \"absent.h\"\n#endif\n"
+                                 "__kernel void value(__global int *out) { out[0] = 5; }\n";
+    struct logbook book;
+    clbfgs_program_origin first, second;
+    int v1 = build_value(*state, "absent.cl", source, NULL, &book, &first);
+    int v2 = build_value(*state, "absent.cl", source, NULL, &book, &second);
+    assert_int_equal(v1, 5);
+    assert_int_equal(v2, 5);
+    assert_int_equal(first, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+    const char *why = strstr(book.text, "not using the disk cache");
+    assert_non_null(why);
+    assert_non_null(strstr(why, "absent.h"));
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- build options ---- */
 
 static void expect_invalid_options(clbfgs_context *ctx, const char *options, const char *named)
@@ -574,6 +662,11 @@ int main(void)
             a_cache_directory_others_can_write_is_refused_with_a_warning, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(a_changed_header_is_compiled_afresh, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(
+            an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk, setup_dir,
+            teardown_dir),
         cmocka_unit_test(malformed_build_options_are_refused_by_name),
         cmocka_unit_test(malformed_context_and_environment_options_are_refused),
         cmocka_unit_test(an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive),
