@@ -234,8 +234,10 @@ typedef struct clbfgs_objective clbfgs_objective;
 /** Options for clbfgs_objective_source(). Fill with
  * clbfgs_source_options_init(); a NULL pointer means the defaults. */
 typedef struct clbfgs_source_options {
-    /** A name for messages and build logs, such as the file name; default
-     * "objective.cl". */
+    /** A name for messages and build logs (the source starts at #line 1
+     * "NAME"), such as the file name; default "objective.cl". Its directory
+     * part, if any ("src/obj.cl"; relative to the working directory), is
+     * searched first for #include files, as -I src would be. */
     const char *name;
     /** Extra compiler options (-D..., -I...); default NULL. */
     const char *build_options;

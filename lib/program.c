@@ -19,7 +19,8 @@ struct clbfgs_program_entry {
     struct clbfgs_program_entry *next;
 };
 
-/* Every program starts with this; CLBFGS_DOUBLE comes from the build options. */
+/* Every program starts with this, then a #line 1 naming the source (see
+ * line_directive); CLBFGS_DOUBLE comes from the build options. */
 static const char preamble[] =
     "#if CLBFGS_DOUBLE\n"
     "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
@@ -30,8 +31,7 @@ static const char preamble[] =
     "typedef float real;\ntypedef float2 real2;\ntypedef float4 real4;\n"
     "typedef float8 real8;\ntypedef float16 real16;\n"
     "#define REAL_MAX FLT_MAX\n#define REAL_EPSILON FLT_EPSILON\n"
-    "#endif\n"
-    "#line 1\n";
+    "#endif\n";
 
 double clbfgs__now(void)
 {
@@ -200,6 +200,39 @@ static void store_to_disk(const clbfgs_context *ctx, const char *name, const cha
     free(bin);
 }
 
+/* "#line 1 \"name\"\n", so build logs name the caller's file rather than the
+ * driver's temporary copy; malloc'd. */
+static char *line_directive(const char *name)
+{
+    char *out = malloc(2 * strlen(name) + sizeof "#line 1 \"\"\n");
+    if (!out)
+        return NULL;
+    char *o = out + sprintf(out, "#line 1 \"");
+    for (const char *c = name; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            *o++ = '\\';
+        *o++ = (unsigned char)*c < 0x20 ? '?' : *c;
+    }
+    strcpy(o, "\"\n");
+    return out;
+}
+
+/* "-I DIR " for a source named by a path with a directory part, so that its
+ * #include "x.h" finds x.h beside it (the driver compiles a copy elsewhere);
+ * "" otherwise, or when the source includes nothing. malloc'd. */
+static char *source_dir_option(const char *name, const char *source)
+{
+    const char *slash = strrchr(name, '/');
+    if (!slash || !clbfgs__includes_present(source))
+        return clbfgs__strdup("");
+    int len = slash == name ? 1 : (int)(slash - name);
+    if (memchr(name, '"', (size_t)len))
+        return clbfgs__strdup(""); /* no driver can be given it */
+    /* Quoted when it must be; pocl 3.1 cannot take such a path at all. */
+    int quote = strcspn(name, " \t\n\r\v\f'") < (size_t)len;
+    return clbfgs__strdup_printf("-I %s%.*s%s ", quote ? "\"" : "", len, name, quote ? "\"" : "");
+}
+
 /* The headers the source reaches, for the key; NULL when they cannot all be
  * found, with why (the program then stays off the disk cache). */
 static char *header_list(const char *source, const char *options, char *why, size_t why_size)
@@ -222,7 +255,7 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
                                   clbfgs_program_origin *origin)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    char *full_options = NULL, *key = NULL, *headers = NULL;
+    char *full_options = NULL, *key = NULL, *dir_option = NULL, *line = NULL, *headers = NULL;
     cl_program program = NULL;
     struct clbfgs_program_entry *entry = NULL;
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
@@ -234,9 +267,13 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
                                            "the context's build options or CLBFGS_BUILD_OPTIONS"));
     snprintf(where, sizeof where, "the build options of %s", name);
     CLBFGS_TRY(clbfgs__build_options_check(options, where));
-    full_options =
-        clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s", precision == CLBFGS_PRECISION_DOUBLE,
-                              ctx->build_options, options ? options : "");
+    dir_option = source_dir_option(name, source);
+    line = line_directive(name);
+    full_options = dir_option && line
+                       ? clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s%s %s",
+                                               precision == CLBFGS_PRECISION_DOUBLE, dir_option,
+                                               ctx->build_options, options ? options : "")
+                       : NULL;
     if (!full_options) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
         goto cleanup;
@@ -245,10 +282,10 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     /* The key holds everything that could change the binary: the headers'
      * contents too, or a changed header would bring back the old binary. */
     key = clbfgs__strdup_printf("clbfgs program cache 2\nlibrary %s\nplatform %s\ndevice %s\n"
-                                "device version %s\ndriver %s\noptions %s\nheaders\n%s\n%s%s",
+                                "device version %s\ndriver %s\noptions %s\nheaders\n%s\n%s%s%s",
                                 PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
                                 ctx->info.opencl_version, ctx->info.driver_version, full_options,
-                                headers ? headers : "(unknown)\n", preamble, source);
+                                headers ? headers : "(unknown)\n", preamble, line, source);
     if (!key) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
         goto cleanup;
@@ -274,8 +311,8 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
                     1e3 * (clbfgs__now() - t0));
     } else {
         cl_int err = CL_SUCCESS;
-        const char *parts[2] = {preamble, source};
-        program = clCreateProgramWithSource(ctx->cl_ctx, 2, parts, NULL, &err);
+        const char *parts[3] = {preamble, line, source};
+        program = clCreateProgramWithSource(ctx->cl_ctx, 3, parts, NULL, &err);
         CLBFGS_CL_TRY(ctx, err, "creating the program %s", name);
         CLBFGS_TRY(build(ctx, program, name, full_options));
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: compiled in %.1f ms", name,
@@ -304,6 +341,8 @@ cleanup:
         clReleaseProgram(program);
     free(key);
     free(headers);
+    free(line);
+    free(dir_option);
     free(full_options);
     return status;
 }

@@ -442,7 +442,7 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/* ---- headers ---- */
+/* ---- headers and names ---- */
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
@@ -528,6 +528,38 @@ static void an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk(vo
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
     assert_int_equal(system(cmd), 0);
+}
+
+/* The driver compiles a copy elsewhere, so "x.h" beside the user's file was
+ * not found; a name with a directory part puts that directory on -I. */
+static void a_source_named_by_its_path_finds_headers_beside_it(void **state)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "value.h", "#define VALUE 7\n");
+    char name[4200];
+    snprintf(name, sizeof name, "%s/obj.cl", dir);
+    struct logbook book;
+    clbfgs_program_origin first, second;
+    int v1 = build_value(*state, name, value_source, NULL, &book, &first);
+    write_file(dir, "value.h", "#define VALUE 8\n");
+    int v2 = build_value(*state, name, value_source, NULL, &book, &second);
+    remove_temp_dir(dir);
+    free(dir);
+    assert_int_equal(v1, 7);
+    assert_int_equal(v2, 8); /* and the header beside it is in the key */
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+}
+
+static void a_build_error_points_at_the_name_given(void **state)
+{
+    (void)state;
+    static const char source[] = "__kernel void value(__global int *out)\n"
+                                 "{ out[0] = not_declared_anywhere; }\n";
+    cl_program program;
+    assert_int_equal(clbfgs__program_get(shared, "my_objective.cl", source, NULL,
+                                         CLBFGS_PRECISION_FLOAT, &program, NULL),
+                     CLBFGS_ERR_BUILD);
+    assert_non_null(strstr(clbfgs_last_error(), "my_objective.cl:2:"));
 }
 
 /* ---- build options ---- */
@@ -667,6 +699,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk, setup_dir,
             teardown_dir),
+        cmocka_unit_test_setup_teardown(a_source_named_by_its_path_finds_headers_beside_it,
+                                        setup_dir, teardown_dir),
+        cmocka_unit_test(a_build_error_points_at_the_name_given),
         cmocka_unit_test(malformed_build_options_are_refused_by_name),
         cmocka_unit_test(malformed_context_and_environment_options_are_refused),
         cmocka_unit_test(an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive),
