@@ -175,7 +175,8 @@ typedef struct clbfgs_context_options {
     const char *device;
     /** Directory of the on-disk program cache. NULL (default): the
      * CLBFGS_CACHE_DIR environment variable, else $XDG_CACHE_HOME/clbfgs,
-     * else $HOME/.cache/clbfgs. */
+     * else $HOME/.cache/clbfgs. Created 0700 when missing; another user's,
+     * or one group or others can write, is refused with a warning. */
     const char *cache_dir;
     /** 1 (default) to keep compiled programs on disk between processes; 0 to
      * compile every process. CLBFGS_CACHE_DIR=off also turns it off. */
@@ -240,9 +241,11 @@ typedef enum clbfgs_program_origin {
  * preamble: `real` is double or float by precision (AUTO: double where the
  * device has fp64), `real2`..`real16` the vector types, and CLBFGS_DOUBLE is
  * 1 or 0. Programs are cached in the context and on disk, keyed by device,
- * driver version, source and options. On success *program is a new reference
- * (release it with clReleaseProgram). A compile error is CLBFGS_ERR_BUILD and
- * clbfgs_last_error() carries the build log. origin may be NULL. */
+ * driver version, source, options and the contents of every header the
+ * source #includes (one that cannot be found keeps it off the disk). On
+ * success *program is a new reference (release it with clReleaseProgram). A
+ * compile error is CLBFGS_ERR_BUILD and clbfgs_last_error() carries the build
+ * log. origin may be NULL. */
 CLBFGS_API clbfgs_status clbfgs_program_build(clbfgs_context *context, const char *source,
                                               const char *options, clbfgs_precision precision,
                                               cl_program *program, clbfgs_program_origin *origin);
@@ -261,8 +264,10 @@ typedef struct clbfgs_source_options {
     /** sizeof the struct as the caller was compiled; set by clbfgs_source_options_init()
      * (never by hand). See "Versioned option structs". */
     size_t struct_size;
-    /** A name for messages and build logs, such as the file name; default
-     * "objective.cl". */
+    /** A name for messages and build logs (the source starts at #line 1
+     * "NAME"), such as the file name; default "objective.cl". Its directory
+     * part, if any ("src/obj.cl"; relative to the working directory), is
+     * searched first for #include files, as -I src would be. */
     const char *name;
     /** Extra compiler options (-D..., -I...); default NULL. */
     const char *build_options;

@@ -1,12 +1,15 @@
 /* The on-disk program cache.
  *
  * File layout, integers as 8 little-endian bytes:
- *   "CLBFGSC1" | key length | key | binary length | binary | FNV-1a-64 of all before
- * The whole key (device, driver, options, source) is stored and compared, so a
- * hash collision or a stale file is a miss, never a wrong program. */
+ *   "CLBFGSC2" | key length | key | binary length | binary | SHA-256 of all before
+ * The whole key (device, driver, options, source, headers' digests) is stored
+ * and compared, so a stale file is a miss, never a wrong program. The digest
+ * is cryptographic because a binary that merely matches a checksum by chance
+ * still reaches the driver's loader, and pocl's crashes on a corrupt one. */
 #include "config.h"
 
 #include "cache.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,26 +19,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char magic[8] = {'C', 'L', 'B', 'F', 'G', 'S', 'C', '1'};
-
-uint64_t clbfgs__fnv1a64(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
+static const char magic[8] = {'C', 'L', 'B', 'F', 'G', 'S', 'C', '2'};
 
 char *clbfgs__cache_path(const char *dir, const char *key, size_t key_len)
 {
-    uint64_t h = clbfgs__fnv1a64(CLBFGS_FNV_OFFSET, key, key_len);
-    size_t len = strlen(dir) + 1 + 16 + sizeof ".clbin";
+    unsigned char digest[CLBFGS_SHA256_SIZE];
+    char hex[65];
+    clbfgs__sha256(key, key_len, digest);
+    clbfgs__sha256_hex(digest, hex);
+    size_t len = strlen(dir) + 1 + 64 + sizeof ".clbin";
     char *path = malloc(len);
     if (path)
-        snprintf(path, len, "%s/%016llx.clbin", dir, (unsigned long long)h);
+        snprintf(path, len, "%s/%s.clbin", dir, hex);
     return path;
+}
+
+int clbfgs__cache_dir_check(const char *dir, char *why, size_t why_size)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(why, why_size, "cannot inspect %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(why, why_size, "%s is not a directory", dir);
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(why, why_size, "%s belongs to uid %lu, not to this user (uid %lu)", dir,
+                 (unsigned long)st.st_uid, (unsigned long)geteuid());
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(why, why_size, "%s is writable by %s (mode %04o); chmod go-w it", dir,
+                 (st.st_mode & S_IWOTH) ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
 }
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -52,11 +74,13 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
-static unsigned char *read_file(const char *path, size_t *size, char *why, size_t why_size)
+static unsigned char *read_file(const char *path, size_t *size, int *missing, char *why,
+                                size_t why_size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(why, why_size, "%s", errno == ENOENT ? "no cache file" : strerror(errno));
+        *missing = errno == ENOENT;
+        snprintf(why, why_size, "%s", *missing ? "no cache file" : strerror(errno));
         return NULL;
     }
     unsigned char *data = NULL;
@@ -77,28 +101,39 @@ static unsigned char *read_file(const char *path, size_t *size, char *why, size_
     return data;
 }
 
+/* Whether the file's last 32 bytes are the SHA-256 of the rest. */
+static int digest_matches(const unsigned char *data, size_t len)
+{
+    unsigned char digest[CLBFGS_SHA256_SIZE];
+    clbfgs__sha256(data, len - CLBFGS_SHA256_SIZE, digest);
+    return memcmp(digest, data + len - CLBFGS_SHA256_SIZE, CLBFGS_SHA256_SIZE) == 0;
+}
+
 int clbfgs__cache_load(const char *dir, const char *key, size_t key_len, unsigned char **binary,
                        size_t *size, char *why, size_t why_size)
 {
     *binary = NULL;
     *size = 0;
+    if (clbfgs__cache_dir_check(dir, why, why_size) != 0)
+        return CLBFGS_CACHE_REJECTED;
     char *path = clbfgs__cache_path(dir, key, key_len);
     if (!path) {
         snprintf(why, why_size, "out of memory");
-        return -1;
+        return CLBFGS_CACHE_REJECTED;
     }
     size_t len = 0;
-    unsigned char *data = read_file(path, &len, why, why_size);
+    int missing = 0;
+    unsigned char *data = read_file(path, &len, &missing, why, why_size);
     free(path);
     if (!data)
-        return -1;
+        return missing ? CLBFGS_CACHE_MISS : CLBFGS_CACHE_REJECTED;
 
     int ok = 0;
-    const size_t fixed = sizeof magic + 8 + 8 + 8;
+    const size_t fixed = sizeof magic + 8 + 8 + CLBFGS_SHA256_SIZE;
     if (len < fixed || memcmp(data, magic, sizeof magic) != 0) {
         snprintf(why, why_size, "not a clbfgs cache file (bad magic or too short)");
-    } else if (get_u64(data + len - 8) != clbfgs__fnv1a64(CLBFGS_FNV_OFFSET, data, len - 8)) {
-        snprintf(why, why_size, "checksum mismatch (corrupt or truncated file)");
+    } else if (!digest_matches(data, len)) {
+        snprintf(why, why_size, "SHA-256 checksum mismatch (corrupt or truncated file)");
     } else {
         uint64_t klen = get_u64(data + 8);
         if (klen > len - fixed) {
@@ -119,7 +154,7 @@ int clbfgs__cache_load(const char *dir, const char *key, size_t key_len, unsigne
         }
     }
     free(data);
-    return ok ? 0 : -1;
+    return ok ? CLBFGS_CACHE_HIT : CLBFGS_CACHE_REJECTED;
 }
 
 static int make_dirs(char *path)
@@ -143,7 +178,7 @@ int clbfgs__cache_store(const char *dir, const char *key, size_t key_len,
     int rc = -1, fd = -1, created = 0;
     char *dir_copy = NULL, *path = NULL, *tmp = NULL;
     unsigned char *data = NULL;
-    size_t len = sizeof magic + 8 + key_len + 8 + size + 8;
+    size_t len = sizeof magic + 8 + key_len + 8 + size + CLBFGS_SHA256_SIZE;
 
     if (!(dir_copy = malloc(strlen(dir) + 1)) || !(path = clbfgs__cache_path(dir, key, key_len)) ||
         !(tmp = malloc(strlen(path) + sizeof ".XXXXXX")) || !(data = malloc(len))) {
@@ -155,6 +190,10 @@ int clbfgs__cache_store(const char *dir, const char *key, size_t key_len,
         snprintf(why, why_size, "cannot create %s: %s", dir, strerror(errno));
         goto cleanup;
     }
+    /* Checked again here: another user may have made the directory since the
+     * context looked at it. */
+    if (clbfgs__cache_dir_check(dir, why, why_size) != 0)
+        goto cleanup;
     unsigned char *p = data;
     memcpy(p, magic, sizeof magic);
     p += sizeof magic;
@@ -166,7 +205,7 @@ int clbfgs__cache_store(const char *dir, const char *key, size_t key_len,
     p += 8;
     memcpy(p, binary, size);
     p += size;
-    put_u64(p, clbfgs__fnv1a64(CLBFGS_FNV_OFFSET, data, len - 8));
+    clbfgs__sha256(data, len - CLBFGS_SHA256_SIZE, p);
 
     sprintf(tmp, "%s.XXXXXX", path);
     fd = mkstemp(tmp);

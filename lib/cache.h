@@ -1,21 +1,28 @@
-/* The on-disk program cache: one file per (device, driver, source, options).
- * Pure host code; OpenCL is not touched here. */
+/* The on-disk program cache: one file per (device, driver, source, headers,
+ * options). Pure host code; OpenCL is not touched here. */
 #ifndef CLBFGS_CACHE_H
 #define CLBFGS_CACHE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-/* 64-bit FNV-1a, continuing from h (start with CLBFGS_FNV_OFFSET). */
-#define CLBFGS_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
-uint64_t clbfgs__fnv1a64(uint64_t h, const void *data, size_t len);
+/* What clbfgs__cache_load found. */
+#define CLBFGS_CACHE_HIT 0
+#define CLBFGS_CACHE_MISS 1      /* no file for the key */
+#define CLBFGS_CACHE_REJECTED -1 /* a file or directory that cannot be trusted, or an error */
 
-/* dir/<16 hex digits of the key's hash>.clbin, malloc'd; NULL when out of memory. */
+/* dir/<SHA-256 of the key, 64 hex digits>.clbin, malloc'd; NULL when out of memory. */
 char *clbfgs__cache_path(const char *dir, const char *key, size_t key_len);
 
-/* Reads the binary stored for key. Returns 0 and a malloc'd *binary on a hit;
- * -1 on a miss or a file that cannot be trusted (wrong magic, truncated,
- * checksum or key mismatch), with the reason in why. */
+/* 0 when dir may hold the cache: it is missing (it will be created 0700), or
+ * it is a directory owned by the effective user that neither group nor others
+ * can write. Otherwise -1 with the reason in why: anyone else who can write
+ * there could plant a binary for the driver to load. */
+int clbfgs__cache_dir_check(const char *dir, char *why, size_t why_size);
+
+/* Reads the binary stored for key. CLBFGS_CACHE_HIT and a malloc'd *binary;
+ * CLBFGS_CACHE_MISS when there is no file; CLBFGS_CACHE_REJECTED for a file
+ * that cannot be trusted (wrong magic, truncated, SHA-256 or key mismatch)
+ * or a directory that fails clbfgs__cache_dir_check. why says which. */
 int clbfgs__cache_load(const char *dir, const char *key, size_t key_len, unsigned char **binary,
                        size_t *size, char *why, size_t why_size);
 

@@ -1,6 +1,7 @@
 /* Contexts: a device, an OpenCL context and queue, options, and the programs built. */
 #include "config.h"
 
+#include "cache.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -81,6 +82,13 @@ static clbfgs_status context_alloc(clbfgs_context **out, const clbfgs_context_op
     ctx->log_user = options->log_user;
     ctx->log_level = options->log_level;
     clbfgs_status status = cache_dir_from(options, &ctx->cache_dir);
+    char why[512];
+    if (ctx->cache_dir && clbfgs__cache_dir_check(ctx->cache_dir, why, sizeof why) != 0) {
+        /* A directory others can write could hold a planted binary. */
+        clbfgs__log(ctx, CLBFGS_LOG_WARNING, "not using the disk program cache: %s", why);
+        free(ctx->cache_dir);
+        ctx->cache_dir = NULL;
+    }
     const char *env_opts = getenv("CLBFGS_BUILD_OPTIONS");
     if (status == CLBFGS_SUCCESS) {
         ctx->build_options = clbfgs__strdup_printf(

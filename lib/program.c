@@ -2,7 +2,9 @@
  * and two caches (this context's programs; compiled binaries on disk). */
 #include "config.h"
 
+#include "build_options.h"
 #include "cache.h"
+#include "includes.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -17,7 +19,8 @@ struct clbfgs_program_entry {
     struct clbfgs_program_entry *next;
 };
 
-/* Every program starts with this; CLBFGS_DOUBLE comes from the build options. */
+/* Every program starts with this, then a #line 1 naming the source (see
+ * line_directive); CLBFGS_DOUBLE comes from the build options. */
 static const char preamble[] =
     "#if CLBFGS_DOUBLE\n"
     "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
@@ -28,8 +31,7 @@ static const char preamble[] =
     "typedef float real;\ntypedef float2 real2;\ntypedef float4 real4;\n"
     "typedef float8 real8;\ntypedef float16 real16;\n"
     "#define REAL_MAX FLT_MAX\n#define REAL_EPSILON FLT_EPSILON\n"
-    "#endif\n"
-    "#line 1\n";
+    "#endif\n";
 
 double clbfgs__now(void)
 {
@@ -66,9 +68,7 @@ clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precis
                                 ctx->info.name);
         *resolved = requested;
         return CLBFGS_SUCCESS;
-    case CLBFGS_PRECISION_FLOAT:
-        *resolved = requested;
-        return CLBFGS_SUCCESS;
+    case CLBFGS_PRECISION_FLOAT: *resolved = requested; return CLBFGS_SUCCESS;
     }
     return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "precision %d is not a clbfgs_precision",
                         (int)requested);
@@ -78,12 +78,14 @@ clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precis
 static char *build_log(const clbfgs_context *ctx, cl_program program)
 {
     size_t len = 0;
-    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) != CL_SUCCESS)
+    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) !=
+        CL_SUCCESS)
         return NULL;
     char *log = malloc(len + 1);
     if (!log)
         return NULL;
-    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, len, log, NULL) != CL_SUCCESS)
+    if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, len, log, NULL) !=
+        CL_SUCCESS)
         len = 0;
     log[len] = '\0';
     while (len > 0 && (log[len - 1] == '\n' || log[len - 1] == ' ' || log[len - 1] == '\0'))
@@ -103,8 +105,9 @@ static clbfgs_status build(const clbfgs_context *ctx, cl_program program, const 
         status = clbfgs__fail(CLBFGS_ERR_BUILD, "building %s for '%s' failed; build log:\n%s", name,
                               ctx->info.name, log && *log ? log : "(the driver gave no log)");
     else
-        status = clbfgs__fail_cl(ctx, err, "clBuildProgram", "building %s with options '%s'%s%s",
-                                 name, options, log && *log ? "; build log:\n" : "", log ? log : "");
+        status =
+            clbfgs__fail_cl(ctx, err, "clBuildProgram", "building %s with options '%s'%s%s", name,
+                            options, log && *log ? "; build log:\n" : "", log ? log : "");
     free(log);
     return status;
 }
@@ -114,7 +117,8 @@ static clbfgs_status build(const clbfgs_context *ctx, cl_program program, const 
 static unsigned char *program_binary(const clbfgs_context *ctx, cl_program program, size_t *size)
 {
     cl_uint n = 0;
-    if (clGetProgramInfo(program, CL_PROGRAM_NUM_DEVICES, sizeof n, &n, NULL) != CL_SUCCESS || n == 0)
+    if (clGetProgramInfo(program, CL_PROGRAM_NUM_DEVICES, sizeof n, &n, NULL) != CL_SUCCESS ||
+        n == 0)
         return NULL;
     cl_device_id *devices = calloc(n, sizeof *devices);
     size_t *sizes = calloc(n, sizeof *sizes);
@@ -122,8 +126,10 @@ static unsigned char *program_binary(const clbfgs_context *ctx, cl_program progr
     unsigned char *result = NULL;
     cl_uint mine = n;
     if (!devices || !sizes || !bins ||
-        clGetProgramInfo(program, CL_PROGRAM_DEVICES, n * sizeof *devices, devices, NULL) != CL_SUCCESS ||
-        clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, n * sizeof *sizes, sizes, NULL) != CL_SUCCESS)
+        clGetProgramInfo(program, CL_PROGRAM_DEVICES, n * sizeof *devices, devices, NULL) !=
+            CL_SUCCESS ||
+        clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, n * sizeof *sizes, sizes, NULL) !=
+            CL_SUCCESS)
         goto cleanup;
     for (cl_uint i = 0; i < n; i++)
         if (devices[i] == ctx->device)
@@ -131,7 +137,8 @@ static unsigned char *program_binary(const clbfgs_context *ctx, cl_program progr
     if (mine == n || sizes[mine] == 0 || !(bins[mine] = malloc(sizes[mine])))
         goto cleanup;
     /* Entries left NULL are skipped by the driver. */
-    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, n * sizeof *bins, bins, NULL) == CL_SUCCESS) {
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, n * sizeof *bins, bins, NULL) ==
+        CL_SUCCESS) {
         result = bins[mine];
         bins[mine] = NULL;
         *size = sizes[mine];
@@ -151,8 +158,15 @@ static cl_program load_from_disk(const clbfgs_context *ctx, const char *name, co
     char why[512];
     unsigned char *bin = NULL;
     size_t size = 0;
-    if (clbfgs__cache_load(ctx->cache_dir, key, key_len, &bin, &size, why, sizeof why) != 0) {
+    int found = clbfgs__cache_load(ctx->cache_dir, key, key_len, &bin, &size, why, sizeof why);
+    if (found == CLBFGS_CACHE_MISS) {
         clbfgs__log(ctx, CLBFGS_LOG_DEBUG, "program cache miss for %s: %s", name, why);
+        return NULL;
+    }
+    if (found != CLBFGS_CACHE_HIT) {
+        /* Never handed to the driver; the compile that follows replaces it. */
+        clbfgs__log(ctx, CLBFGS_LOG_INFO, "ignoring the cache file of %s: %s; recompiling", name,
+                    why);
         return NULL;
     }
     cl_int err = CL_SUCCESS, bin_status = CL_SUCCESS;
@@ -186,28 +200,92 @@ static void store_to_disk(const clbfgs_context *ctx, const char *name, const cha
     free(bin);
 }
 
+/* "#line 1 \"name\"\n", so build logs name the caller's file rather than the
+ * driver's temporary copy; malloc'd. */
+static char *line_directive(const char *name)
+{
+    char *out = malloc(2 * strlen(name) + sizeof "#line 1 \"\"\n");
+    if (!out)
+        return NULL;
+    char *o = out + sprintf(out, "#line 1 \"");
+    for (const char *c = name; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            *o++ = '\\';
+        *o++ = (unsigned char)*c < 0x20 ? '?' : *c;
+    }
+    strcpy(o, "\"\n");
+    return out;
+}
+
+/* "-I DIR " for a source named by a path with a directory part, so that its
+ * #include "x.h" finds x.h beside it (the driver compiles a copy elsewhere);
+ * "" otherwise, or when the source includes nothing. malloc'd. */
+static char *source_dir_option(const char *name, const char *source)
+{
+    const char *slash = strrchr(name, '/');
+    if (!slash || !clbfgs__includes_present(source))
+        return clbfgs__strdup("");
+    int len = slash == name ? 1 : (int)(slash - name);
+    if (memchr(name, '"', (size_t)len))
+        return clbfgs__strdup(""); /* no driver can be given it */
+    /* Quoted when it must be; pocl 3.1 cannot take such a path at all. */
+    int quote = strcspn(name, " \t\n\r\v\f'") < (size_t)len;
+    return clbfgs__strdup_printf("-I %s%.*s%s ", quote ? "\"" : "", len, name, quote ? "\"" : "");
+}
+
+/* The headers the source reaches, for the key; NULL when they cannot all be
+ * found, with why (the program then stays off the disk cache). */
+static char *header_list(const char *source, const char *options, char *why, size_t why_size)
+{
+    char **dirs = NULL, *list = NULL;
+    size_t ndirs = 0;
+    int quoted = 0;
+    if (clbfgs__build_options_include_dirs(options, &dirs, &ndirs, &quoted) != 0)
+        snprintf(why, why_size, "out of memory");
+    else if (quoted && clbfgs__includes_present(source))
+        snprintf(why, why_size, "a quoted -I directory, which drivers read differently");
+    else
+        clbfgs__includes_list(source, dirs, ndirs, &list, why, why_size);
+    clbfgs__build_options_free(dirs, ndirs);
+    return list;
+}
+
 clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const char *source,
-                                  const char *options, clbfgs_precision precision,
-                                  cl_program *out, clbfgs_program_origin *origin)
+                                  const char *options, clbfgs_precision precision, cl_program *out,
+                                  clbfgs_program_origin *origin)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    char *full_options = NULL, *key = NULL;
+    char *full_options = NULL, *key = NULL, *dir_option = NULL, *line = NULL, *headers = NULL;
     cl_program program = NULL;
     struct clbfgs_program_entry *entry = NULL;
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
+    char where[256], why[1024] = "";
 
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &precision));
-    full_options = clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s %s",
-                                         precision == CLBFGS_PRECISION_DOUBLE,
-                                         ctx->build_options, options ? options : "");
-    /* The key holds everything that could change the binary. */
-    key = full_options ? clbfgs__strdup_printf(
-                             "clbfgs program cache 1\nlibrary %s\nplatform %s\ndevice %s\n"
-                             "device version %s\ndriver %s\noptions %s\n\n%s%s",
-                             PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
-                             ctx->info.opencl_version, ctx->info.driver_version, full_options,
-                             preamble, source)
+    /* Every option reaches the driver through here; check before it sees them. */
+    CLBFGS_TRY(clbfgs__build_options_check(ctx->build_options,
+                                           "the context's build options or CLBFGS_BUILD_OPTIONS"));
+    snprintf(where, sizeof where, "the build options of %s", name);
+    CLBFGS_TRY(clbfgs__build_options_check(options, where));
+    dir_option = source_dir_option(name, source);
+    line = line_directive(name);
+    full_options = dir_option && line
+                       ? clbfgs__strdup_printf("-DCLBFGS_DOUBLE=%d %s%s %s",
+                                               precision == CLBFGS_PRECISION_DOUBLE, dir_option,
+                                               ctx->build_options, options ? options : "")
                        : NULL;
+    if (!full_options) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
+        goto cleanup;
+    }
+    headers = header_list(source, full_options, why, sizeof why);
+    /* The key holds everything that could change the binary: the headers'
+     * contents too, or a changed header would bring back the old binary. */
+    key = clbfgs__strdup_printf("clbfgs program cache 2\nlibrary %s\nplatform %s\ndevice %s\n"
+                                "device version %s\ndriver %s\noptions %s\nheaders\n%s\n%s%s%s",
+                                PACKAGE_VERSION, ctx->info.platform_name, ctx->info.name,
+                                ctx->info.opencl_version, ctx->info.driver_version, full_options,
+                                headers ? headers : "(unknown)\n", preamble, line, source);
     if (!key) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "building %s", name);
         goto cleanup;
@@ -221,20 +299,25 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
             goto cleanup;
         }
 
+    int disk = ctx->cache_dir != NULL;
+    if (disk && !headers) {
+        clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: not using the disk cache: %s", name, why);
+        disk = 0;
+    }
     double t0 = clbfgs__now();
-    if (ctx->cache_dir && (program = load_from_disk(ctx, name, key, key_len, full_options))) {
+    if (disk && (program = load_from_disk(ctx, name, key, key_len, full_options))) {
         from = CLBFGS_PROGRAM_DISK_CACHE;
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: loaded from the disk cache in %.1f ms", name,
                     1e3 * (clbfgs__now() - t0));
     } else {
         cl_int err = CL_SUCCESS;
-        const char *parts[2] = {preamble, source};
-        program = clCreateProgramWithSource(ctx->cl_ctx, 2, parts, NULL, &err);
+        const char *parts[3] = {preamble, line, source};
+        program = clCreateProgramWithSource(ctx->cl_ctx, 3, parts, NULL, &err);
         CLBFGS_CL_TRY(ctx, err, "creating the program %s", name);
         CLBFGS_TRY(build(ctx, program, name, full_options));
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: compiled in %.1f ms", name,
                     1e3 * (clbfgs__now() - t0));
-        if (ctx->cache_dir)
+        if (disk)
             store_to_disk(ctx, name, key, key_len, program);
     }
 
@@ -257,6 +340,9 @@ cleanup:
     if (program)
         clReleaseProgram(program);
     free(key);
+    free(headers);
+    free(line);
+    free(dir_option);
     free(full_options);
     return status;
 }
@@ -269,8 +355,8 @@ clbfgs_status clbfgs_program_build(clbfgs_context *ctx, const char *source, cons
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_program_build: context, source and program must not be NULL");
     cl_program built = NULL;
-    clbfgs_status status = clbfgs__program_get(ctx, "the caller's source", source, options,
-                                               precision, &built, origin);
+    clbfgs_status status =
+        clbfgs__program_get(ctx, "the caller's source", source, options, precision, &built, origin);
     if (status != CLBFGS_SUCCESS)
         return status;
     cl_int err = clRetainProgram(built);

@@ -115,6 +115,50 @@ static void a_flipped_byte_fails_the_checksum(void **state)
     free(path);
 }
 
+/* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
+static uint64_t fnv1a64(const unsigned char *p, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* pocl's loader crashed on a binary whose corruption the old checksum
+ * happened to match; with a digest the reader cannot be fooled that way. */
+static void a_flipped_byte_under_a_matching_old_checksum_is_rejected(void **state)
+{
+    unsigned char bin[4096];
+    random_bytes(bin, sizeof bin);
+    store(*state, key_a, bin, sizeof bin);
+    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char file[8192];
+    size_t len = fread(file, 1, sizeof file, f);
+    fclose(f);
+    free(path);
+    assert_true(len > 24 + strlen(key_a) + 1000 + 8);
+    file[24 + strlen(key_a) + 1000] ^= 0x10;
+    uint64_t h = fnv1a64(file, len - 8);
+    for (int i = 0; i < 8; i++)
+        file[len - 8 + i] = (unsigned char)(h >> (8 * i));
+    path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    f = fopen(path, "wb");
+    free(path);
+    assert_non_null(f);
+    assert_int_equal(fwrite(file, 1, len, f), len);
+    fclose(f);
+    size_t n;
+    char why[256];
+    unsigned char *got = load(*state, key_a, &n, why);
+    free(got);
+    assert_null(got);
+    assert_non_null(strstr(why, "checksum"));
+}
+
 static void a_truncated_file_is_rejected(void **state)
 {
     unsigned char bin[4096];
@@ -185,6 +229,30 @@ static void missing_directories_are_created_private(void **state)
     rmdir(dir);
 }
 
+/* Anyone who can write the directory could plant a binary for the driver. */
+static void a_directory_others_can_write_is_refused(void **state)
+{
+    unsigned char bin[64];
+    random_bytes(bin, sizeof bin);
+    store(*state, key_a, bin, sizeof bin);
+    assert_int_equal(chmod(*state, 0777), 0);
+    size_t n;
+    char why[256] = "";
+    unsigned char *got = NULL;
+    int found = clbfgs__cache_load(*state, key_a, strlen(key_a), &got, &n, why, sizeof why);
+    free(got);
+    assert_int_equal(found, CLBFGS_CACHE_REJECTED);
+    assert_non_null(strstr(why, "writable by others"));
+    assert_int_equal(
+        clbfgs__cache_store(*state, key_b, strlen(key_b), bin, sizeof bin, why, sizeof why), -1);
+    assert_non_null(strstr(why, "writable by others"));
+    assert_int_equal(chmod(*state, 0770), 0);
+    assert_int_equal(clbfgs__cache_dir_check(*state, why, sizeof why), -1);
+    assert_non_null(strstr(why, "its group"));
+    assert_int_equal(chmod(*state, 0700), 0);
+    assert_int_equal(clbfgs__cache_dir_check(*state, why, sizeof why), 0);
+}
+
 static void an_unwritable_location_is_an_error_with_a_reason(void **state)
 {
     (void)state;
@@ -205,10 +273,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_missing_file_is_a_miss, setup, teardown),
         cmocka_unit_test_setup_teardown(a_file_stored_for_another_key_is_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(a_flipped_byte_fails_the_checksum, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_flipped_byte_under_a_matching_old_checksum_is_rejected,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_truncated_file_is_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(a_file_of_garbage_is_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(missing_directories_are_created_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_directory_others_can_write_is_refused, setup, teardown),
         cmocka_unit_test(an_unwritable_location_is_an_error_with_a_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

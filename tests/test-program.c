@@ -31,15 +31,16 @@ static int teardown_shared(void **state)
 
 /* Runs cl/util.cl's fill on n-1 of n poisoned elements and checks that the
  * kernel wrote exactly those. */
-static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision precision, size_t n)
+static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision precision,
+                       size_t n)
 {
     size_t elem = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     unsigned char *host = malloc(n * elem);
     assert_non_null(host);
     memset(host, 0xff, n * elem); /* NaN in either precision */
     cl_int err;
-    cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * elem,
-                                host, &err);
+    cl_mem buf =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * elem, host, &err);
     assert_int_equal(err, CL_SUCCESS);
     cl_kernel k = NULL;
     assert_ok(clbfgs__kernel_new(ctx, program, "fill", &k));
@@ -55,10 +56,12 @@ static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision
     size_t global = (n + 63) / 64 * 64;
     assert_int_equal(clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL),
                      CL_SUCCESS);
-    assert_int_equal(clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * elem, host, 0, NULL, NULL),
-                     CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * elem, host, 0, NULL, NULL),
+        CL_SUCCESS);
     for (size_t i = 0; i < n; i++) {
-        double v = precision == CLBFGS_PRECISION_DOUBLE ? ((double *)host)[i] : (double)((float *)host)[i];
+        double v =
+            precision == CLBFGS_PRECISION_DOUBLE ? ((double *)host)[i] : (double)((float *)host)[i];
         if (i < n - 1)
             assert_true(v == 3.25);
         else
@@ -96,9 +99,9 @@ static void read_size(clbfgs_context *ctx, clbfgs_precision precision, cl_uint o
     assert_int_equal(err, CL_SUCCESS);
     assert_int_equal(clSetKernelArg(k, 0, sizeof buf, &buf), CL_SUCCESS);
     assert_int_equal(clEnqueueTask(ctx->queue, k, 0, NULL, NULL), CL_SUCCESS);
-    assert_int_equal(clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, 2 * sizeof(cl_uint), out, 0,
-                                         NULL, NULL),
-                     CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, 2 * sizeof(cl_uint), out, 0, NULL, NULL),
+        CL_SUCCESS);
     clReleaseMemObject(buf);
     clReleaseKernel(k);
 }
@@ -205,8 +208,9 @@ static void the_public_build_hands_out_its_own_reference(void **state)
     assert_int_equal(origin, CLBFGS_PROGRAM_MEMORY);
     check_fill(shared, program, CLBFGS_PRECISION_FLOAT, 100);
     clReleaseProgram(program);
-    assert_int_equal(clbfgs_program_build(shared, NULL, NULL, CLBFGS_PRECISION_FLOAT, &program, NULL),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        clbfgs_program_build(shared, NULL, NULL, CLBFGS_PRECISION_FLOAT, &program, NULL),
+        CLBFGS_ERR_INVALID_ARGUMENT);
 }
 
 /* ---- the disk cache, each test in a directory of its own ---- */
@@ -305,6 +309,56 @@ static void a_corrupt_cache_file_is_ignored_and_rewritten(void **state)
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
 }
 
+/* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
+static uint64_t fnv1a64(const unsigned char *p, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* One flipped byte in the binary, under a checksum that the old format's
+ * FNV-1a still matches: pocl's loader crashed on such files, so the entry
+ * must be dropped before the driver sees it, and replaced. */
+static void a_corrupt_entry_never_reaches_the_driver(void **state)
+{
+    struct logbook book;
+    build_in_new_context(*state, &book);
+    char path[4096];
+    only_cache_file(*state, path, sizeof path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    size_t len = (size_t)st.st_size;
+    unsigned char *file = malloc(len);
+    assert_non_null(file);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(file, 1, len, f), len);
+    fclose(f);
+    size_t key_len = 0, bin_len = 0;
+    for (int i = 0; i < 8; i++)
+        key_len |= (size_t)file[8 + i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        bin_len |= (size_t)file[16 + key_len + i] << (8 * i);
+    file[24 + key_len + bin_len / 2] ^= 0x01;
+    uint64_t h = fnv1a64(file, len - 8);
+    for (int i = 0; i < 8; i++)
+        file[len - 8 + i] = (unsigned char)(h >> (8 * i));
+    f = fopen(path, "wb");
+    size_t written = f ? fwrite(file, 1, len, f) : 0;
+    if (f)
+        fclose(f);
+    free(file);
+    assert_int_equal(written, len);
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    assert_non_null(strstr(book.text, "checksum"));
+    assert_null(strstr(book.text, "ignoring the cached binary")); /* the driver never saw it */
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
+}
+
 static void a_well_formed_file_the_driver_rejects_is_recompiled(void **state)
 {
     struct logbook book;
@@ -327,11 +381,34 @@ static void a_well_formed_file_the_driver_rejects_is_recompiled(void **state)
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (unsigned char)(rand() >> 5);
     char why[256];
-    assert_int_equal(clbfgs__cache_store(*state, key, key_len, junk, sizeof junk, why, sizeof why), 0);
+    assert_int_equal(clbfgs__cache_store(*state, key, key_len, junk, sizeof junk, why, sizeof why),
+                     0);
     free(key);
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
     assert_non_null(strstr(book.text, "ignoring the cached binary"));
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
+}
+
+/* Whoever can write the cache directory could plant a binary for the
+ * driver: such a directory is refused with a warning, and nothing is read
+ * from it or written to it. */
+static void a_cache_directory_others_can_write_is_refused_with_a_warning(void **state)
+{
+    assert_int_equal(chmod(*state, 0777), 0);
+    struct logbook book;
+    clbfgs_context *ctx = cached_context(*state, &book);
+    char *dir = ctx->cache_dir;
+    char *warning = strstr(book.text, "1 not using the disk program cache");
+    clbfgs_context_free(ctx);
+    assert_null(dir);
+    assert_non_null(warning);
+    assert_non_null(strstr(warning, *state));
+    assert_non_null(strstr(warning, "writable by others"));
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_COMPILED);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void with_the_disk_cache_off_nothing_is_written(void **state)
@@ -363,6 +440,181 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
     assert_int_equal(system(cmd), 0);
+}
+
+/* ---- headers and names ---- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char value_source[] =
+    "#include \"value.h\"\n__kernel void value(__global int *out) { out[0] = VALUE; }\n";
+
+/* Builds value_source (or source) in a new context with the disk cache in
+ * cache_dir; returns the kernel's value, and where the program came from. */
+static int build_value(const char *cache_dir, const char *name, const char *source,
+                       const char *options, struct logbook *book, clbfgs_program_origin *origin)
+{
+    clbfgs_context *ctx = cached_context(cache_dir, book);
+    cl_program program;
+    assert_ok(
+        clbfgs__program_get(ctx, name, source, options, CLBFGS_PRECISION_FLOAT, &program, origin));
+    cl_kernel k;
+    assert_ok(clbfgs__kernel_new(ctx, program, "value", &k));
+    cl_int err;
+    cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_WRITE_ONLY, sizeof(cl_int), NULL, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    cl_int value = -1;
+    assert_int_equal(clSetKernelArg(k, 0, sizeof buf, &buf), CL_SUCCESS);
+    assert_int_equal(clEnqueueTask(ctx->queue, k, 0, NULL, NULL), CL_SUCCESS);
+    assert_int_equal(
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, sizeof value, &value, 0, NULL, NULL),
+        CL_SUCCESS);
+    clReleaseMemObject(buf);
+    clReleaseKernel(k);
+    clbfgs_context_free(ctx);
+    return value;
+}
+
+/* The cache keyed on the source alone, so a changed header brought back the
+ * old binary. Here the change is two levels down, behind an <include>. */
+static void a_changed_header_is_compiled_afresh(void **state)
+{
+    char *headers = make_temp_dir();
+    char options[4200];
+    snprintf(options, sizeof options, "-I %s", headers);
+    write_file(headers, "value.h", "#include <inner.h>\n#define VALUE (INNER + 10)\n");
+    write_file(headers, "inner.h", "#define INNER 1\n");
+    struct logbook book;
+    clbfgs_program_origin first, second, third;
+    int v1 = build_value(*state, "value.cl", value_source, options, &book, &first);
+    write_file(headers, "inner.h", "#define INNER 2\n");
+    int v2 = build_value(*state, "value.cl", value_source, options, &book, &second);
+    int v3 = build_value(*state, "value.cl", value_source, options, &book, &third);
+    remove_temp_dir(headers);
+    free(headers);
+    assert_int_equal(v1, 11);
+    assert_int_equal(first, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(v2, 12);
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(v3, 12);
+    assert_int_equal(third, CLBFGS_PROGRAM_DISK_CACHE);
+}
+
+/* A header the library cannot find (here behind #if 0, so the build works)
+ * cannot be keyed: the program compiles every time and is never stored. */
+static void an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk(void **state)
+{
+    static const char source[] = "#if 0\n#include \"absent.h\"\n#endif\n"
+                                 "__kernel void value(__global int *out) { out[0] = 5; }\n";
+    struct logbook book;
+    clbfgs_program_origin first, second;
+    int v1 = build_value(*state, "absent.cl", source, NULL, &book, &first);
+    int v2 = build_value(*state, "absent.cl", source, NULL, &book, &second);
+    assert_int_equal(v1, 5);
+    assert_int_equal(v2, 5);
+    assert_int_equal(first, CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+    const char *why = strstr(book.text, "not using the disk cache");
+    assert_non_null(why);
+    assert_non_null(strstr(why, "absent.h"));
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", (char *)*state);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The driver compiles a copy elsewhere, so "x.h" beside the user's file was
+ * not found; a name with a directory part puts that directory on -I. */
+static void a_source_named_by_its_path_finds_headers_beside_it(void **state)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "value.h", "#define VALUE 7\n");
+    char name[4200];
+    snprintf(name, sizeof name, "%s/obj.cl", dir);
+    struct logbook book;
+    clbfgs_program_origin first, second;
+    int v1 = build_value(*state, name, value_source, NULL, &book, &first);
+    write_file(dir, "value.h", "#define VALUE 8\n");
+    int v2 = build_value(*state, name, value_source, NULL, &book, &second);
+    remove_temp_dir(dir);
+    free(dir);
+    assert_int_equal(v1, 7);
+    assert_int_equal(v2, 8); /* and the header beside it is in the key */
+    assert_int_equal(second, CLBFGS_PROGRAM_COMPILED);
+}
+
+static void a_build_error_points_at_the_name_given(void **state)
+{
+    (void)state;
+    static const char source[] = "__kernel void value(__global int *out)\n"
+                                 "{ out[0] = not_declared_anywhere; }\n";
+    cl_program program;
+    assert_int_equal(clbfgs__program_get(shared, "my_objective.cl", source, NULL,
+                                         CLBFGS_PRECISION_FLOAT, &program, NULL),
+                     CLBFGS_ERR_BUILD);
+    assert_non_null(strstr(clbfgs_last_error(), "my_objective.cl:2:"));
+}
+
+/* ---- build options ---- */
+
+static void expect_invalid_options(clbfgs_context *ctx, const char *options, const char *named)
+{
+    cl_program program;
+    clbfgs_status status = clbfgs__program_get(ctx, "size", size_source, options,
+                                               CLBFGS_PRECISION_FLOAT, &program, NULL);
+    if (status != CLBFGS_ERR_INVALID_ARGUMENT || !strstr(clbfgs_last_error(), named))
+        print_error("options '%s' -> %s: %s\n", options ? options : "(context's)",
+                    clbfgs_strerror(status), clbfgs_last_error());
+    assert_int_equal(status, CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), named));
+}
+
+/* pocl 3.1 segfaults on a trailing -D; the others reach it misread. */
+static void malformed_build_options_are_refused_by_name(void **state)
+{
+    (void)state;
+    expect_invalid_options(shared, "-DA=1 -D", "'-D'");
+    expect_invalid_options(shared, "-I", "'-I'");
+    expect_invalid_options(shared, "-D -cl-fast-relaxed-math", "'-D'");
+    expect_invalid_options(shared, "-D=1", "'-D=1'");
+    expect_invalid_options(shared, "-I -DX", "'-I'");
+    expect_invalid_options(shared, "-I \"\"", "'-I \"\"'");
+    expect_invalid_options(shared, "-DMSG=\"unfinished", "'-DMSG=\"unfinished'");
+    cl_program program;
+    assert_ok(clbfgs__program_get(shared, "size", size_source, "-DFOO -D BAR=1 -I /tmp -Werror",
+                                  CLBFGS_PRECISION_FLOAT, &program, NULL));
+}
+
+static void malformed_context_and_environment_options_are_refused(void **state)
+{
+    (void)state;
+    clbfgs_context_options opts;
+    clbfgs_context_options_init(&opts);
+    opts.build_options = "-I";
+    clbfgs_context *ctx = NULL;
+    assert_ok(clbfgs_context_new(&ctx, &opts));
+    expect_invalid_options(ctx, NULL, "'-I'");
+    clbfgs_context_free(ctx);
+
+    char *saved = getenv("CLBFGS_BUILD_OPTIONS") ? strdup(getenv("CLBFGS_BUILD_OPTIONS")) : NULL;
+    setenv("CLBFGS_BUILD_OPTIONS", "-cl-mad-enable -D", 1);
+    ctx = NULL;
+    clbfgs_status status = clbfgs_context_new(&ctx, NULL);
+    if (saved)
+        setenv("CLBFGS_BUILD_OPTIONS", saved, 1);
+    else
+        unsetenv("CLBFGS_BUILD_OPTIONS");
+    free(saved);
+    assert_ok(status);
+    expect_invalid_options(ctx, NULL, "CLBFGS_BUILD_OPTIONS");
+    clbfgs_context_free(ctx);
 }
 
 /* ---- adopting the caller's OpenCL objects ---- */
@@ -434,10 +686,24 @@ int main(void)
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(a_corrupt_cache_file_is_ignored_and_rewritten, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(a_corrupt_entry_never_reaches_the_driver, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(a_well_formed_file_the_driver_rejects_is_recompiled,
                                         setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(
+            a_cache_directory_others_can_write_is_refused_with_a_warning, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(a_changed_header_is_compiled_afresh, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(
+            an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk, setup_dir,
+            teardown_dir),
+        cmocka_unit_test_setup_teardown(a_source_named_by_its_path_finds_headers_beside_it,
+                                        setup_dir, teardown_dir),
+        cmocka_unit_test(a_build_error_points_at_the_name_given),
+        cmocka_unit_test(malformed_build_options_are_refused_by_name),
+        cmocka_unit_test(malformed_context_and_environment_options_are_refused),
         cmocka_unit_test(an_adopted_context_runs_kernels_and_leaves_the_callers_objects_alive),
         cmocka_unit_test(adopting_a_queue_of_another_context_is_refused),
     };
