@@ -124,14 +124,16 @@ int cli_read_file(const char *option, const char *path, size_t max_bytes, char *
     char *text = malloc(cap);
     int rc = text ? EXIT_OK : cli_out_of_memory("reading a file");
     while (rc == EXIT_OK) {
-        if (len + 1 == cap) { /* len <= max_bytes, so cap stays below 2 (max_bytes + 1) */
-            char *bigger = realloc(text, cap * 2);
+        if (len + 1 == cap) {
+            /* Room for one byte past the cap (which tells it was passed) and the NUL. */
+            size_t bigger_cap = cap < (max_bytes + 2) / 2 ? cap * 2 : max_bytes + 2;
+            char *bigger = realloc(text, bigger_cap);
             if (!bigger) {
                 rc = cli_out_of_memory("reading a file");
                 break;
             }
             text = bigger;
-            cap *= 2;
+            cap = bigger_cap;
         }
         size_t want = cap - 1 - len;
         if (want > max_bytes + 1 - len)
