@@ -149,6 +149,62 @@ run minimize --builtin quadratic --n 2 --hess-inv0 1,2,2,1
 check "an indefinite --hess-inv0 is bad input (2)" rc_is 2
 check "its message says so" err_has "not positive definite"
 
+# Options: getopt_long's two spellings, and a message for each kind of mistake.
+run minimize --builtin quadratic --n=3 --gtol=1e-8 --json
+check "--opt=value works as --opt value does" rc_is 0
+run build "$tmp/good.cl" --precision=float
+check "build takes --precision=float" rc_is 0
+run minimize --builtin quadratic --n 3 --bogus
+check "an unknown option last is bad usage (2)" rc_is 2
+check "it is called unknown, not short of a value" err_has "unknown option '--bogus'"
+run minimize --builtin quadratic --bogus=1 --n 3
+check "an unknown --opt=value is named without its value" err_has "unknown option '--bogus'"
+run minimize --builtin quadratic --n
+check "a missing value is bad usage (2)" rc_is 2
+check "a missing value says so" err_has "'--n' needs a value"
+run minimize --builtin quadratic --n 3 --json=yes
+check "a value for a flag is bad usage (2)" rc_is 2
+check "a value for a flag says so" err_has "'--json' takes no value"
+run minimize --builtin quadratic --n 3 --max 5
+check "an abbreviation is not taken for another option" err_has "unknown option '--max'"
+run demo --n 3 --gtol 1
+check "demo refuses minimize's options" err_has "demo: unknown option '--gtol'"
+
+# Numbers are read whole and in range; sizes are bounded before allocation.
+for bad in ' -1' -1 +3 3x '3 ' '' 0x10 1e3; do
+    run minimize --builtin quadratic --n "$bad"
+    check "--n '$bad' is bad usage (2)" rc_is 2
+    check "--n '$bad' names the option and the value" err_has "^clbfgs: --n: '$bad' is not"
+done
+run minimize --builtin quadratic --n 4294967296
+check "--n 2^32 is bad usage (2), not a silent exit" rc_is 2
+check "--n 2^32 is out of range" err_has "4294967296 is out of range"
+run minimize --builtin quadratic --n 2305843009213693952
+check "an n whose bytes overflow is bad usage (2), not a crash" rc_is 2
+run minimize --builtin quadratic --n 18446744073709551616
+check "an n past 64 bits is out of range" err_has "out of range"
+run minimize --builtin quadratic --n 3 --maxiter ' 5'
+check "a space before --maxiter's value is refused" err_has "^clbfgs: --maxiter: ' 5' is not"
+run minimize --builtin quadratic --n 3 --gtol 1e-5x
+check "junk after a real number is refused" err_has "^clbfgs: --gtol: '1e-5x' is not a number"
+run minimize --builtin quadratic --n 3 --gtol 1e999
+check "a real number past a double's range is refused" err_has "1e999 is out of the range"
+run minimize --builtin quadratic --n 3 --fill nan
+check "--fill nan is refused" err_has "must be a finite number"
+run minimize --builtin quadratic --x0 1,1,,0
+check "an empty element of --x0 is bad usage (2)" rc_is 2
+check "an empty element is named" err_has "value 3 is empty"
+run minimize --builtin quadratic --x0 1,1,
+check "a trailing comma is an empty element" err_has "value 3 is empty"
+printf '1 2\n3,\n' > "$tmp/x0.txt"
+run minimize --builtin quadratic --x0 "@$tmp/x0.txt"
+check "a trailing comma in a file is an empty element" err_has "value 4 in .*x0.txt is empty"
+yes 1 | (ulimit -v 150000 && "$clbfgs" minimize --builtin quadratic --x0 @/dev/stdin) \
+    > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "running out of memory is exit status 4, not a silent exit" rc_is 4
+check "running out of memory says so" err_has "out of memory"
+
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/rosen converges" rc_is 0
