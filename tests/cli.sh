@@ -205,6 +205,31 @@ echo $? > "$tmp/rc"
 check "running out of memory is exit status 4, not a silent exit" rc_is 4
 check "running out of memory says so" err_has "out of memory"
 
+# Files are read up to a cap, and must be text.
+run_limited() { timeout 60 "$clbfgs" "$@" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"; }
+run_limited minimize --builtin quadratic --x0 @/dev/zero
+check "--x0 @/dev/zero ends as bad input (2)" rc_is 2
+check "--x0 @/dev/zero says why" err_has "'/dev/zero' is not a text file"
+yes 1 | timeout 60 "$clbfgs" minimize --builtin quadratic --x0 @/dev/stdin > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "an endless --x0 file ends as bad input (2)" rc_is 2
+check "an endless --x0 file is larger than the cap" err_has "larger than 268435456 bytes"
+run_limited minimize --builtin logistic --n 2 --data /dev/zero
+check "--data /dev/zero ends with a message" err_has "'/dev/zero' is not a text file"
+run_limited minimize --cl /dev/zero --kernel k --n 2
+check "--cl /dev/zero ends with a message" err_has "'/dev/zero' is not a text file"
+run_limited minimize --builtin quadratic --x0 "@$tmp"
+check "a directory as a file is bad input (2)" rc_is 2
+
+# Every write is checked: output that is lost fails the command.
+"$clbfgs" minimize --builtin quadratic --n 3 > /dev/full 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "minimize > /dev/full is exit status 4" rc_is 4
+check "minimize > /dev/full says so on stderr" err_has "cannot write the output"
+"$clbfgs" devices --json > /dev/full 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "devices > /dev/full is exit status 4" rc_is 4
+
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/rosen converges" rc_is 0
