@@ -230,6 +230,71 @@ check "minimize > /dev/full says so on stderr" err_has "cannot write the output"
 echo $? > "$tmp/rc"
 check "devices > /dev/full is exit status 4" rc_is 4
 
+# --json is strict JSON whatever the run found: inf and NaN are null, strings
+# are escaped and valid UTF-8, and --verbose's table goes to stderr.
+printf '%s\n' '__kernel void inf_f(const uint n, __global const real *x, __global real *f_terms,' \
+    '                    __global real *g)' \
+    '{' \
+    '    const size_t i = get_global_id(0);' \
+    '    if (i < n) {' \
+    '        f_terms[i] = INFINITY;' \
+    '        g[i] = NAN;' \
+    '    }' \
+    '}' > "$tmp/inf.cl"
+odd="$tmp/$(printf 'q"b\\s\tt\377')".cl # a quote, a backslash, a tab, a byte that is not UTF-8
+cp "$tmp/inf.cl" "$odd"
+run minimize --cl "$odd" --kernel inf_f --n 3 --json --verbose
+check "an objective whose f is inf is 'not converged' (1)" rc_is 1
+check "--verbose with --json puts the table on stderr" err_has "nfev"
+if command -v python3 > /dev/null; then
+    check "--json with f = inf and a NaN gradient is strict JSON" python3 -c '
+import json, sys
+def strict(name):
+    raise ValueError("not JSON: " + name)
+r = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"), parse_constant=strict)
+assert r["fun"] is None and r["jac"] == [None, None, None], r
+assert r["problem"].endswith("q\"b\\s\tt\ufffd.cl:inf_f"), r["problem"]
+' "$tmp/out"
+    check "--json output passes json.load from stdin" \
+        sh -c 'python3 -c "import json,sys; json.load(sys.stdin)" < "$1"' sh "$tmp/out"
+fi
+run minimize --cl "$tmp/inf.cl" --kernel inf_f --n 3
+check "the text result still shows inf" out_has "fun: *inf"
+
+# Integer --arg values go to their own type only, over its whole range: c
+# counts the arguments that arrived exactly, and the minimum is x = c = 5.
+printf '%s\n' '__kernel void ints(const uint n, __global const real *x, __global real *f_terms,' \
+    '                   __global real *g, const int i, const uint u, const long l,' \
+    '                   const ulong ul, const long big)' \
+    '{' \
+    '    const size_t k = get_global_id(0);' \
+    '    const real c = (real)((i == INT_MIN) + (u == UINT_MAX) + (l == LONG_MIN) +' \
+    '                          (ul == ULONG_MAX) + (big - 9007199254740992L));' \
+    '    if (k < n) {' \
+    '        f_terms[k] = (x[k] - c) * (x[k] - c);' \
+    '        g[k] = 2 * (x[k] - c);' \
+    '    }' \
+    '}' > "$tmp/ints.cl"
+run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --json --arg int:-2147483648 \
+    --arg uint:4294967295 --arg long:-9223372036854775808 --arg ulong:18446744073709551615 \
+    --arg long:9007199254740993
+check "each integer type takes its extremes (0)" rc_is 0
+if command -v python3 > /dev/null; then
+    check "all five values arrive exactly (x = 5)" python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))["x"]
+assert all(abs(v - 5) < 1e-6 for v in x), x
+' "$tmp/out"
+fi
+for bad in int:2147483648 int:-2147483649 uint:4294967296 uint:-1 long:9223372036854775808 \
+    ulong:18446744073709551616 ulong:-1 int:1e3 'int: 1' int:; do
+    run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg "$bad"
+    check "--arg $bad is bad usage (2)" rc_is 2
+    check "--arg $bad names its type" err_has "^clbfgs: --arg ${bad%%:*}: "
+done
+run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg float:1e39
+check "a float argument past a float's range is refused" err_has "out of the range of a float"
+
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/rosen converges" rc_is 0
