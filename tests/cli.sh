@@ -26,6 +26,12 @@ check "help exits 0" rc_is 0
 check "help documents devices" out_has "devices \[--json\]"
 check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
+for opt in json verbose profile no-gradient builtin cl kernel options data arg work-size n x0 \
+    hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda; do
+    check "help documents --$opt" out_has "--$opt[ =,)]"
+done
+check "help documents exit status 4" out_has "4 out of host memory"
+check "help says inf and NaN are null in JSON" out_has "written as null"
 
 run devices --json
 check "devices --json exits 0" rc_is 0
