@@ -304,11 +304,11 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
             x0[i] = isnan(fill) ? start[i % 5] : fill;
     }
     if (hess_spec) {
-        size_t count;
-        rc = cli_parse_list("--hess-inv0", hess_spec, n * n, &hess_inv0, &count);
-        if (rc == EXIT_OK && count != n * n)
+        size_t count, nn = n <= SIZE_MAX / n ? n * n : SIZE_MAX; /* a 32-bit size_t */
+        rc = cli_parse_list("--hess-inv0", hess_spec, nn, &hess_inv0, &count);
+        if (rc == EXIT_OK && count != nn)
             rc = cli_usage_error("--hess-inv0 has %zu values; n = %zu needs n x n = %zu", count, n,
-                                 n * n);
+                                 nn);
         if (rc != EXIT_OK) {
             free(hess_inv0);
             free(x0);
