@@ -28,6 +28,7 @@ enum {
 /* ---- main.c ---- */
 extern const char cli_usage_text[];
 
+/* ---- messages.c ---- */
 #if defined(__GNUC__)
 #define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -43,7 +44,7 @@ int cli_library_error(clbfgs_status status);
 /* Prints that host memory ran out while doing `what`; returns EXIT_HOST. */
 int cli_out_of_memory(const char *what);
 
-/* ---- options (main.c): getopt_long over one command's arguments ---- */
+/* ---- options.c: getopt_long over one command's arguments ---- */
 enum { CLI_END = -1, CLI_ERROR = -2, CLI_POSITIONAL = -3 };
 
 typedef struct cli_args {
