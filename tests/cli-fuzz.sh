@@ -269,12 +269,17 @@ if [ "${CLI_FUZZ_LIBRARY_CASES:-0}" = 1 ]; then
 fi
 
 # ---- a seeded random mix of the same pieces ----
-# Lines of words separated by \037 (so words may hold spaces), from awk's
-# own generator with a fixed seed: the same lines on every machine.
+# Lines of words separated by \037 (so words may hold spaces), from a
+# Park-Miller generator with a fixed seed: its products stay below 2^53, so
+# every awk (mawk, gawk, busybox) makes the same lines, where srand/rand do not.
 us=$(printf '\037')
 awk -v seed="${CLI_FUZZ_SEED:-10}" -v count="${CLI_FUZZ_RANDOM:-150}" -v tmp="$tmp" \
-    -v mgh="$mgh" -v us="$us" 'BEGIN {
-    srand(seed)
+    -v mgh="$mgh" -v us="$us" '
+function random() { state = (state * 16807) % 2147483647; return (state - 1) / 2147483646 }
+BEGIN {
+    state = seed % 2147483647
+    if (state <= 0)
+        state = 1
     nc = split("minimize minimize minimize demo build devices help bogus", cmds, " ")
     no = split("--n --x0 --hess-inv0 --fill --gtol --norm --maxiter --xrtol --c1 --c2 --eps " \
                "--precision --device --builtin --data --lambda --cl --kernel --arg " \
@@ -287,16 +292,16 @@ awk -v seed="${CLI_FUZZ_SEED:-10}" -v count="${CLI_FUZZ_RANDOM:-150}" -v tmp="$t
                "ulong:18446744073709551616|reals:1,,2|reals:@/dev/zero|float:1e39|bogus:1|" \
                "-DX=1|cpu|zz-no-such-device|%s%n", vals, "|")
     for (i = 0; i < count; i++) {
-        line = cmds[1 + int(rand() * nc)]
-        words = int(rand() * 7)
+        line = cmds[1 + int(random() * nc)]
+        words = int(random() * 7)
         for (w = 0; w < words; w++) {
-            r = rand()
+            r = random()
             if (r < 0.45)
-                line = line us opts[1 + int(rand() * no)]
+                line = line us opts[1 + int(random() * no)]
             else if (r < 0.9)
-                line = line us vals[1 + int(rand() * nv)]
+                line = line us vals[1 + int(random() * nv)]
             else
-                line = line us opts[1 + int(rand() * no)] "=" vals[1 + int(rand() * nv)]
+                line = line us opts[1 + int(random() * no)] "=" vals[1 + int(random() * nv)]
         }
         print line
     }
