@@ -5,6 +5,10 @@
 # hangs, or exits non-zero without a word on stderr. A run may be refused
 # (exit 2, 3 or 4 with a message) or accepted (0, or 1 "not converged" with a
 # result on stdout); both are fine.
+#
+# Knobs: CLI_FUZZ_TIMEOUT (seconds a run may take, 30), CLI_FUZZ_SEED (10) and
+# CLI_FUZZ_RANDOM (150 lines) for the random mix, CLI_FUZZ_LIBRARY_CASES=1 for
+# the library's known crashes (see below).
 set -u
 clbfgs="$top_builddir/tools/clbfgs"
 # With a shared library, tools/clbfgs is libtool's wrapper script, which
