@@ -18,12 +18,20 @@ run() { # runs clbfgs, keeping stdout, stderr and the exit status
 rc_is() { [ "$(cat "$tmp/rc")" = "$1" ] || { echo "  exit status $(cat "$tmp/rc"), expected $1"; cat "$tmp/err"; false; }; }
 out_has() { grep -q -- "$1" "$tmp/out" || { echo "  stdout lacks '$1':"; cat "$tmp/out"; false; }; }
 err_has() { grep -q -- "$1" "$tmp/err" || { echo "  stderr lacks '$1':"; cat "$tmp/err"; false; }; }
+# A device name is text, not a pattern, and may be any length.
+out_has_text() { grep -q -F -- "$1" "$tmp/out" || { echo "  stdout lacks '$1':"; cat "$tmp/out"; false; }; }
 
 run help
 check "help exits 0" rc_is 0
 check "help documents devices" out_has "devices \[--json\]"
 check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
+for opt in json verbose profile no-gradient builtin cl kernel options data arg work-size n x0 \
+    hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda; do
+    check "help documents --$opt" out_has "--$opt[ =,)]"
+done
+check "help documents exit status 4" out_has "4 out of host memory"
+check "help says inf and NaN are null in JSON" out_has "written as null"
 
 run devices --json
 check "devices --json exits 0" rc_is 0
@@ -47,7 +55,7 @@ first_name=$(sed -n 's/.*"name": "\([^"]*\)".*/\1/p' "$tmp/devices.json" | head 
 run devices
 check "devices exits 0" rc_is 0
 check "the table has its header" out_has "fp64"
-check "the table lists the first device" out_has "$first_name"
+check "the table lists the first device by its whole name" out_has_text "$first_name"
 
 run devices --bogus
 check "an unknown option is bad usage (2)" rc_is 2
@@ -64,7 +72,7 @@ check "its build log names the problem" err_has missing_name
 printf '__kernel void k(__global real *x) { x[0] = (real)1; }\n' > "$tmp/good.cl"
 run build "$tmp/good.cl" --precision float
 check "a good kernel builds" rc_is 0
-check "the build names the device" out_has "$first_name"
+check "the build names the device" out_has_text "$first_name"
 run build "$tmp/good.cl" --precision quad
 check "an unknown precision is bad usage" rc_is 2
 run build "$tmp/missing.cl"
@@ -72,7 +80,7 @@ check "a missing file is bad input (2)" rc_is 2
 
 run build "$tmp/good.cl" --device zz-no-such-device
 check "a selector that matches nothing is a device error (3)" rc_is 3
-check "its message lists the devices" err_has "$first_name"
+check "its message lists the devices" sh -c 'grep -q -F -- "$1" "$2"' sh "$first_name" "$tmp/err"
 CLBFGS_DEVICE=zz-no-such-device "$clbfgs" build "$tmp/good.cl" > /dev/null 2> "$tmp/err"
 check "a bad CLBFGS_DEVICE is named, not ignored" err_has "CLBFGS_DEVICE"
 
@@ -80,7 +88,7 @@ check "a bad CLBFGS_DEVICE is named, not ignored" err_has "CLBFGS_DEVICE"
 run demo --n 20
 check "the demo converges (0)" rc_is 0
 check "the demo says so in SciPy's words" out_has "Optimization terminated successfully."
-check "the demo names its device" out_has "$first_name"
+check "the demo names its device" out_has_text "$first_name"
 check "the demo shows nit and nfev" out_has "nfev:"
 run minimize --builtin rosen --n 4 --maxiter 2
 check "an iteration limit is 'not converged' (1)" rc_is 1
@@ -146,6 +154,152 @@ check "--hess-inv0 of the wrong size is bad usage (2)" rc_is 2
 run minimize --builtin quadratic --n 2 --hess-inv0 1,2,2,1
 check "an indefinite --hess-inv0 is bad input (2)" rc_is 2
 check "its message says so" err_has "not positive definite"
+
+# Options: getopt_long's two spellings, and a message for each kind of mistake.
+run minimize --builtin quadratic --n=3 --gtol=1e-8 --json
+check "--opt=value works as --opt value does" rc_is 0
+run build "$tmp/good.cl" --precision=float
+check "build takes --precision=float" rc_is 0
+run minimize --builtin quadratic --n 3 --bogus
+check "an unknown option last is bad usage (2)" rc_is 2
+check "it is called unknown, not short of a value" err_has "unknown option '--bogus'"
+run minimize --builtin quadratic --bogus=1 --n 3
+check "an unknown --opt=value is named without its value" err_has "unknown option '--bogus'"
+run minimize --builtin quadratic --n
+check "a missing value is bad usage (2)" rc_is 2
+check "a missing value says so" err_has "'--n' needs a value"
+run minimize --builtin quadratic --n 3 --json=yes
+check "a value for a flag is bad usage (2)" rc_is 2
+check "a value for a flag says so" err_has "'--json' takes no value"
+run minimize --builtin quadratic --n 3 --max 5
+check "an abbreviation is not taken for another option" err_has "unknown option '--max'"
+run demo --n 3 --gtol 1
+check "demo refuses minimize's options" err_has "demo: unknown option '--gtol'"
+
+# Numbers are read whole and in range; sizes are bounded before allocation.
+for bad in ' -1' -1 +3 3x '3 ' '' 0x10 1e3; do
+    run minimize --builtin quadratic --n "$bad"
+    check "--n '$bad' is bad usage (2)" rc_is 2
+    check "--n '$bad' names the option and the value" err_has "^clbfgs: --n: '$bad' is not"
+done
+run minimize --builtin quadratic --n 4294967296
+check "--n 2^32 is bad usage (2), not a silent exit" rc_is 2
+check "--n 2^32 is out of range" err_has "4294967296 is out of range"
+run minimize --builtin quadratic --n 2305843009213693952
+check "an n whose bytes overflow is bad usage (2), not a crash" rc_is 2
+run minimize --builtin quadratic --n 18446744073709551616
+check "an n past 64 bits is out of range" err_has "out of range"
+run minimize --builtin quadratic --n 3 --maxiter ' 5'
+check "a space before --maxiter's value is refused" err_has "^clbfgs: --maxiter: ' 5' is not"
+run minimize --builtin quadratic --n 3 --gtol 1e-5x
+check "junk after a real number is refused" err_has "^clbfgs: --gtol: '1e-5x' is not a number"
+run minimize --builtin quadratic --n 3 --gtol 1e999
+check "a real number past a double's range is refused" err_has "1e999 is out of the range"
+run minimize --builtin quadratic --n 3 --fill nan
+check "--fill nan is refused" err_has "must be a finite number"
+run minimize --builtin quadratic --x0 1,1,,0
+check "an empty element of --x0 is bad usage (2)" rc_is 2
+check "an empty element is named" err_has "value 3 is empty"
+run minimize --builtin quadratic --x0 1,1,
+check "a trailing comma is an empty element" err_has "value 3 is empty"
+printf '1 2\n3,\n' > "$tmp/x0.txt"
+run minimize --builtin quadratic --x0 "@$tmp/x0.txt"
+check "a trailing comma in a file is an empty element" err_has "value 4 in .*x0.txt is empty"
+yes 1 | (ulimit -v 150000 && "$clbfgs" minimize --builtin quadratic --x0 @/dev/stdin) \
+    > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "running out of memory is exit status 4, not a silent exit" rc_is 4
+check "running out of memory says so" err_has "out of memory"
+
+# Files are read up to a cap, and must be text.
+run_limited() { timeout 60 "$clbfgs" "$@" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"; }
+run_limited minimize --builtin quadratic --x0 @/dev/zero
+check "--x0 @/dev/zero ends as bad input (2)" rc_is 2
+check "--x0 @/dev/zero says why" err_has "'/dev/zero' is not a text file"
+yes 1 | timeout 60 "$clbfgs" minimize --builtin quadratic --x0 @/dev/stdin > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "an endless --x0 file ends as bad input (2)" rc_is 2
+check "an endless --x0 file is larger than the cap" err_has "larger than 268435456 bytes"
+run_limited minimize --builtin logistic --n 2 --data /dev/zero
+check "--data /dev/zero ends with a message" err_has "'/dev/zero' is not a text file"
+run_limited minimize --cl /dev/zero --kernel k --n 2
+check "--cl /dev/zero ends with a message" err_has "'/dev/zero' is not a text file"
+run_limited minimize --builtin quadratic --x0 "@$tmp"
+check "a directory as a file is bad input (2)" rc_is 2
+
+# Every write is checked: output that is lost fails the command.
+"$clbfgs" minimize --builtin quadratic --n 3 > /dev/full 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "minimize > /dev/full is exit status 4" rc_is 4
+check "minimize > /dev/full says so on stderr" err_has "cannot write the output"
+"$clbfgs" devices --json > /dev/full 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "devices > /dev/full is exit status 4" rc_is 4
+
+# --json is strict JSON whatever the run found: inf and NaN are null, strings
+# are escaped and valid UTF-8, and --verbose's table goes to stderr.
+printf '%s\n' '__kernel void inf_f(const uint n, __global const real *x, __global real *f_terms,' \
+    '                    __global real *g)' \
+    '{' \
+    '    const size_t i = get_global_id(0);' \
+    '    if (i < n) {' \
+    '        f_terms[i] = INFINITY;' \
+    '        g[i] = NAN;' \
+    '    }' \
+    '}' > "$tmp/inf.cl"
+odd="$tmp/$(printf 'q"b\\s\tt\377')".cl # a quote, a backslash, a tab, a byte that is not UTF-8
+cp "$tmp/inf.cl" "$odd"
+run minimize --cl "$odd" --kernel inf_f --n 3 --json --verbose
+check "an objective whose f is inf is 'not converged' (1)" rc_is 1
+check "--verbose with --json puts the table on stderr" err_has "nfev"
+if command -v python3 > /dev/null; then
+    check "--json with f = inf and a NaN gradient is strict JSON" python3 -c '
+import json, sys
+def strict(name):
+    raise ValueError("not JSON: " + name)
+r = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"), parse_constant=strict)
+assert r["fun"] is None and r["jac"] == [None, None, None], r
+assert r["problem"].endswith("q\"b\\s\tt\ufffd.cl:inf_f"), r["problem"]
+' "$tmp/out"
+    check "--json output passes json.load from stdin" \
+        sh -c 'python3 -c "import json,sys; json.load(sys.stdin)" < "$1"' sh "$tmp/out"
+fi
+run minimize --cl "$tmp/inf.cl" --kernel inf_f --n 3
+check "the text result still shows inf" out_has "fun: *inf"
+
+# Integer --arg values go to their own type only, over its whole range: c
+# counts the arguments that arrived exactly, and the minimum is x = c = 5.
+printf '%s\n' '__kernel void ints(const uint n, __global const real *x, __global real *f_terms,' \
+    '                   __global real *g, const int i, const uint u, const long l,' \
+    '                   const ulong ul, const long big)' \
+    '{' \
+    '    const size_t k = get_global_id(0);' \
+    '    const real c = (real)((i == INT_MIN) + (u == UINT_MAX) + (l == LONG_MIN) +' \
+    '                          (ul == ULONG_MAX) + (big - 9007199254740992L));' \
+    '    if (k < n) {' \
+    '        f_terms[k] = (x[k] - c) * (x[k] - c);' \
+    '        g[k] = 2 * (x[k] - c);' \
+    '    }' \
+    '}' > "$tmp/ints.cl"
+run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --json --arg int:-2147483648 \
+    --arg uint:4294967295 --arg long:-9223372036854775808 --arg ulong:18446744073709551615 \
+    --arg long:9007199254740993
+check "each integer type takes its extremes (0)" rc_is 0
+if command -v python3 > /dev/null; then
+    check "all five values arrive exactly (x = 5)" python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))["x"]
+assert all(abs(v - 5) < 1e-6 for v in x), x
+' "$tmp/out"
+fi
+for bad in int:2147483648 int:-2147483649 uint:4294967296 uint:-1 long:9223372036854775808 \
+    ulong:18446744073709551616 ulong:-1 int:1e3 'int: 1' int:; do
+    run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg "$bad"
+    check "--arg $bad is bad usage (2)" rc_is 2
+    check "--arg $bad names its type" err_has "^clbfgs: --arg ${bad%%:*}: "
+done
+run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg float:1e39
+check "a float argument past a float's range is refused" err_has "out of the range of a float"
 
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"

@@ -1,0 +1,106 @@
+/* clbfgs build: compile an OpenCL file as the library would, showing the
+ * build log on failure. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void log_to_stderr(void *user, clbfgs_log_level level, const char *message)
+{
+    (void)user;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    fprintf(stderr, "clbfgs: %s: %s\n", names[level], message);
+}
+
+int cli_read_cl_source(const char *option, const char *file, char **out)
+{
+    char *text;
+    *out = NULL;
+    int rc = cli_read_file(option, file, CLI_MAX_FILE_BYTES, &text);
+    if (rc != EXIT_OK)
+        return rc;
+    /* A #line in front, so compiler messages name the file and its lines;
+     * the name is a C string there, so quotes, backslashes and line breaks in
+     * it are escaped or replaced. */
+    size_t flen = strlen(file), tlen = strlen(text);
+    char *source = malloc(2 * flen + tlen + 16);
+    if (!source) {
+        free(text);
+        return cli_out_of_memory("reading an OpenCL file");
+    }
+    char *p = source;
+    p += sprintf(p, "#line 1 \"");
+    for (const char *f = file; *f; f++) {
+        if (*f == '"' || *f == '\\')
+            *p++ = '\\';
+        *p++ = *f == '\n' || *f == '\r' ? '?' : *f;
+    }
+    p += sprintf(p, "\"\n");
+    memcpy(p, text, tlen + 1);
+    free(text);
+    *out = source;
+    return EXIT_OK;
+}
+
+int cli_build(int argc, char **argv)
+{
+    enum { OPT_PRECISION = 256, OPT_DEVICE, OPT_OPTIONS, OPT_VERBOSE };
+    static const struct option options[] = {{"precision", required_argument, NULL, OPT_PRECISION},
+                                            {"device", required_argument, NULL, OPT_DEVICE},
+                                            {"options", required_argument, NULL, OPT_OPTIONS},
+                                            {"verbose", no_argument, NULL, OPT_VERBOSE},
+                                            {NULL, 0, NULL, 0}};
+    const char *file = NULL, *build_options = NULL;
+    clbfgs_context_options copts;
+    clbfgs_context_options_init(&copts);
+    clbfgs_precision precision = CLBFGS_PRECISION_AUTO;
+    int verbose = 0, rc;
+    cli_args args;
+    cli_args_init(&args, argc, argv, options);
+    const char *v;
+    for (int c; (c = cli_args_next(&args, &v)) != CLI_END;) {
+        switch (c) {
+        case CLI_ERROR: return EXIT_USAGE;
+        case CLI_POSITIONAL:
+            if (file)
+                return cli_usage_error("build: one file only ('%s' is extra)", v);
+            file = v;
+            break;
+        case OPT_PRECISION:
+            if ((rc = cli_parse_precision("--precision", v, &precision)) != EXIT_OK)
+                return rc;
+            break;
+        case OPT_DEVICE: copts.device = v; break;
+        case OPT_OPTIONS: build_options = v; break;
+        case OPT_VERBOSE: verbose = 1; break;
+        }
+    }
+    if (!file)
+        return cli_usage_error("build: %s", "which .cl file?");
+    char *source;
+    if ((rc = cli_read_cl_source("build", file, &source)) != EXIT_OK)
+        return rc;
+    if (verbose) {
+        copts.log = log_to_stderr;
+        copts.log_level = CLBFGS_LOG_DEBUG;
+    }
+    clbfgs_context *ctx = NULL;
+    cl_program program = NULL;
+    clbfgs_program_origin origin;
+    clbfgs_status status = clbfgs_context_new(&ctx, &copts);
+    if (status == CLBFGS_SUCCESS)
+        status = clbfgs_program_build(ctx, source, build_options, precision, &program, &origin);
+    rc = EXIT_OK;
+    if (status != CLBFGS_SUCCESS) {
+        rc = cli_library_error(status);
+    } else {
+        clbfgs_device_info info;
+        clbfgs_context_device(ctx, &info);
+        printf("%s: built for %s (%s)\n", file, info.name,
+               origin == CLBFGS_PROGRAM_DISK_CACHE ? "from the disk cache" : "compiled");
+        clReleaseProgram(program);
+    }
+    clbfgs_context_free(ctx);
+    free(source);
+    return rc;
+}

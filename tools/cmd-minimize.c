@@ -1,0 +1,356 @@
+/* clbfgs minimize (and demo, its fixed-problem form): reads the objective and
+ * the options, runs the minimization, prints the result. */
+#include "cli.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 64
+
+/* What to minimize, as the command line gives it. */
+struct problem {
+    const char *builtin, *cl_file, *kernel, *build_options, *data_file;
+    size_t work_size;
+    int no_gradient;
+    double lambda;
+    const char *args[MAX_ARGS]; /* --arg TYPE:VALUE, in order */
+    int nargs;
+};
+
+/* Sets the extra kernel argument index from "TYPE:VALUE", each integer type
+ * read straight into itself, so no value is ever converted out of range. */
+static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
+                          clbfgs_status *status)
+{
+    const char *colon = strchr(spec, ':');
+    if (!colon)
+        return cli_usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, uint, "
+                               "long, ulong, reals)",
+                               spec);
+    size_t tlen = (size_t)(colon - spec);
+    const char *value = colon + 1;
+    char option[80];
+    snprintf(option, sizeof option, "--arg %.*s", (int)(tlen < 16 ? tlen : 16), spec);
+#define TYPE_IS(t) (tlen == strlen(t) && strncmp(spec, t, tlen) == 0)
+    int rc;
+    if (TYPE_IS("reals")) {
+        double *v = NULL;
+        size_t count;
+        if ((rc = cli_parse_list(option, value, SIZE_MAX / sizeof(double), &v, &count)) != EXIT_OK)
+            return rc;
+        if (count == 0)
+            return cli_usage_error("--arg '%s' holds no values", spec);
+        *status = clbfgs_objective_set_arg_reals(o, index, v, count);
+        free(v);
+    } else if (TYPE_IS("real") || TYPE_IS("double") || TYPE_IS("float")) {
+        double d;
+        if ((rc = cli_parse_double(option, value, &d)) != EXIT_OK)
+            return rc;
+        if (TYPE_IS("real")) {
+            *status = clbfgs_objective_set_arg_real(o, index, d);
+        } else if (TYPE_IS("double")) {
+            *status = clbfgs_objective_set_arg(o, index, sizeof d, &d);
+        } else {
+            if (isfinite(d) && fabs(d) > (double)FLT_MAX)
+                return cli_usage_error("%s: %s is out of the range of a float", option, value);
+            float f = (float)d;
+            *status = clbfgs_objective_set_arg(o, index, sizeof f, &f);
+        }
+    } else if (TYPE_IS("int") || TYPE_IS("long")) {
+        int wide = TYPE_IS("long");
+        int64_t i;
+        if ((rc = cli_parse_int64(option, value, wide ? INT64_MIN : INT32_MIN,
+                                  wide ? INT64_MAX : INT32_MAX, &i)) != EXIT_OK)
+            return rc;
+        cl_long l = (cl_long)i;
+        cl_int s = (cl_int)i; /* in range: checked above */
+        *status = wide ? clbfgs_objective_set_arg(o, index, sizeof l, &l)
+                       : clbfgs_objective_set_arg(o, index, sizeof s, &s);
+    } else if (TYPE_IS("uint") || TYPE_IS("ulong")) {
+        int wide = TYPE_IS("ulong");
+        uint64_t u;
+        if ((rc = cli_parse_uint64(option, value, wide ? UINT64_MAX : UINT32_MAX, &u)) != EXIT_OK)
+            return rc;
+        cl_ulong l = (cl_ulong)u;
+        cl_uint s = (cl_uint)u;
+        *status = wide ? clbfgs_objective_set_arg(o, index, sizeof l, &l)
+                       : clbfgs_objective_set_arg(o, index, sizeof s, &s);
+    } else {
+        return cli_usage_error("--arg '%s': the type must be real, double, float, int, uint, "
+                               "long, ulong or reals",
+                               spec);
+    }
+#undef TYPE_IS
+    return EXIT_OK;
+}
+
+/* Reads a logistic-regression data file: one example per line, the label
+ * (0 or 1) then the n features. */
+static int read_dataset(const char *file, size_t n, double **a, double **y, size_t *m)
+{
+    double *v = NULL;
+    size_t count;
+    char spec[4096];
+    if (snprintf(spec, sizeof spec, "@%s", file) >= (int)sizeof spec)
+        return cli_usage_error("--data: the file name is too long");
+    int rc = cli_parse_list("--data", spec, SIZE_MAX / sizeof(double), &v, &count);
+    if (rc != EXIT_OK)
+        return rc;
+    if (count == 0 || count % (n + 1) != 0) {
+        free(v);
+        return cli_input_error("--data: %s holds %zu numbers, not a whole number of lines of a "
+                               "label and %zu features (--n)",
+                               file, count, n);
+    }
+    *m = count / (n + 1);
+    *a = malloc(*m * n * sizeof **a); /* fewer values than v holds: no overflow */
+    *y = malloc(*m * sizeof **y);
+    if (!*a || !*y) {
+        free(v);
+        return cli_out_of_memory("reading the --data file");
+    }
+    for (size_t i = 0; i < *m; i++) {
+        (*y)[i] = v[i * (n + 1)];
+        memcpy(*a + i * n, v + i * (n + 1) + 1, n * sizeof **a);
+    }
+    free(v);
+    return EXIT_OK;
+}
+
+/* Makes the objective; returns an exit status (EXIT_OK on success). */
+static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t n,
+                          clbfgs_precision precision, clbfgs_objective **objective)
+{
+    clbfgs_status status;
+    if (pb->builtin && strcmp(pb->builtin, "logistic") == 0) {
+        if (!pb->data_file)
+            return cli_usage_error("--builtin logistic needs --data FILE (lines of: label x_1 .. "
+                                   "x_n)");
+        double *a = NULL, *y = NULL;
+        size_t m = 0;
+        int rc = read_dataset(pb->data_file, n, &a, &y, &m);
+        status = rc == EXIT_OK
+                     ? clbfgs_objective_logistic(objective, ctx, m, n, a, y, pb->lambda, precision)
+                     : CLBFGS_SUCCESS;
+        free(a);
+        free(y);
+        if (rc != EXIT_OK)
+            return rc;
+        return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
+    }
+    if (pb->builtin) {
+        status = clbfgs_objective_builtin(objective, pb->builtin);
+        return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
+    }
+    char *source;
+    int rc = cli_read_cl_source("--cl", pb->cl_file, &source);
+    if (rc != EXIT_OK)
+        return rc;
+    clbfgs_source_options so;
+    clbfgs_source_options_init(&so);
+    so.name = pb->cl_file;
+    so.build_options = pb->build_options;
+    so.gradient = !pb->no_gradient;
+    so.work_size = pb->work_size;
+    status = clbfgs_objective_source(objective, source, pb->kernel, &so);
+    free(source);
+    unsigned first = so.gradient ? 4 : 3;
+    for (int k = 0; k < pb->nargs && status == CLBFGS_SUCCESS; k++) {
+        rc = set_kernel_arg(*objective, first + (unsigned)k, pb->args[k], &status);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
+}
+
+/* With --json, the iteration lines go to stderr so stdout holds one object. */
+static int print_iterate(void *user, const clbfgs_iterate *it)
+{
+    FILE *out = user;
+    fprintf(out, "%6zu  %23.16e  %12.6e  %12.6e  %6zu\n", it->k, it->f, it->gnorm, it->step,
+            it->nfev);
+    /* Output nobody can read is no reason to go on: stop the run (status 99),
+     * and the exit check reports the write error. */
+    return fflush(out) != 0 || ferror(out);
+}
+
+int cli_minimize(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"json", no_argument, NULL, CLI_OPT_JSON},
+        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},
+        {"profile", no_argument, NULL, CLI_OPT_PROFILE},
+        {"no-gradient", no_argument, NULL, CLI_OPT_NO_GRADIENT},
+        {"builtin", required_argument, NULL, CLI_OPT_BUILTIN},
+        {"cl", required_argument, NULL, CLI_OPT_CL},
+        {"kernel", required_argument, NULL, CLI_OPT_KERNEL},
+        {"options", required_argument, NULL, CLI_OPT_OPTIONS},
+        {"data", required_argument, NULL, CLI_OPT_DATA},
+        {"arg", required_argument, NULL, CLI_OPT_ARG},
+        {"work-size", required_argument, NULL, CLI_OPT_WORK_SIZE},
+        {"n", required_argument, NULL, CLI_OPT_N},
+        {"x0", required_argument, NULL, CLI_OPT_X0},
+        {"hess-inv0", required_argument, NULL, CLI_OPT_HESS_INV0},
+        {"fill", required_argument, NULL, CLI_OPT_FILL},
+        {"device", required_argument, NULL, CLI_OPT_DEVICE},
+        {"precision", required_argument, NULL, CLI_OPT_PRECISION},
+        {"maxiter", required_argument, NULL, CLI_OPT_MAXITER},
+        {"gtol", required_argument, NULL, CLI_OPT_GTOL},
+        {"norm", required_argument, NULL, CLI_OPT_NORM},
+        {"xrtol", required_argument, NULL, CLI_OPT_XRTOL},
+        {"c1", required_argument, NULL, CLI_OPT_C1},
+        {"c2", required_argument, NULL, CLI_OPT_C2},
+        {"eps", required_argument, NULL, CLI_OPT_EPS},
+        {"lambda", required_argument, NULL, CLI_OPT_LAMBDA},
+        {NULL, 0, NULL, 0}};
+    return cli_minimize_with(argc, argv, options, 0);
+}
+
+int cli_minimize_with(int argc, char **argv, const struct option *options, int demo)
+{
+    const char *x0_spec = NULL, *hess_spec = NULL;
+    struct problem pb;
+    memset(&pb, 0, sizeof pb);
+    pb.builtin = demo ? "rosen" : NULL;
+    pb.lambda = 1.0;
+    size_t n = demo ? 100 : 0;
+    double fill = (double)NAN;
+    int json = 0, verbose = 0, rc = EXIT_OK;
+    clbfgs_options opts;
+    clbfgs_options_init(&opts);
+    clbfgs_context_options copts;
+    clbfgs_context_options_init(&copts);
+    cli_args args;
+    cli_args_init(&args, argc, argv, options);
+    const char *v;
+    for (int c; rc == EXIT_OK && (c = cli_args_next(&args, &v)) != CLI_END;) {
+        switch (c) {
+        case CLI_ERROR: return EXIT_USAGE;
+        case CLI_POSITIONAL: return cli_usage_error("%s: unexpected argument '%s'", argv[0], v);
+        case CLI_OPT_JSON: json = 1; break;
+        case CLI_OPT_VERBOSE: verbose = 1; break;
+        case CLI_OPT_PROFILE: copts.profile = 1; break;
+        case CLI_OPT_NO_GRADIENT: pb.no_gradient = 1; break;
+        case CLI_OPT_BUILTIN: pb.builtin = v; break;
+        case CLI_OPT_CL: pb.cl_file = v; break;
+        case CLI_OPT_KERNEL: pb.kernel = v; break;
+        case CLI_OPT_OPTIONS: pb.build_options = v; break;
+        case CLI_OPT_DATA: pb.data_file = v; break;
+        case CLI_OPT_ARG:
+            if (pb.nargs == MAX_ARGS)
+                return cli_usage_error("at most %d --arg", MAX_ARGS);
+            pb.args[pb.nargs++] = v;
+            break;
+        case CLI_OPT_WORK_SIZE:
+            rc = cli_parse_size("--work-size", v, 1, UINT32_MAX, &pb.work_size);
+            break;
+        case CLI_OPT_N: rc = cli_parse_size("--n", v, 1, CLI_MAX_N, &n); break;
+        case CLI_OPT_X0: x0_spec = v; break;
+        case CLI_OPT_HESS_INV0: hess_spec = v; break;
+        case CLI_OPT_FILL: rc = cli_parse_finite("--fill", v, &fill); break;
+        case CLI_OPT_DEVICE: copts.device = v; break;
+        case CLI_OPT_PRECISION: rc = cli_parse_precision("--precision", v, &opts.precision); break;
+        case CLI_OPT_MAXITER:
+            rc = cli_parse_size("--maxiter", v, 1, SIZE_MAX, &opts.maxiter);
+            break;
+        case CLI_OPT_GTOL: rc = cli_parse_finite("--gtol", v, &opts.gtol); break;
+        case CLI_OPT_NORM: rc = cli_parse_double("--norm", v, &opts.norm); break;
+        case CLI_OPT_XRTOL: rc = cli_parse_finite("--xrtol", v, &opts.xrtol); break;
+        case CLI_OPT_C1: rc = cli_parse_finite("--c1", v, &opts.c1); break;
+        case CLI_OPT_C2: rc = cli_parse_finite("--c2", v, &opts.c2); break;
+        case CLI_OPT_EPS: rc = cli_parse_finite("--eps", v, &opts.eps); break;
+        case CLI_OPT_LAMBDA: rc = cli_parse_finite("--lambda", v, &pb.lambda); break;
+        }
+    }
+    if (rc != EXIT_OK)
+        return rc;
+    if (!pb.builtin && !pb.cl_file)
+        return cli_usage_error("minimize: which objective? --builtin NAME, or --cl FILE --kernel "
+                               "NAME");
+    if (pb.builtin && pb.cl_file)
+        return cli_usage_error("minimize: --builtin and --cl are alternatives; give one");
+    if (pb.cl_file && !pb.kernel)
+        return cli_usage_error("minimize: --cl %s needs --kernel NAME", pb.cl_file);
+    if (pb.builtin && (pb.kernel || pb.nargs || pb.work_size || pb.no_gradient || pb.build_options))
+        return cli_usage_error("minimize: --kernel, --arg, --work-size, --no-gradient and "
+                               "--options go with --cl, not --builtin");
+    if (pb.data_file && !(pb.builtin && strcmp(pb.builtin, "logistic") == 0))
+        return cli_usage_error("minimize: --data goes with --builtin logistic");
+    if (x0_spec && !isnan(fill))
+        return cli_usage_error("minimize: --x0 and --fill are alternatives; give one");
+    double *x0 = NULL, *hess_inv0 = NULL;
+    if (x0_spec) {
+        size_t count;
+        if ((rc = cli_parse_list("--x0", x0_spec, n ? n : CLI_MAX_N, &x0, &count)) != EXIT_OK)
+            return rc;
+        if (count == 0)
+            return cli_usage_error("--x0 holds no values");
+        if (n && count != n) {
+            free(x0);
+            return cli_usage_error("--x0 has %zu values but --n is %zu", count, n);
+        }
+        n = count;
+    } else {
+        if (n == 0)
+            return cli_usage_error("minimize: give --n or --x0");
+        static const double start[] = {1.3, 0.7, 0.8, 1.9, 1.2};
+        x0 = malloc(n * sizeof *x0); /* n <= CLI_MAX_N: no overflow */
+        if (!x0)
+            return cli_out_of_memory("for the starting point");
+        for (size_t i = 0; i < n; i++)
+            x0[i] = isnan(fill) ? start[i % 5] : fill;
+    }
+    if (hess_spec) {
+        size_t count, nn = n <= SIZE_MAX / n ? n * n : SIZE_MAX; /* a 32-bit size_t */
+        rc = cli_parse_list("--hess-inv0", hess_spec, nn, &hess_inv0, &count);
+        if (rc == EXIT_OK && count != nn)
+            rc = cli_usage_error("--hess-inv0 has %zu values; n = %zu needs n x n = %zu", count, n,
+                                 nn);
+        if (rc != EXIT_OK) {
+            free(hess_inv0);
+            free(x0);
+            return rc;
+        }
+        opts.hess_inv0 = hess_inv0;
+    }
+    char problem[512];
+    if (pb.builtin)
+        snprintf(problem, sizeof problem, "%s", pb.builtin);
+    else
+        snprintf(problem, sizeof problem, "%s:%s", pb.cl_file, pb.kernel);
+    clbfgs_objective *objective = NULL;
+    clbfgs_context *ctx = NULL;
+    clbfgs_result result;
+    memset(&result, 0, sizeof result);
+    clbfgs_status status = clbfgs_context_new(&ctx, &copts);
+    if (status != CLBFGS_SUCCESS)
+        rc = cli_library_error(status);
+    if (rc == EXIT_OK)
+        rc = make_objective(&pb, ctx, n, opts.precision, &objective);
+    if (rc == EXIT_OK) {
+        if (verbose) {
+            FILE *table = json ? stderr : stdout;
+            opts.callback = print_iterate;
+            opts.callback_user = table;
+            fprintf(table, "%6s  %23s  %12s  %12s  %6s\n", "k", "f", "|g|", "step", "nfev");
+        }
+        status = clbfgs_minimize(ctx, objective, n, x0, &opts, &result);
+        if (status != CLBFGS_SUCCESS) {
+            rc = cli_library_error(status);
+        } else {
+            clbfgs_device_info dev;
+            clbfgs_context_device(ctx, &dev);
+            cli_print_result(stdout, &result, &dev, problem, json);
+            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+        }
+    }
+    clbfgs_result_free(&result);
+    clbfgs_objective_free(objective);
+    clbfgs_context_free(ctx);
+    free(x0);
+    free(hess_inv0);
+    return rc;
+}

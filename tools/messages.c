@@ -1,0 +1,42 @@
+/* The command's messages: each error names its cause, on stderr, and
+ * returns the exit status it means. */
+#include "cli.h"
+
+#include <stdarg.h>
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "clbfgs: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'clbfgs help'.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_input_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "clbfgs: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_library_error(clbfgs_status status)
+{
+    fprintf(stderr, "clbfgs: %s: %s\n", clbfgs_strerror(status), clbfgs_last_error());
+    switch (status) {
+    case CLBFGS_ERR_INVALID_ARGUMENT: return EXIT_USAGE;
+    default: return EXIT_DEVICE;
+    }
+}
+
+int cli_out_of_memory(const char *what)
+{
+    fprintf(stderr, "clbfgs: out of memory %s\n", what);
+    return EXIT_HOST;
+}

@@ -1,0 +1,264 @@
+/* Strict parsing for the command: numbers read whole (strtod and strtoull
+ * alone skip leading spaces and strtoull negates a '-'), lists with no empty
+ * elements, files read up to a cap. Every failure prints a message that names
+ * the option and the text. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+int cli_parse_uint64(const char *option, const char *text, uint64_t max, uint64_t *out)
+{
+    if (!all_digits(text))
+        return cli_usage_error("%s: '%s' is not a whole number (digits only, no sign or spaces)",
+                               option, text);
+    errno = 0;
+    unsigned long long v = strtoull(text, NULL, 10);
+    if (errno == ERANGE || v > max)
+        return cli_usage_error("%s: %s is out of range (at most %llu)", option, text,
+                               (unsigned long long)max);
+    *out = (uint64_t)v;
+    return EXIT_OK;
+}
+
+int cli_parse_int64(const char *option, const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    if (!all_digits(text[0] == '-' ? text + 1 : text))
+        return cli_usage_error("%s: '%s' is not a whole number (digits with an optional '-', no "
+                               "spaces)",
+                               option, text);
+    errno = 0;
+    long long v = strtoll(text, NULL, 10);
+    if (errno == ERANGE || v < min || v > max)
+        return cli_usage_error("%s: %s is out of range (%lld to %lld)", option, text,
+                               (long long)min, (long long)max);
+    *out = (int64_t)v;
+    return EXIT_OK;
+}
+
+int cli_parse_size(const char *option, const char *text, size_t min, size_t max, size_t *out)
+{
+    uint64_t v;
+    int rc = cli_parse_uint64(option, text, (uint64_t)max, &v);
+    if (rc != EXIT_OK)
+        return rc;
+    if (v < min)
+        return cli_usage_error("%s: %s is out of range (%zu to %zu)", option, text, min, max);
+    *out = (size_t)v;
+    return EXIT_OK;
+}
+
+/* The number that is the whole of text, or -1 (no message). */
+static int read_double(const char *text, double *out)
+{
+    const char *s = text;
+    if (*s == '+' || *s == '-')
+        s++;
+    /* strtod skips leading white space, also after our sign check */
+    if (!*s || !(*s == '.' || (*s >= '0' && *s <= '9') || *s == 'i' || *s == 'I' || *s == 'n' ||
+                 *s == 'N'))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end)
+        return -1;
+    if (errno == ERANGE && isinf(v))
+        return -2; /* 1e999 is not inf: the user wrote a finite number */
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *option, const char *text, double *out)
+{
+    int r = read_double(text, out);
+    if (r == -2)
+        return cli_usage_error("%s: %s is out of the range of a double", option, text);
+    if (r != 0)
+        return cli_usage_error("%s: '%s' is not a number", option, text);
+    return EXIT_OK;
+}
+
+int cli_parse_finite(const char *option, const char *text, double *out)
+{
+    int rc = cli_parse_double(option, text, out);
+    if (rc == EXIT_OK && !isfinite(*out))
+        return cli_usage_error("%s must be a finite number, not '%s'", option, text);
+    return rc;
+}
+
+int cli_parse_precision(const char *option, const char *text, clbfgs_precision *out)
+{
+    if (strcmp(text, "double") == 0)
+        *out = CLBFGS_PRECISION_DOUBLE;
+    else if (strcmp(text, "float") == 0)
+        *out = CLBFGS_PRECISION_FLOAT;
+    else if (strcmp(text, "auto") == 0)
+        *out = CLBFGS_PRECISION_AUTO;
+    else
+        return cli_usage_error("%s must be double, float or auto, not '%s'", option, text);
+    return EXIT_OK;
+}
+
+int cli_read_file(const char *option, const char *path, size_t max_bytes, char **out)
+{
+    *out = NULL;
+    if (!*path)
+        return cli_usage_error("%s: the file name is empty", option);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_input_error("%s: cannot open '%s': %s", option, path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    int rc = text ? EXIT_OK : cli_out_of_memory("reading a file");
+    while (rc == EXIT_OK) {
+        if (len + 1 == cap) {
+            /* Room for one byte past the cap (which tells it was passed) and the NUL. */
+            size_t bigger_cap = cap < (max_bytes + 2) / 2 ? cap * 2 : max_bytes + 2;
+            char *bigger = realloc(text, bigger_cap);
+            if (!bigger) {
+                rc = cli_out_of_memory("reading a file");
+                break;
+            }
+            text = bigger;
+            cap = bigger_cap;
+        }
+        size_t want = cap - 1 - len;
+        if (want > max_bytes + 1 - len)
+            want = max_bytes + 1 - len; /* one byte past the cap tells it was reached */
+        size_t got = fread(text + len, 1, want, f);
+        if (memchr(text + len, '\0', got)) {
+            rc = cli_input_error("%s: '%s' is not a text file (it holds a NUL byte)", option, path);
+            break;
+        }
+        len += got;
+        if (len > max_bytes) {
+            rc = cli_input_error("%s: '%s' is larger than %zu bytes", option, path, max_bytes);
+            break;
+        }
+        if (got < want) {
+            if (ferror(f))
+                rc = cli_input_error("%s: cannot read '%s': %s", option, path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (rc != EXIT_OK) {
+        free(text);
+        return rc;
+    }
+    text[len] = '\0';
+    *out = text;
+    return EXIT_OK;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Numbers separated by a comma (with optional white space around it) or by
+ * white space alone. */
+static int parse_list_text(const char *option, const char *where, const char *text,
+                           size_t max_count, double **out, size_t *count)
+{
+    size_t cap = 0, n = 0;
+    double *v = NULL;
+    const char *p = text;
+    while (is_space(*p))
+        p++;
+    int need = 0; /* after a comma, another value must follow */
+    int rc = EXIT_OK;
+    while (rc == EXIT_OK && (*p || need)) {
+        size_t len = 0;
+        while (p[len] && p[len] != ',' && !is_space(p[len]))
+            len++;
+        if (len == 0) {
+            rc = cli_usage_error("%s: value %zu%s is empty", option, n + 1, where);
+            break;
+        }
+        char token[512];
+        if (len >= sizeof token) {
+            rc = cli_usage_error("%s: value %zu%s ('%.20s...') is too long for a number", option,
+                                 n + 1, where, p);
+            break;
+        }
+        memcpy(token, p, len);
+        token[len] = '\0';
+        double d;
+        int r = read_double(token, &d);
+        if (r != 0) {
+            rc = cli_usage_error("%s: value %zu%s, '%s', is %s", option, n + 1, where, token,
+                                 r == -2 ? "out of the range of a double" : "not a number");
+            break;
+        }
+        if (n == max_count) {
+            rc = cli_usage_error("%s: more than %zu values%s", option, max_count, where);
+            break;
+        }
+        if (n == cap) {
+            size_t bigger_cap = cap ? cap * 2 : 16;
+            double *bigger =
+                bigger_cap <= SIZE_MAX / sizeof *v ? realloc(v, bigger_cap * sizeof *v) : NULL;
+            if (!bigger) {
+                rc = cli_out_of_memory("reading a list of numbers");
+                break;
+            }
+            v = bigger;
+            cap = bigger_cap;
+        }
+        v[n++] = d;
+        p += len;
+        while (is_space(*p))
+            p++;
+        need = *p == ',';
+        if (need) {
+            p++;
+            while (is_space(*p))
+                p++;
+        }
+    }
+    if (rc != EXIT_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *count = n;
+    return EXIT_OK;
+}
+
+int cli_parse_list(const char *option, const char *spec, size_t max_count, double **out,
+                   size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (spec[0] != '@')
+        return parse_list_text(option, "", spec, max_count, out, count);
+    char *text;
+    int rc = cli_read_file(option, spec + 1, CLI_MAX_FILE_BYTES, &text);
+    if (rc != EXIT_OK)
+        return rc;
+    size_t size = strlen(spec) + 8;
+    char *where = malloc(size);
+    if (!where) {
+        free(text);
+        return cli_out_of_memory("reading a list of numbers");
+    }
+    snprintf(where, size, " in %s", spec + 1);
+    rc = parse_list_text(option, where, text, max_count, out, count);
+    free(where);
+    free(text);
+    return rc;
+}
