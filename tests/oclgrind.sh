@@ -1,0 +1,73 @@
+#!/bin/sh
+# The library's kernels under Oclgrind, a checking OpenCL implementation:
+# every API call checked (--check-api), data races between work-items
+# (--data-races), reads of memory no one wrote (--uninitialized). Small CLI
+# runs: the built-in objectives, forward differences, a caller's kernel with
+# buffer and scalar arguments, the fused H pass by columns in chunks with its
+# sum (Oclgrind says it is a GPU), profiling, a starting inverse Hessian,
+# double and float. About 20 s on the 2-core development machine.
+# Skips (77) where Oclgrind is not installed (./quickstart check installs it).
+set -u
+command -v oclgrind > /dev/null || { echo "oclgrind not found: skipped"; exit 77; }
+clbfgs="$top_builddir/tools/clbfgs"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Oclgrind compiles each program itself; the disk cache would hand it
+# binaries it cannot load, and is not what is under test here.
+CLBFGS_CACHE_DIR=off
+export CLBFGS_CACHE_DIR
+unset CLBFGS_DEVICE
+
+fails=0
+passes=0
+runs=0
+# name, the status the run must end with, then the clbfgs arguments;
+# Oclgrind's log must stay empty
+grind() {
+    name=$1
+    want=$2
+    shift 2
+    runs=$((runs + 1))
+    log="$tmp/$runs.log"
+    oclgrind --check-api --data-races --uninitialized --num-threads 2 --log "$log" \
+        "$clbfgs" minimize --device oclgrind "$@" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    # the CLI exits 0 when the run converged, 1 when it stopped otherwise
+    if [ "$rc" -ne 0 ] && { [ "$rc" -ne 1 ] || [ "$want" -eq 0 ]; }; then
+        echo "FAIL: $name: clbfgs exited $rc"
+        cat "$tmp/err"
+        fails=$((fails + 1))
+    elif [ -s "$log" ]; then
+        echo "FAIL: $name: Oclgrind reported"
+        head -n 40 "$log"
+        fails=$((fails + 1))
+    elif ! grep -q "status: *$want " "$tmp/out"; then
+        echo "FAIL: $name: the run did not end with status $want"
+        cat "$tmp/out"
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+}
+
+grind "rosen, double" 0 --builtin rosen --n 6
+grind "rosen, float" 0 --builtin rosen --n 6 --precision float --gtol 1e-3
+grind "extended Rosenbrock, profiled" 0 --builtin ext-rosenbrock --n 4 --profile
+grind "quadratic from a starting inverse Hessian" 0 --builtin quadratic --n 3 \
+    --hess-inv0 1,0,0,0,0.5,0,0,0,0.3333333333333333
+grind "a caller's kernel with a buffer and scalars" 0 --cl "$top_srcdir/examples/denoise.cl" \
+    --kernel denoise --x0 0,1,0,1,0,1,0 --arg reals:0,1,0,1,0,1,0 --arg real:0.5 --arg real:0.01
+grind "forward differences" 0 --cl "$top_srcdir/tests/mgh.cl" --kernel trigonometric_f \
+    --no-gradient --n 5 --fill 0.2
+# n = 40 splits the columns into two chunks summed by a second kernel; a
+# few iterations of it are enough (a whole solve takes Oclgrind 20 s).
+grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4
+# Not here: the logistic objective. It runs clean, then the process aborts at
+# exit ("corrupted double-linked list"): CLBlast's process-wide program cache
+# releases its programs from a static destructor after Oclgrind's runtime has
+# torn down its LLVM context (clReleaseProgram <- clblast::Cache::~Cache <-
+# __cxa_finalize). Their teardown order, not a finding in our kernels.
+
+echo "oclgrind: $runs runs"
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
