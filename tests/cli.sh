@@ -301,6 +301,35 @@ done
 run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg float:1e39
 check "a float argument past a float's range is refused" err_has "out of the range of a float"
 
+# A header beside the .cl file is found without -I, from any working
+# directory, for build and for minimize; a build error names the file.
+mkdir "$tmp/inc"
+printf '#define TARGET 3\n' > "$tmp/inc/target.h"
+cat > "$tmp/inc/sq.cl" << 'EOF'
+#include "target.h"
+__kernel void sq(const uint n, __global const real *x, __global real *f_terms, __global real *g)
+{
+    const size_t i = get_global_id(0);
+    if (i >= n)
+        return;
+    f_terms[i] = (x[i] - TARGET) * (x[i] - TARGET);
+    g[i] = 2 * (x[i] - TARGET);
+}
+EOF
+run build "$tmp/inc/sq.cl"
+check "build finds a header beside the file" rc_is 0
+run minimize --cl "$tmp/inc/sq.cl" --kernel sq --n 2 --fill 0 --json
+check "minimize finds a header beside the file" rc_is 0
+check "the header's value is used" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert all(abs(v - 3) < 1e-6 for v in r["x"]), r["x"]' "$tmp/out"
+(cd "$tmp/inc" && "$clbfgs" minimize --cl sq.cl --kernel sq --n 2 > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc")
+check "a bare file name finds its header in the working directory" rc_is 0
+printf '#include "target.h"\n__kernel void k(void) { undeclared(); }\n' > "$tmp/inc/broken.cl"
+run build "$tmp/inc/broken.cl"
+check "a build error names the user's file and line" err_has "broken.cl:2"
+
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/rosen converges" rc_is 0

@@ -82,6 +82,10 @@ int cli_parse_list(const char *option, const char *spec, size_t max_count, doubl
 /* A .cl file with a #line in front, so compiler messages name the file
  * (cmd-build.c; minimize reads --cl files with it too). */
 int cli_read_cl_source(const char *option, const char *file, char **out);
+/* FILE with "./" in front when it has no directory part (malloc'd; NULL when
+ * out of memory): the library searches a source name's directory for
+ * #include files. */
+char *cli_path_with_dir(const char *file);
 
 /* ---- output.c ---- */
 /* A JSON string: escaped, with invalid UTF-8 replaced by U+FFFD. */

@@ -42,6 +42,29 @@ int cli_read_cl_source(const char *option, const char *file, char **out)
     return EXIT_OK;
 }
 
+char *cli_path_with_dir(const char *file)
+{
+    size_t len = strlen(file) + 3;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s%s", strchr(file, '/') ? "" : "./", file);
+    return path;
+}
+
+/* "-I DIR OPTIONS": the file's directory first, as clbfgs_objective_source
+ * does for a named source, so #include "x.h" beside the file is found. */
+static char *options_with_dir(const char *file, const char *options)
+{
+    const char *slash = strrchr(file, '/');
+    const char *dir = slash ? file : ".";
+    int dir_len = slash ? (slash == file ? 1 : (int)(slash - file)) : 1;
+    size_t len = (size_t)dir_len + (options ? strlen(options) : 0) + 8;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "-I %.*s%s%s", dir_len, dir, options ? " " : "", options ? options : "");
+    return out;
+}
+
 int cli_build(int argc, char **argv)
 {
     enum { OPT_PRECISION = 256, OPT_DEVICE, OPT_OPTIONS, OPT_VERBOSE };
@@ -80,6 +103,11 @@ int cli_build(int argc, char **argv)
     char *source;
     if ((rc = cli_read_cl_source("build", file, &source)) != EXIT_OK)
         return rc;
+    char *all_options = options_with_dir(file, build_options);
+    if (!all_options) {
+        free(source);
+        return cli_out_of_memory("the build options");
+    }
     if (verbose) {
         copts.log = log_to_stderr;
         copts.log_level = CLBFGS_LOG_DEBUG;
@@ -89,7 +117,8 @@ int cli_build(int argc, char **argv)
     clbfgs_program_origin origin;
     clbfgs_status status = clbfgs_context_new(&ctx, &copts);
     if (status == CLBFGS_SUCCESS)
-        status = clbfgs_program_build(ctx, source, build_options, precision, &program, &origin);
+        status = clbfgs_program_build(ctx, source, all_options, precision, &program, &origin);
+    free(all_options);
     rc = EXIT_OK;
     if (status != CLBFGS_SUCCESS) {
         rc = cli_library_error(status);

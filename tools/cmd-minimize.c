@@ -149,14 +149,22 @@ static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t 
     int rc = cli_read_cl_source("--cl", pb->cl_file, &source);
     if (rc != EXIT_OK)
         return rc;
+    /* The library searches the directory part of the name for #include
+     * files; a bare file name is in the working directory. */
+    char *name = cli_path_with_dir(pb->cl_file);
+    if (!name) {
+        free(source);
+        return cli_out_of_memory("reading an OpenCL file");
+    }
     clbfgs_source_options so;
     clbfgs_source_options_init(&so);
-    so.name = pb->cl_file;
+    so.name = name;
     so.build_options = pb->build_options;
     so.gradient = !pb->no_gradient;
     so.work_size = pb->work_size;
     status = clbfgs_objective_source(objective, source, pb->kernel, &so);
     free(source);
+    free(name);
     unsigned first = so.gradient ? 4 : 3;
     for (int k = 0; k < pb->nargs && status == CLBFGS_SUCCESS; k++) {
         rc = set_kernel_arg(*objective, first + (unsigned)k, pb->args[k], &status);
