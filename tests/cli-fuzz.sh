@@ -7,8 +7,7 @@
 # result on stdout); both are fine.
 #
 # Knobs: CLI_FUZZ_TIMEOUT (seconds a run may take, 30), CLI_FUZZ_SEED (10) and
-# CLI_FUZZ_RANDOM (150 lines) for the random mix, CLI_FUZZ_LIBRARY_CASES=1 for
-# the library's known crashes (see below).
+# CLI_FUZZ_RANDOM (150 lines) for the random mix.
 set -u
 clbfgs="$top_builddir/tools/clbfgs"
 # With a shared library, tools/clbfgs is libtool's wrapper script, which
@@ -259,18 +258,14 @@ try demo --n 3 --maxiter 2
 try demo --n 0
 try demo --n 1048577
 try demo --json
-
-# Known crashes in the library, not the command, fixed on other branches
-# (issue 10); enable with CLI_FUZZ_LIBRARY_CASES=1 once those are merged:
-#   a scalar --arg where the kernel takes a buffer, --arg int:1 where it takes
-#   a real, and the build option "-D" alone (pocl crashes on it).
-if [ "${CLI_FUZZ_LIBRARY_CASES:-0}" = 1 ]; then
-    try minimize --cl "$denoise" --kernel denoise --x0 0,1,0 --arg real:1 --arg real:1 \
-        --arg real:1 --maxiter 2
-    try minimize --cl "$denoise" --kernel denoise --x0 0,1,0 --arg reals:0,1,0 --arg int:1 \
-        --arg real:1 --maxiter 2
-    try build "$tmp/good.cl" --options -D
-fi
+# Lines that crashed inside the library before issue 10: a scalar --arg where
+# the kernel takes a buffer, --arg int:1 where it takes a real, and the build
+# option "-D" alone (pocl crashes on it). Each is refused by name now.
+try minimize --cl "$denoise" --kernel denoise --x0 0,1,0 --arg real:1 --arg real:1 \
+    --arg real:1 --maxiter 2
+try minimize --cl "$denoise" --kernel denoise --x0 0,1,0 --arg reals:0,1,0 --arg int:1 \
+    --arg real:1 --maxiter 2
+try build "$tmp/good.cl" --options -D
 
 # ---- a seeded random mix of the same pieces ----
 # Lines of words separated by \037 (so words may hold spaces), from a

@@ -301,6 +301,20 @@ done
 run minimize --cl "$tmp/ints.cl" --kernel ints --n 2 --arg float:1e39
 check "a float argument past a float's range is refused" err_has "out of the range of a float"
 
+# Arguments that do not fit the kernel, and a malformed build option, are
+# refused by name (each crashed inside pocl before).
+run minimize --cl "$top_srcdir/examples/denoise.cl" --kernel denoise --x0 0,1,0 \
+    --arg real:1 --arg real:1 --arg real:1
+check "a scalar for a buffer argument is bad input (2)" rc_is 2
+check "a scalar for a buffer argument names it" err_has "argument 4 ('d'"
+run minimize --cl "$top_srcdir/examples/denoise.cl" --kernel denoise --x0 0,1,0 \
+    --arg reals:0,1,0 --arg int:1 --arg real:1
+check "an int for a real argument is bad input (2)" rc_is 2
+check "an int for a real argument names it" err_has "argument 5 ('lambda'"
+run build "$tmp/good.cl" --options -D
+check "the build option -D alone is bad input (2)" rc_is 2
+check "the build option -D alone is named" err_has "invalid build option '-D'"
+
 # A header beside the .cl file is found without -I, from any working
 # directory, for build and for minimize; a build error names the file.
 mkdir "$tmp/inc"
