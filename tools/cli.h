@@ -41,6 +41,9 @@ CLI_PRINTF(1, 2) int cli_usage_error(const char *fmt, ...);
 CLI_PRINTF(1, 2) int cli_input_error(const char *fmt, ...);
 /* Prints the library's status and message; returns the exit status it means. */
 int cli_library_error(clbfgs_status status);
+/* The library's log on stderr ("clbfgs: warning: ..."): every command sets it
+ * at WARNING at least, so an unsafe cache directory is never passed over. */
+void cli_log(void *user, clbfgs_log_level level, const char *message);
 /* Prints that host memory ran out while doing `what`; returns EXIT_HOST. */
 int cli_out_of_memory(const char *what);
 

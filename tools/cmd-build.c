@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void log_to_stderr(void *user, clbfgs_log_level level, const char *message)
-{
-    (void)user;
-    static const char *names[] = {"error", "warning", "info", "debug"};
-    fprintf(stderr, "clbfgs: %s: %s\n", names[level], message);
-}
-
 int cli_read_cl_source(const char *option, const char *file, char **out)
 {
     char *text;
@@ -51,17 +44,27 @@ char *cli_path_with_dir(const char *file)
     return path;
 }
 
-/* "-I DIR OPTIONS": the file's directory first, as clbfgs_objective_source
- * does for a named source, so #include "x.h" beside the file is found. */
-static char *options_with_dir(const char *file, const char *options)
+/* "-I DIR OPTIONS" when the source includes anything: the file's directory
+ * first, as clbfgs_objective_source does for a named source, so #include
+ * "x.h" beside the file is found (clbfgs_program_build takes no name).
+ * Quoted when it holds white space (which pocl 3.1 cannot take at all);
+ * "./" in front of a directory that would read as an option. */
+static char *options_with_dir(const char *file, const char *source, const char *options)
 {
     const char *slash = strrchr(file, '/');
     const char *dir = slash ? file : ".";
     int dir_len = slash ? (slash == file ? 1 : (int)(slash - file)) : 1;
-    size_t len = (size_t)dir_len + (options ? strlen(options) : 0) + 8;
+    int quote = strcspn(dir, " \t\n\r\v\f") < (size_t)dir_len;
+    const char *dot = dir[0] == '-' ? "./" : "";
+    if (!strstr(source, "include"))
+        dir_len = 0;
+    size_t len = (size_t)dir_len + (options ? strlen(options) : 0) + 16;
     char *out = malloc(len);
-    if (out)
-        snprintf(out, len, "-I %.*s%s%s", dir_len, dir, options ? " " : "", options ? options : "");
+    if (out && dir_len)
+        snprintf(out, len, "-I %s%s%.*s%s%s%s", quote ? "\"" : "", dot, dir_len, dir,
+                 quote ? "\"" : "", options ? " " : "", options ? options : "");
+    else if (out)
+        snprintf(out, len, "%s", options ? options : "");
     return out;
 }
 
@@ -103,15 +106,13 @@ int cli_build(int argc, char **argv)
     char *source;
     if ((rc = cli_read_cl_source("build", file, &source)) != EXIT_OK)
         return rc;
-    char *all_options = options_with_dir(file, build_options);
+    char *all_options = options_with_dir(file, source, build_options);
     if (!all_options) {
         free(source);
         return cli_out_of_memory("the build options");
     }
-    if (verbose) {
-        copts.log = log_to_stderr;
-        copts.log_level = CLBFGS_LOG_DEBUG;
-    }
+    copts.log = cli_log;
+    copts.log_level = verbose ? CLBFGS_LOG_DEBUG : CLBFGS_LOG_WARNING;
     clbfgs_context *ctx = NULL;
     cl_program program = NULL;
     clbfgs_program_origin origin;

@@ -231,6 +231,8 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     clbfgs_options_init(&opts);
     clbfgs_context_options copts;
     clbfgs_context_options_init(&copts);
+    copts.log = cli_log;
+    copts.log_level = CLBFGS_LOG_WARNING;
     cli_args args;
     cli_args_init(&args, argc, argv, options);
     const char *v;
@@ -346,14 +348,17 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
             fprintf(table, "%6s  %23s  %12s  %12s  %6s\n", "k", "f", "|g|", "step", "nfev");
         }
         status = clbfgs_minimize(ctx, objective, n, x0, &opts, &result);
-        if (status != CLBFGS_SUCCESS) {
-            rc = cli_library_error(status);
-        } else {
+        /* A run that failed midway still has its best point, counts and a
+         * negative status: print them (with --json, stdout stays one object). */
+        if (result.x) {
             clbfgs_device_info dev;
             clbfgs_context_device(ctx, &dev);
             cli_print_result(stdout, &result, &dev, problem, json);
-            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
         }
+        if (status != CLBFGS_SUCCESS)
+            rc = cli_library_error(status);
+        else
+            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
     }
     clbfgs_result_free(&result);
     clbfgs_objective_free(objective);
