@@ -33,13 +33,15 @@ static inline void skip_without_opencl(void)
 }
 
 /* Seeds rand() from CLBFGS_TEST_SEED when set (to replay a run), else from
- * the clock, and prints the seed so a failure can be replayed. */
-static inline void seed_random(void)
+ * the clock, and prints the seed so a failure can be replayed; returns it
+ * for failure messages. */
+static inline unsigned seed_random(void)
 {
     const char *fixed = getenv("CLBFGS_TEST_SEED");
     unsigned seed = fixed && *fixed ? (unsigned)strtoul(fixed, NULL, 10) : (unsigned)time(NULL);
     printf("# random seed %u (CLBFGS_TEST_SEED replays it)\n", seed);
     srand(seed);
+    return seed;
 }
 
 /* Asserts that a status is success, printing the library's message if not. */
