@@ -91,7 +91,8 @@ void unhold(void *p);
  * in a loop, so the loop does not pile up what each round held. */
 size_t held_mark(void);
 void release_held_since(size_t mark);
-/* Releases everything held; as a CMocka teardown, and the test that uses it. */
+/* Releases everything held, newest first; release_held_teardown does it as
+ * a CMocka teardown, and held_test makes a test that uses it. */
 void release_held(void);
 int release_held_teardown(void **state);
 #define held_test(f) cmocka_unit_test_teardown(f, release_held_teardown)

@@ -119,10 +119,11 @@ static void release_run(void *run)
     free(run);
 }
 
-/* The device's v against the product of the device's own H (exact in
- * double for float, so only the sum rounds) and g: any order of summation
- * keeps either within gamma_n sum_j |H_ij g_j| of the exact product, so
- * they differ by at most twice that. */
+/* The device's v against the host's product, in double, of the device's
+ * own H and g: whatever the order of summation, each is within
+ * gamma_n sum_j |H_ij g_j| of the exact product (the host far closer in a
+ * float run, its products exact in double), so they differ by at most
+ * twice that. */
 static void check_product(const char *what, size_t n, const double *h, const double *g,
                           const double *v, double u, const clbfgs_run *run)
 {
