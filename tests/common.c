@@ -19,3 +19,116 @@ void remove_temp_dir(const char *dir)
     closedir(d);
     rmdir(dir);
 }
+
+#define MAX_HELD 256
+
+static struct {
+    void *p;
+    release_fn fn;
+} held[MAX_HELD];
+static size_t n_held;
+
+void *hold(void *p, release_fn fn)
+{
+    if (!p)
+        return NULL;
+    if (n_held == MAX_HELD) {
+        fn(p);
+        fail_msg("more than %d allocations held at once", MAX_HELD);
+    }
+    held[n_held].p = p;
+    held[n_held].fn = fn;
+    n_held++;
+    return p;
+}
+
+void *hold_alloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    assert_non_null(p);
+    return hold(p, free);
+}
+
+/* The newest entry for p, which must be held. */
+static size_t find_held(void *p)
+{
+    for (size_t i = n_held; i-- > 0;)
+        if (held[i].p == p)
+            return i;
+    fail_msg("%p is not held", p);
+    return 0;
+}
+
+static void forget(size_t i)
+{
+    memmove(&held[i], &held[i + 1], (n_held - i - 1) * sizeof held[0]);
+    n_held--;
+}
+
+void release_now(void *p)
+{
+    if (!p)
+        return;
+    size_t i = find_held(p);
+    release_fn fn = held[i].fn;
+    forget(i);
+    fn(p);
+}
+
+void unhold(void *p)
+{
+    if (p)
+        forget(find_held(p));
+}
+
+size_t held_mark(void) { return n_held; }
+
+void release_held_since(size_t mark)
+{
+    while (n_held > mark) {
+        n_held--;
+        held[n_held].fn(held[n_held].p);
+    }
+}
+
+void release_held(void) { release_held_since(0); }
+
+int release_held_teardown(void **state)
+{
+    (void)state;
+    release_held();
+    return 0;
+}
+
+void release_context(void *ctx) { clbfgs_context_free(ctx); }
+
+void release_objective(void *obj) { clbfgs_objective_free(obj); }
+
+void release_temp_dir(void *dir)
+{
+    remove_temp_dir(dir);
+    free(dir);
+}
+
+void release_cl_mem(void *mem) { clReleaseMemObject(mem); }
+
+void release_cl_kernel(void *kernel) { clReleaseKernel(kernel); }
+
+void release_cl_program(void *program) { clReleaseProgram(program); }
+
+void release_cl_queue(void *queue) { clReleaseCommandQueue(queue); }
+
+void release_cl_context(void *context) { clReleaseContext(context); }
+
+static void release_result(void *r)
+{
+    clbfgs_result_free(r);
+    free(r);
+}
+
+clbfgs_result *hold_result(void)
+{
+    clbfgs_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    return hold(r, release_result);
+}

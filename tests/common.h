@@ -33,13 +33,15 @@ static inline void skip_without_opencl(void)
 }
 
 /* Seeds rand() from CLBFGS_TEST_SEED when set (to replay a run), else from
- * the clock, and prints the seed so a failure can be replayed. */
-static inline void seed_random(void)
+ * the clock, and prints the seed so a failure can be replayed; returns it
+ * for failure messages. */
+static inline unsigned seed_random(void)
 {
     const char *fixed = getenv("CLBFGS_TEST_SEED");
     unsigned seed = fixed && *fixed ? (unsigned)strtoul(fixed, NULL, 10) : (unsigned)time(NULL);
     printf("# random seed %u (CLBFGS_TEST_SEED replays it)\n", seed);
     srand(seed);
+    return seed;
 }
 
 /* Asserts that a status is success, printing the library's message if not. */
@@ -58,11 +60,55 @@ static inline char *make_temp_dir(void)
     char *dir = malloc(4096);
     assert_non_null(dir);
     snprintf(dir, 4096, "%s/clbfgs-test-XXXXXX", base && *base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    if (!mkdtemp(dir)) {
+        free(dir);
+        fail_msg("mkdtemp under %s failed", base && *base ? base : "/tmp");
+    }
     return dir;
 }
 
 /* rm -r of a directory made by make_temp_dir (one level of files). */
 void remove_temp_dir(const char *dir);
+
+/* What a test holds. A failed assertion longjmps out of the test, so what
+ * the test would have freed after it leaks, and valgrind's leak reports
+ * bury the failure. A test holds each allocation as it makes it; the
+ * teardown release_held_teardown releases them, newest first, whether the
+ * test passed or failed. Only heap objects and handles can be held, never
+ * the address of a local: the test's frame is gone when teardown runs. */
+typedef void (*release_fn)(void *);
+
+/* Holds p until released with fn; returns p. NULL is not held. */
+void *hold(void *p, release_fn fn);
+/* malloc(size) held for free(), asserting it succeeded. */
+void *hold_alloc(size_t size);
+/* Releases p now and forgets it: for a test whose order matters (what it
+ * checks comes after the free). */
+void release_now(void *p);
+/* Forgets p without releasing it, where something else now owns it. */
+void unhold(void *p);
+/* A mark, and the release of everything held since it: for a helper called
+ * in a loop, so the loop does not pile up what each round held. */
+size_t held_mark(void);
+void release_held_since(size_t mark);
+/* Releases everything held, newest first; release_held_teardown does it as
+ * a CMocka teardown, and held_test makes a test that uses it. */
+void release_held(void);
+int release_held_teardown(void **state);
+#define held_test(f) cmocka_unit_test_teardown(f, release_held_teardown)
+
+/* Release functions for what tests hold. */
+void release_context(void *ctx);
+void release_objective(void *obj);
+void release_temp_dir(void *dir); /* removes the directory, frees the name */
+void release_cl_mem(void *mem);
+void release_cl_kernel(void *kernel);
+void release_cl_program(void *program);
+void release_cl_queue(void *queue);
+void release_cl_context(void *context);
+
+/* A zeroed result on the heap, held: its arrays and itself are freed by
+ * the teardown. */
+clbfgs_result *hold_result(void);
 
 #endif

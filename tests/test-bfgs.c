@@ -61,27 +61,25 @@ static void the_device_kernel_and_the_host_callback_take_the_same_path(void **st
     clbfgs_objective *dev = NULL, *host = NULL;
     int calls = 0;
     assert_ok(clbfgs_objective_builtin(&dev, "rosen"));
+    hold(dev, release_objective);
     assert_ok(clbfgs_objective_host(&host, host_rosen, &calls));
-    clbfgs_result a, b;
-    minimize_ok(dev, n, x0, NULL, &a);
-    minimize_ok(host, n, x0, NULL, &b);
-    if (!(a.fun < 1e-9 && b.fun < 1e-9))
-        print_error("device: status %d f %g nit %zu; host: status %d f %g nit %zu\n", a.status,
-                    a.fun, a.nit, b.status, b.fun, b.nit);
-    assert_int_equal(a.status, 0);
-    assert_int_equal(b.status, 0);
-    assert_true(a.fun < 1e-9 && b.fun < 1e-9);
-    assert_int_equal((int)b.nfev, calls);
+    hold(host, release_objective);
+    clbfgs_result *a = hold_result(), *b = hold_result();
+    minimize_ok(dev, n, x0, NULL, a);
+    minimize_ok(host, n, x0, NULL, b);
+    if (!(a->fun < 1e-9 && b->fun < 1e-9))
+        print_error("device: status %d f %g nit %zu; host: status %d f %g nit %zu\n", a->status,
+                    a->fun, a->nit, b->status, b->fun, b->nit);
+    assert_int_equal(a->status, 0);
+    assert_int_equal(b->status, 0);
+    assert_true(a->fun < 1e-9 && b->fun < 1e-9);
+    assert_int_equal((int)b->nfev, calls);
     /* Same arithmetic up to summation order: the paths may part only late. */
-    assert_true(labs((long)a.nit - (long)b.nit) <= 3);
+    assert_true(labs((long)a->nit - (long)b->nit) <= 3);
     for (size_t i = 0; i < n; i++) {
-        assert_true(fabs(a.x[i] - 1) < 1e-4);
-        assert_true(fabs(b.x[i] - 1) < 1e-4);
+        assert_true(fabs(a->x[i] - 1) < 1e-4);
+        assert_true(fabs(b->x[i] - 1) < 1e-4);
     }
-    clbfgs_result_free(&a);
-    clbfgs_result_free(&b);
-    clbfgs_objective_free(dev);
-    clbfgs_objective_free(host);
 }
 
 static void bad_arguments_are_named_and_nothing_runs(void **state)
@@ -89,47 +87,49 @@ static void bad_arguments_are_named_and_nothing_runs(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
     double x0[3] = {1, 2, 3};
-    clbfgs_result r;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 0, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    clbfgs_result *r = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, obj, 0, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "n must be at least 1"));
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, NULL, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, NULL, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "x0"));
-    assert_int_equal(clbfgs_minimize(NULL, obj, 3, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(NULL, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, NULL), CLBFGS_ERR_INVALID_ARGUMENT);
     x0[1] = (double)NAN;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "x0[1]"));
     x0[1] = (double)INFINITY;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     x0[1] = 2;
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.c1 = 0.95;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "c1 < c2"));
     clbfgs_options_init(&o);
     o.gtol = -1;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "gtol"));
     clbfgs_options_init(&o);
     o.norm = 0;
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, &o, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "norm"));
-    clbfgs_objective_free(obj);
+    release_now(obj);
 
-    assert_int_equal(clbfgs_objective_builtin(&obj, "no-such-problem"),
-                     CLBFGS_ERR_INVALID_ARGUMENT);
+    obj = NULL;
+    clbfgs_status made = clbfgs_objective_builtin(&obj, "no-such-problem");
+    hold(obj, release_objective);
+    assert_int_equal(made, CLBFGS_ERR_INVALID_ARGUMENT);
     assert_null(obj);
     assert_non_null(strstr(clbfgs_last_error(), "rosen"));
     assert_ok(clbfgs_objective_builtin(&obj, "ext-rosenbrock"));
-    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT);
+    hold(obj, release_objective);
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "even"));
     /* The result still holds x0. */
-    assert_non_null(r.x);
-    assert_true(r.x[0] == 1 && r.x[2] == 3);
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
+    assert_non_null(r->x);
+    assert_true(r->x[0] == 1 && r->x[2] == 3);
 }
 
 static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
@@ -139,26 +139,24 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     assert_ok(clbfgs_context_device(ctx, &info));
     /* Just past the largest allocation, in double. */
     size_t n = (size_t)sqrt((double)info.max_alloc_bytes / 8.0) + 2;
-    double *x0 = calloc(n, sizeof *x0);
+    double *x0 = hold(calloc(n, sizeof *x0), free);
     assert_non_null(x0);
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "quadratic"));
+    hold(obj, release_objective);
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.precision = info.has_fp64 ? CLBFGS_PRECISION_DOUBLE : CLBFGS_PRECISION_FLOAT;
     if (!info.has_fp64)
         n = (size_t)sqrt((double)info.max_alloc_bytes / 4.0) + 2;
-    clbfgs_result r;
-    assert_int_equal(clbfgs_minimize(ctx, obj, n, x0, &o, &r), CLBFGS_ERR_OUT_OF_DEVICE_MEMORY);
+    clbfgs_result *r = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, obj, n, x0, &o, r), CLBFGS_ERR_OUT_OF_DEVICE_MEMORY);
     const char *msg = clbfgs_last_error();
     assert_non_null(strstr(msg, "bytes"));
     char alloc[64];
     snprintf(alloc, sizeof alloc, "%llu", (unsigned long long)info.max_alloc_bytes);
     assert_non_null(strstr(msg, alloc));
-    assert_int_equal(r.nfev, 0); /* refused before anything ran */
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
-    free(x0);
+    assert_int_equal(r->nfev, 0); /* refused before anything ran */
 }
 
 /* Sizes whose bytes overflow size_t (n * 8, n * n * 8, (n + 1) * n * 8) or
@@ -262,16 +260,15 @@ static void an_objective_that_is_nan_at_x0_ends_with_status_3(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_host(&obj, nan_everywhere, NULL));
+    hold(obj, release_objective);
     double x0[4] = {1, 2, 3, 4};
-    clbfgs_result r;
-    minimize_ok(obj, 4, x0, NULL, &r);
-    assert_int_equal(r.status, 3);
-    assert_int_equal(r.success, 0);
-    assert_string_equal(r.message, "NaN result encountered.");
-    assert_int_equal(r.nit, 0);
-    assert_true(r.x[3] == 4);
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
+    clbfgs_result *r = hold_result();
+    minimize_ok(obj, 4, x0, NULL, r);
+    assert_int_equal(r->status, 3);
+    assert_int_equal(r->success, 0);
+    assert_string_equal(r->message, "NaN result encountered.");
+    assert_int_equal(r->nit, 0);
+    assert_true(r->x[3] == 4);
 }
 
 /* (x0 - 0.5)^2 + 0.1 x1^2, NaN once x0 >= 0.52: the SciPy case where
@@ -296,14 +293,13 @@ static void a_nan_along_a_line_search_makes_it_back_off(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_host(&obj, nan_beyond, NULL));
+    hold(obj, release_objective);
     double x0[2] = {-0.6, 1.0};
-    clbfgs_result r;
-    minimize_ok(obj, 2, x0, NULL, &r);
-    assert_int_equal(r.status, 0);
-    assert_true(isfinite(r.fun) && r.fun < 1e-9);
-    assert_true(fabs(r.x[0] - 0.5) < 1e-4 && fabs(r.x[1]) < 1e-4);
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
+    clbfgs_result *r = hold_result();
+    minimize_ok(obj, 2, x0, NULL, r);
+    assert_int_equal(r->status, 0);
+    assert_true(isfinite(r->fun) && r->fun < 1e-9);
+    assert_true(fabs(r->x[0] - 0.5) < 1e-4 && fabs(r->x[1]) < 1e-4);
 }
 
 /* rosen until the sixth call, then a failure (a file that cannot be read, a
@@ -348,13 +344,27 @@ static void a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point(vo
     assert_true(fun == f_at_x); /* fun is f at the x returned, computed the same way */
 }
 
+/* What the callback saw. It cannot assert: a failure would longjmp out of
+ * the minimizer, past everything the run holds; it stops the run instead,
+ * and the test fails after the run has cleaned up. */
+struct seen {
+    size_t k;
+    char wrong[160];
+};
+
 static int stop_at_three(void *user, const clbfgs_iterate *it)
 {
-    size_t *seen = user;
-    assert_int_equal(it->k, *seen + 1);
-    assert_non_null(it->x);
-    assert_true(isfinite(it->f) && isfinite(it->gnorm) && it->step > 0);
-    *seen = it->k;
+    struct seen *seen = user;
+    if (it->k != seen->k + 1)
+        snprintf(seen->wrong, sizeof seen->wrong, "iteration %zu after %zu", it->k, seen->k);
+    else if (!it->x)
+        snprintf(seen->wrong, sizeof seen->wrong, "iteration %zu: no x", it->k);
+    else if (!(isfinite(it->f) && isfinite(it->gnorm) && it->step > 0))
+        snprintf(seen->wrong, sizeof seen->wrong, "iteration %zu: f %g, gnorm %g, step %g", it->k,
+                 it->f, it->gnorm, it->step);
+    if (seen->wrong[0])
+        return 1;
+    seen->k = it->k;
     return it->k == 3;
 }
 
@@ -363,21 +373,22 @@ static void a_callback_can_stop_the_run_with_status_99(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
     double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
     clbfgs_options o;
     clbfgs_options_init(&o);
-    size_t seen = 0;
+    struct seen seen = {0, ""};
     o.callback = stop_at_three;
     o.callback_user = &seen;
-    clbfgs_result r;
-    minimize_ok(obj, 5, x0, &o, &r);
-    assert_int_equal(r.status, 99);
-    assert_int_equal(r.nit, 3);
-    assert_int_equal(seen, 3);
-    assert_int_equal(r.success, 0);
-    assert_string_equal(r.message, "Stopped by the callback.");
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
+    clbfgs_result *r = hold_result();
+    minimize_ok(obj, 5, x0, &o, r);
+    if (seen.wrong[0])
+        fail_msg("the callback saw %s", seen.wrong);
+    assert_int_equal(r->status, 99);
+    assert_int_equal(r->nit, 3);
+    assert_int_equal(seen.k, 3);
+    assert_int_equal(r->success, 0);
+    assert_string_equal(r->message, "Stopped by the callback.");
 }
 
 static void the_iteration_limit_ends_with_status_1(void **state)
@@ -385,17 +396,16 @@ static void the_iteration_limit_ends_with_status_1(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
     double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.maxiter = 4;
-    clbfgs_result r;
-    minimize_ok(obj, 5, x0, &o, &r);
-    assert_int_equal(r.status, 1);
-    assert_int_equal(r.nit, 4);
-    assert_string_equal(r.message, "Maximum number of iterations has been exceeded.");
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
+    clbfgs_result *r = hold_result();
+    minimize_ok(obj, 5, x0, &o, r);
+    assert_int_equal(r->status, 1);
+    assert_int_equal(r->nit, 4);
+    assert_string_equal(r->message, "Maximum number of iterations has been exceeded.");
 }
 
 static double sum_of(const double *v, size_t n)
@@ -414,8 +424,10 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     co.profile = 1;
     clbfgs_context *pctx = NULL;
     assert_ok(clbfgs_context_new(&pctx, &co));
+    hold(pctx, release_context);
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "ext-rosenbrock"));
+    hold(obj, release_objective);
     size_t n = 64;
     double x0[64];
     for (size_t i = 0; i < n; i++)
@@ -424,22 +436,22 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     clbfgs_options_init(&o);
     o.gtol = 0;
     o.maxiter = 8;
-    clbfgs_result plain, prof;
-    minimize_ok(obj, n, x0, &o, &plain);
-    assert_ok(clbfgs_minimize(pctx, obj, n, x0, &o, &prof));
+    clbfgs_result *plain = hold_result(), *prof = hold_result();
+    minimize_ok(obj, n, x0, &o, plain);
+    assert_ok(clbfgs_minimize(pctx, obj, n, x0, &o, prof));
     /* the same arithmetic: profiling only adds events */
-    assert_int_equal(prof.nit, 8);
-    assert_int_equal(prof.nit, plain.nit);
-    assert_int_equal(prof.nfev, plain.nfev);
-    assert_memory_equal(prof.x, plain.x, n * sizeof(double));
+    assert_int_equal(prof->nit, 8);
+    assert_int_equal(prof->nit, plain->nit);
+    assert_int_equal(prof->nfev, plain->nfev);
+    assert_memory_equal(prof->x, plain->x, n * sizeof(double));
     /* without profiling, no device times; syncs are counted either way */
-    const clbfgs_timings *t = &plain.time, *p = &prof.time;
+    const clbfgs_timings *t = &plain->time, *p = &prof->time;
     assert_true(t->device_objective == 0 && t->device_hessian == 0 && t->device_other == 0 &&
                 t->device_transfer == 0);
     assert_int_equal(t->syncs, p->syncs);
     /* at least the dot product before each line search, one read per
      * evaluation, and the scalars after each H pass */
-    assert_true(p->syncs >= 2 * prof.nit + prof.nfev - 1);
+    assert_true(p->syncs >= 2 * prof->nit + prof->nfev - 1);
     /* every phase ran, and the device cannot have been busy for longer than
      * the iterations took */
     assert_true(p->device_objective > 0);
@@ -451,10 +463,6 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     if (!(sum_of(device, 4) <= loop))
         print_error("device %.6f s in iterations of %.6f s\n", sum_of(device, 4), loop);
     assert_true(sum_of(device, 4) <= loop);
-    clbfgs_result_free(&plain);
-    clbfgs_result_free(&prof);
-    clbfgs_objective_free(obj);
-    clbfgs_context_free(pctx);
 }
 
 static void float_runs_reach_float_tolerances(void **state)
@@ -462,8 +470,10 @@ static void float_runs_reach_float_tolerances(void **state)
     (void)state;
     const char *names[] = {"rosen", "quadratic", "ext-rosenbrock"};
     for (int p = 0; p < 3; p++) {
+        size_t mark = held_mark();
         clbfgs_objective *obj = NULL;
         assert_ok(clbfgs_objective_builtin(&obj, names[p]));
+        hold(obj, release_objective);
         /* Near each problem's usual start, so all runs seek the same minimum. */
         static const double rosen_start[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
         size_t n = 10;
@@ -477,19 +487,18 @@ static void float_runs_reach_float_tolerances(void **state)
         clbfgs_options_init(&o);
         o.precision = CLBFGS_PRECISION_FLOAT;
         o.gtol = 1e-3;
-        clbfgs_result r;
-        minimize_ok(obj, n, x0, &o, &r);
-        assert_int_equal(r.precision, CLBFGS_PRECISION_FLOAT);
-        if (r.status != 0)
-            print_error("%s in float: status %d, f %g after %zu iterations\n", names[p], r.status,
-                        r.fun, r.nit);
+        clbfgs_result *r = hold_result();
+        minimize_ok(obj, n, x0, &o, r);
+        assert_int_equal(r->precision, CLBFGS_PRECISION_FLOAT);
+        if (r->status != 0)
+            print_error("%s in float: status %d, f %g after %zu iterations\n", names[p], r->status,
+                        r->fun, r->nit);
         /* float may stop on precision loss near the minimum; it must be near. */
-        assert_true(r.status == 0 || r.status == 2);
-        assert_true(r.fun < 1e-5);
+        assert_true(r->status == 0 || r->status == 2);
+        assert_true(r->fun < 1e-5);
         for (size_t i = 0; i < n; i++)
-            assert_true(fabs(r.x[i] - 1) < 2e-2);
-        clbfgs_result_free(&r);
-        clbfgs_objective_free(obj);
+            assert_true(fabs(r->x[i] - 1) < 2e-2);
+        release_held_since(mark);
     }
 }
 
@@ -498,6 +507,7 @@ static void the_inverse_hessian_comes_back_symmetric_and_positive(void **state)
     (void)state;
     clbfgs_objective *obj = NULL;
     assert_ok(clbfgs_objective_builtin(&obj, "quadratic"));
+    hold(obj, release_objective);
     size_t n = 7;
     double x0[7];
     for (size_t i = 0; i < n; i++)
@@ -505,17 +515,15 @@ static void the_inverse_hessian_comes_back_symmetric_and_positive(void **state)
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.return_hess_inv = 1;
-    clbfgs_result r;
-    minimize_ok(obj, n, x0, &o, &r);
-    assert_int_equal(r.status, 0);
-    assert_non_null(r.hess_inv);
+    clbfgs_result *r = hold_result();
+    minimize_ok(obj, n, x0, &o, r);
+    assert_int_equal(r->status, 0);
+    assert_non_null(r->hess_inv);
     for (size_t i = 0; i < n; i++) {
-        assert_true(r.hess_inv[i * n + i] > 0);
+        assert_true(r->hess_inv[i * n + i] > 0);
         for (size_t j = 0; j < n; j++)
-            assert_true(r.hess_inv[i * n + j] == r.hess_inv[j * n + i]); /* exactly */
+            assert_true(r->hess_inv[i * n + j] == r->hess_inv[j * n + i]); /* exactly */
     }
-    clbfgs_result_free(&r);
-    clbfgs_objective_free(obj);
 }
 
 int main(void)
@@ -523,19 +531,19 @@ int main(void)
     skip_without_opencl();
     seed_random();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(the_device_kernel_and_the_host_callback_take_the_same_path),
-        cmocka_unit_test(bad_arguments_are_named_and_nothing_runs),
-        cmocka_unit_test(a_problem_too_large_for_the_device_says_how_many_bytes),
-        cmocka_unit_test(a_problem_whose_bytes_overflow_is_refused_before_x0_is_read),
-        cmocka_unit_test(values_that_overflow_the_run_precision_are_refused),
-        cmocka_unit_test(an_objective_that_is_nan_at_x0_ends_with_status_3),
-        cmocka_unit_test(a_nan_along_a_line_search_makes_it_back_off),
-        cmocka_unit_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
-        cmocka_unit_test(a_callback_can_stop_the_run_with_status_99),
-        cmocka_unit_test(the_iteration_limit_ends_with_status_1),
-        cmocka_unit_test(float_runs_reach_float_tolerances),
-        cmocka_unit_test(profiling_splits_the_iterations_without_changing_them),
-        cmocka_unit_test(the_inverse_hessian_comes_back_symmetric_and_positive),
+        held_test(the_device_kernel_and_the_host_callback_take_the_same_path),
+        held_test(bad_arguments_are_named_and_nothing_runs),
+        held_test(a_problem_too_large_for_the_device_says_how_many_bytes),
+        held_test(a_problem_whose_bytes_overflow_is_refused_before_x0_is_read),
+        held_test(values_that_overflow_the_run_precision_are_refused),
+        held_test(an_objective_that_is_nan_at_x0_ends_with_status_3),
+        held_test(a_nan_along_a_line_search_makes_it_back_off),
+        held_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
+        held_test(a_callback_can_stop_the_run_with_status_99),
+        held_test(the_iteration_limit_ends_with_status_1),
+        held_test(float_runs_reach_float_tolerances),
+        held_test(profiling_splits_the_iterations_without_changing_them),
+        held_test(the_inverse_hessian_comes_back_symmetric_and_positive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    release_held();
     remove_temp_dir(*state);
     free(*state);
     return 0;
@@ -40,22 +41,33 @@ static void store(const char *dir, const char *key, const unsigned char *bin, si
     assert_int_equal(rc, 0);
 }
 
-/* Loads key; returns the binary or NULL, with the reason in why. */
+/* Loads key; returns the binary, held, or NULL, with the reason in why. */
 static unsigned char *load(const char *dir, const char *key, size_t *n, char *why)
 {
     unsigned char *bin = NULL;
     int rc = clbfgs__cache_load(dir, key, strlen(key), &bin, n, why, 256);
+    hold(bin, free);
     assert_int_equal(rc == 0, bin != NULL);
     return bin;
+}
+
+/* The cache file's name for key in dir, held. */
+static char *path_of(const char *dir, const char *key)
+{
+    char *path = clbfgs__cache_path(dir, key, strlen(key));
+    assert_non_null(path);
+    return hold(path, free);
 }
 
 static void rewrite(const char *path, long offset, const void *bytes, size_t n)
 {
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
-    assert_int_equal(fseek(f, offset, offset < 0 ? SEEK_END : SEEK_SET), 0);
-    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    int sought = fseek(f, offset, offset < 0 ? SEEK_END : SEEK_SET);
+    size_t written = sought == 0 ? fwrite(bytes, 1, n, f) : 0;
     fclose(f);
+    assert_int_equal(sought, 0);
+    assert_int_equal(written, n);
 }
 
 static void a_stored_binary_loads_back_identical(void **state)
@@ -69,7 +81,6 @@ static void a_stored_binary_loads_back_identical(void **state)
     assert_non_null(got);
     assert_int_equal(n, sizeof bin);
     assert_memory_equal(got, bin, sizeof bin);
-    free(got);
 }
 
 static void a_missing_file_is_a_miss(void **state)
@@ -87,16 +98,14 @@ static void a_file_stored_for_another_key_is_stale(void **state)
     random_bytes(bin, sizeof bin);
     store(*state, key_a, bin, sizeof bin);
     /* Put A's file where B's belongs, as a hash collision or a copy would. */
-    char *path_a = clbfgs__cache_path(*state, key_a, strlen(key_a));
-    char *path_b = clbfgs__cache_path(*state, key_b, strlen(key_b));
+    char *path_a = path_of(*state, key_a);
+    char *path_b = path_of(*state, key_b);
     assert_string_not_equal(path_a, path_b);
     assert_int_equal(rename(path_a, path_b), 0);
     size_t n;
     char why[256];
     assert_null(load(*state, key_b, &n, why));
     assert_non_null(strstr(why, "stale"));
-    free(path_a);
-    free(path_b);
 }
 
 static void a_flipped_byte_fails_the_checksum(void **state)
@@ -104,7 +113,7 @@ static void a_flipped_byte_fails_the_checksum(void **state)
     unsigned char bin[4096];
     random_bytes(bin, sizeof bin);
     store(*state, key_a, bin, sizeof bin);
-    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    char *path = path_of(*state, key_a);
     unsigned char flipped = (unsigned char)(bin[1000] ^ 0x10);
     /* 8 magic + 8 length + key + 8 length, then the binary */
     rewrite(path, (long)(24 + strlen(key_a) + 1000), &flipped, 1);
@@ -112,7 +121,6 @@ static void a_flipped_byte_fails_the_checksum(void **state)
     char why[256];
     assert_null(load(*state, key_a, &n, why));
     assert_non_null(strstr(why, "checksum"));
-    free(path);
 }
 
 /* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
@@ -133,29 +141,25 @@ static void a_flipped_byte_under_a_matching_old_checksum_is_rejected(void **stat
     unsigned char bin[4096];
     random_bytes(bin, sizeof bin);
     store(*state, key_a, bin, sizeof bin);
-    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    char *path = path_of(*state, key_a);
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     unsigned char file[8192];
     size_t len = fread(file, 1, sizeof file, f);
     fclose(f);
-    free(path);
     assert_true(len > 24 + strlen(key_a) + 1000 + 8);
     file[24 + strlen(key_a) + 1000] ^= 0x10;
     uint64_t h = fnv1a64(file, len - 8);
     for (int i = 0; i < 8; i++)
         file[len - 8 + i] = (unsigned char)(h >> (8 * i));
-    path = clbfgs__cache_path(*state, key_a, strlen(key_a));
     f = fopen(path, "wb");
-    free(path);
     assert_non_null(f);
-    assert_int_equal(fwrite(file, 1, len, f), len);
+    size_t written = fwrite(file, 1, len, f);
     fclose(f);
+    assert_int_equal(written, len);
     size_t n;
     char why[256];
-    unsigned char *got = load(*state, key_a, &n, why);
-    free(got);
-    assert_null(got);
+    assert_null(load(*state, key_a, &n, why));
     assert_non_null(strstr(why, "checksum"));
 }
 
@@ -164,7 +168,7 @@ static void a_truncated_file_is_rejected(void **state)
     unsigned char bin[4096];
     random_bytes(bin, sizeof bin);
     store(*state, key_a, bin, sizeof bin);
-    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    char *path = path_of(*state, key_a);
     assert_int_equal(truncate(path, 2000), 0);
     size_t n;
     char why[256];
@@ -173,12 +177,11 @@ static void a_truncated_file_is_rejected(void **state)
     assert_int_equal(truncate(path, 5), 0);
     assert_null(load(*state, key_a, &n, why));
     assert_non_null(strstr(why, "magic"));
-    free(path);
 }
 
 static void a_file_of_garbage_is_rejected(void **state)
 {
-    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    char *path = path_of(*state, key_a);
     unsigned char junk[777];
     random_bytes(junk, sizeof junk);
     FILE *f = fopen(path, "wb");
@@ -189,12 +192,11 @@ static void a_file_of_garbage_is_rejected(void **state)
     char why[256];
     assert_null(load(*state, key_a, &n, why));
     assert_non_null(strstr(why, "magic"));
-    free(path);
 }
 
 static void a_rejected_file_is_replaced_by_the_next_store(void **state)
 {
-    char *path = clbfgs__cache_path(*state, key_a, strlen(key_a));
+    char *path = path_of(*state, key_a);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fputs("CLBFGSC1 but then nothing sensible", f);
@@ -207,8 +209,6 @@ static void a_rejected_file_is_replaced_by_the_next_store(void **state)
     unsigned char *got = load(*state, key_a, &n, why);
     assert_non_null(got);
     assert_memory_equal(got, bin, sizeof bin);
-    free(got);
-    free(path);
 }
 
 static void missing_directories_are_created_private(void **state)
@@ -222,9 +222,8 @@ static void missing_directories_are_created_private(void **state)
     struct stat st;
     assert_int_equal(stat(nested, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
-    char *path = clbfgs__cache_path(nested, key_a, strlen(key_a));
+    char *path = path_of(nested, key_a);
     unlink(path);
-    free(path);
     rmdir(nested);
     rmdir(dir);
 }
@@ -240,7 +239,7 @@ static void a_directory_others_can_write_is_refused(void **state)
     char why[256] = "";
     unsigned char *got = NULL;
     int found = clbfgs__cache_load(*state, key_a, strlen(key_a), &got, &n, why, sizeof why);
-    free(got);
+    hold(got, free);
     assert_int_equal(found, CLBFGS_CACHE_REJECTED);
     assert_non_null(strstr(why, "writable by others"));
     assert_int_equal(

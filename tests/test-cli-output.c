@@ -6,14 +6,16 @@
 
 #include <math.h>
 
-/* What f() writes, as a string the caller frees. */
+/* What call writes to out, as a held string. */
 #define CAPTURE(text, call)                                                                        \
     do {                                                                                           \
         size_t size_;                                                                              \
         FILE *out = open_memstream(&(text), &size_);                                               \
         assert_non_null(out);                                                                      \
         call;                                                                                      \
-        assert_int_equal(fclose(out), 0);                                                          \
+        int closed_ = fclose(out);                                                                 \
+        hold(text, free);                                                                          \
+        assert_int_equal(closed_, 0);                                                              \
     } while (0)
 
 static void inf_and_nan_are_null_in_json(void **state)
@@ -24,12 +26,11 @@ static void inf_and_nan_are_null_in_json(void **state)
         char *text = NULL;
         CAPTURE(text, cli_json_number(out, values[i]));
         assert_string_equal(text, "null");
-        free(text);
+        release_now(text);
     }
     char *text = NULL;
     CAPTURE(text, cli_json_number(out, 0.1));
     assert_string_equal(text, "0.10000000000000001"); /* round-trips */
-    free(text);
 }
 
 static void json_strings_are_escaped(void **state)
@@ -38,7 +39,6 @@ static void json_strings_are_escaped(void **state)
     char *text = NULL;
     CAPTURE(text, cli_json_string(out, "a\"b\\c\td\n\x01\x7f"));
     assert_string_equal(text, "\"a\\\"b\\\\c\\u0009d\\u000a\\u0001\\u007f\"");
-    free(text);
 }
 
 static void valid_utf8_is_kept_and_invalid_bytes_replaced(void **state)
@@ -59,7 +59,7 @@ static void valid_utf8_is_kept_and_invalid_bytes_replaced(void **state)
         char *text = NULL;
         CAPTURE(text, cli_json_string(out, cases[i].in));
         assert_string_equal(text, cases[i].out);
-        free(text);
+        release_now(text);
     }
 }
 
@@ -83,7 +83,6 @@ static void the_devices_table_never_cuts_a_name(void **state)
     const char *row = strchr(text, '\n') + 1;
     const char *row_version = strstr(row, " 3.0 ") + 1;
     assert_int_equal(header_opencl - text, row_version - row);
-    free(text);
 }
 
 static void sizes_are_read_whole_and_in_range(void **state)
@@ -141,51 +140,75 @@ static void a_list_has_no_empty_elements(void **state)
     (void)state;
     double *v = NULL;
     size_t n = 0;
-    assert_int_equal(cli_parse_list("--x0", "1, 2 3\n4", 10, &v, &n), EXIT_OK);
+    int rc = cli_parse_list("--x0", "1, 2 3\n4", 10, &v, &n);
+    hold(v, free);
+    assert_int_equal(rc, EXIT_OK);
     assert_int_equal(n, 4);
     assert_true(v[0] == 1 && v[3] == 4);
-    free(v);
+    release_now(v);
     const char *bad[] = {"1,,2", ",1", "1,", "1, ,2", ",", "1;2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(cli_parse_list("--x0", bad[i], 10, &v, &n), EXIT_USAGE);
+        rc = cli_parse_list("--x0", bad[i], 10, &v, &n);
+        hold(v, free);
+        assert_int_equal(rc, EXIT_USAGE);
         assert_null(v);
     }
-    assert_int_equal(cli_parse_list("--x0", "1,2,3", 2, &v, &n), EXIT_USAGE); /* too many */
+    v = NULL;
+    rc = cli_parse_list("--x0", "1,2,3", 2, &v, &n);
+    hold(v, free);
+    assert_int_equal(rc, EXIT_USAGE); /* too many */
+}
+
+/* Removes a file and frees its name. */
+static void remove_file(void *path)
+{
+    remove(path);
+    free(path);
 }
 
 static void a_file_is_read_up_to_its_cap(void **state)
 {
     (void)state;
     char *text = NULL;
-    assert_int_equal(cli_read_file("--x0", "/dev/zero", 1 << 20, &text), EXIT_USAGE);
+    int rc = cli_read_file("--x0", "/dev/zero", 1 << 20, &text);
+    hold(text, free);
+    assert_int_equal(rc, EXIT_USAGE);
     assert_null(text);
-    char path[] = "/tmp/clbfgs-test-cli-XXXXXX";
+    char *path = hold_alloc(32);
+    snprintf(path, 32, "/tmp/clbfgs-test-cli-XXXXXX");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
+    unhold(path);
+    hold(path, remove_file);
     FILE *f = fdopen(fd, "w");
     for (int i = 0; i < 10000; i++)
         fputs("1 ", f);
     fclose(f);
-    assert_int_equal(cli_read_file("--x0", path, 20000, &text), EXIT_OK); /* exactly the cap */
+    rc = cli_read_file("--x0", path, 20000, &text);
+    hold(text, free);
+    assert_int_equal(rc, EXIT_OK); /* exactly the cap */
     assert_int_equal(strlen(text), 20000);
-    free(text);
-    assert_int_equal(cli_read_file("--x0", path, 19999, &text), EXIT_USAGE);
+    release_now(text);
+    text = NULL;
+    rc = cli_read_file("--x0", path, 19999, &text);
+    hold(text, free);
+    assert_int_equal(rc, EXIT_USAGE);
     assert_null(text);
-    remove(path);
+    release_now(path);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(inf_and_nan_are_null_in_json),
-        cmocka_unit_test(json_strings_are_escaped),
-        cmocka_unit_test(valid_utf8_is_kept_and_invalid_bytes_replaced),
-        cmocka_unit_test(the_devices_table_never_cuts_a_name),
-        cmocka_unit_test(sizes_are_read_whole_and_in_range),
-        cmocka_unit_test(integers_are_read_into_their_own_range),
-        cmocka_unit_test(reals_are_read_whole),
-        cmocka_unit_test(a_list_has_no_empty_elements),
-        cmocka_unit_test(a_file_is_read_up_to_its_cap),
+        held_test(inf_and_nan_are_null_in_json),
+        held_test(json_strings_are_escaped),
+        held_test(valid_utf8_is_kept_and_invalid_bytes_replaced),
+        held_test(the_devices_table_never_cuts_a_name),
+        held_test(sizes_are_read_whole_and_in_range),
+        held_test(integers_are_read_into_their_own_range),
+        held_test(reals_are_read_whole),
+        held_test(a_list_has_no_empty_elements),
+        held_test(a_file_is_read_up_to_its_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

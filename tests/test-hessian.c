@@ -12,6 +12,24 @@
 
 static clbfgs_context *ctx;
 static clbfgs_objective *quadratic;
+/* rand()'s seed, in every failure message: CLBFGS_TEST_SEED replays it. */
+static unsigned seed;
+
+#define fail_seeded(fmt, ...) fail_msg("seed %u: " fmt, seed, __VA_ARGS__)
+
+#define ok_or_fail(expr)                                                                           \
+    do {                                                                                           \
+        clbfgs_status st_ = (expr);                                                                \
+        if (st_ != CLBFGS_SUCCESS)                                                                 \
+            fail_seeded("%s -> %s: %s", #expr, clbfgs_strerror(st_), clbfgs_last_error());         \
+    } while (0)
+
+#define cl_ok_or_fail(expr)                                                                        \
+    do {                                                                                           \
+        cl_int err_ = (expr);                                                                      \
+        if (err_ != CL_SUCCESS)                                                                    \
+            fail_seeded("%s -> OpenCL error %d", #expr, (int)err_);                                \
+    } while (0)
 
 static int setup(void **state)
 {
@@ -31,6 +49,10 @@ static int teardown(void **state)
 
 static double uniform(void) { return 2.0 * rand() / (double)RAND_MAX - 1.0; }
 
+/* gamma_k = k u / (1 - k u): the bound on the relative error of k roundings
+ * with unit roundoff u (Higham, Accuracy and Stability, section 3.1). */
+static double gamma_k(double k, double u) { return k * u / (1.0 - k * u); }
+
 /* Rounds to the run's precision, so host and device start from equal values. */
 static double as_real(const clbfgs_run *run, double v)
 {
@@ -44,29 +66,25 @@ static void write_matrix(clbfgs_run *run, cl_mem m, const double *src)
     void *data = (void *)src;
     float *f = NULL;
     if (run->precision == CLBFGS_PRECISION_FLOAT) {
-        f = malloc(count * sizeof *f);
-        assert_non_null(f);
+        f = hold_alloc(count * sizeof *f);
         for (size_t i = 0; i < count; i++)
             f[i] = (float)src[i];
         data = f;
     }
-    assert_int_equal(clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem, data, 0,
-                                          NULL, NULL),
-                     CL_SUCCESS);
-    free(f);
+    cl_ok_or_fail(
+        clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem, data, 0, NULL, NULL));
+    release_now(f);
 }
 
 static void read_matrix(clbfgs_run *run, cl_mem m, double *dst)
 {
     size_t count = run->n * run->n;
-    float *f = run->precision == CLBFGS_PRECISION_FLOAT ? malloc(count * sizeof *f) : NULL;
-    assert_true(f || run->precision != CLBFGS_PRECISION_FLOAT);
-    assert_int_equal(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem,
-                                         f ? (void *)f : (void *)dst, 0, NULL, NULL),
-                     CL_SUCCESS);
+    float *f = run->precision == CLBFGS_PRECISION_FLOAT ? hold_alloc(count * sizeof *f) : NULL;
+    cl_ok_or_fail(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem,
+                                      f ? (void *)f : (void *)dst, 0, NULL, NULL));
     for (size_t i = 0; f && i < count; i++)
         dst[i] = (double)f[i];
-    free(f);
+    release_now(f);
 }
 
 struct inputs {
@@ -74,18 +92,15 @@ struct inputs {
     double *h, *u, *s, *g, a, b;
 };
 
+/* Fresh inputs, held. */
 static void draw(const clbfgs_run *run, struct inputs *in)
 {
     size_t n = run->n;
     in->n = n;
-    in->h = malloc(n * n * sizeof *in->h);
-    in->u = malloc(n * sizeof *in->u);
-    in->s = malloc(n * sizeof *in->s);
-    in->g = malloc(n * sizeof *in->g);
-    assert_non_null(in->h);
-    assert_non_null(in->u);
-    assert_non_null(in->s);
-    assert_non_null(in->g);
+    in->h = hold_alloc(n * n * sizeof *in->h);
+    in->u = hold_alloc(n * sizeof *in->u);
+    in->s = hold_alloc(n * sizeof *in->s);
+    in->g = hold_alloc(n * sizeof *in->g);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j <= i; j++)
             in->h[i * n + j] = in->h[j * n + i] = as_real(run, uniform() + (i == j ? 2.0 : 0.0));
@@ -98,113 +113,135 @@ static void draw(const clbfgs_run *run, struct inputs *in)
     in->b = as_real(run, uniform());
 }
 
-static void release(struct inputs *in)
+static void release_run(void *run)
 {
-    free(in->h);
-    free(in->u);
-    free(in->s);
-    free(in->g);
+    clbfgs__run_release(run);
+    free(run);
+}
+
+/* The device's v against the host's product, in double, of the device's
+ * own H and g: whatever the order of summation, each is within
+ * gamma_n sum_j |H_ij g_j| of the exact product (the host far closer in a
+ * float run, its products exact in double), so they differ by at most
+ * twice that. */
+static void check_product(const char *what, size_t n, const double *h, const double *g,
+                          const double *v, double u, const clbfgs_run *run)
+{
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0, mag = 0;
+        for (size_t j = 0; j < n; j++) {
+            acc += h[i * n + j] * g[j];
+            mag += fabs(h[i * n + j] * g[j]);
+        }
+        double bound = 2.0 * gamma_k((double)n, u) * mag;
+        if (isnan(v[i]) || fabs(v[i] - acc) > bound)
+            fail_seeded("n = %zu, %s, %zu chunks: v[%zu] = %.17g, host product of the device's H "
+                        "%.17g, differ by %.3g > bound %.3g",
+                        n, what, run->h_chunks, i, v[i], acc, fabs(v[i] - acc), bound);
+    }
 }
 
 /* One case: size n, precision, the pass by rows or by columns in chunks
  * (chunks 0: the device's default pass). */
 static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
 {
-    clbfgs_run run;
-    memset(&run, 0, sizeof run);
-    run.ctx = ctx;
-    run.objective = quadratic;
-    run.n = n;
-    run.precision = precision;
-    assert_ok(clbfgs__run_setup(&run, 0));
+    size_t mark = held_mark();
+    clbfgs_run *run = hold(calloc(1, sizeof(clbfgs_run)), release_run);
+    if (!run)
+        fail_seeded("n = %zu: out of memory for the run", n);
+    run->ctx = ctx;
+    run->objective = quadratic;
+    run->n = n;
+    run->precision = precision;
+    ok_or_fail(clbfgs__run_setup(run, 0));
     if (chunks)
-        assert_ok(clbfgs__hessian_set_pass(&run, by_rows, chunks));
+        ok_or_fail(clbfgs__hessian_set_pass(run, by_rows, chunks));
     struct inputs in;
-    draw(&run, &in);
+    draw(run, &in);
 
-    double *h_ref = malloc(n * n * sizeof *h_ref), *h_fused = malloc(n * n * sizeof *h_fused);
-    double *h_host = malloc(n * n * sizeof *h_host);
-    double *v_ref = malloc(n * sizeof *v_ref), *v_fused = malloc(n * sizeof *v_fused);
-    double *v_host = malloc(n * sizeof *v_host), *nan = malloc(n * sizeof *nan);
-    assert_true(h_ref && h_fused && h_host && v_ref && v_fused && v_host && nan);
+    double *h_ref = hold_alloc(n * n * sizeof *h_ref),
+           *h_fused = hold_alloc(n * n * sizeof *h_fused);
+    double *h_host = hold_alloc(n * n * sizeof *h_host), *h_mag = hold_alloc(n * n * sizeof *h_mag);
+    double *v_ref = hold_alloc(n * sizeof *v_ref), *v_fused = hold_alloc(n * sizeof *v_fused);
+    double *nan = hold_alloc(n * sizeof *nan);
     for (size_t i = 0; i < n; i++)
         nan[i] = (double)NAN;
 
-    /* the host: the kernels' arithmetic, in double */
+    /* the host: the kernels' arithmetic, in double, and the magnitudes of
+     * its terms, which bound the rounding errors of any evaluation */
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < n; j++) {
             h_host[i * n + j] = in.h[i * n + j] + (in.a * (in.u[i] * in.s[j] + in.s[i] * in.u[j]) +
                                                    in.b * (in.s[i] * in.s[j]));
-    double scale = 0;
-    for (size_t i = 0; i < n; i++) {
-        double acc = 0, mag = 0;
-        for (size_t j = 0; j < n; j++) {
-            acc += h_host[i * n + j] * in.g[j];
-            mag += fabs(h_host[i * n + j] * in.g[j]);
+            h_mag[i * n + j] = fabs(in.h[i * n + j]) + fabs(in.a * in.u[i] * in.s[j]) +
+                               fabs(in.a * in.s[i] * in.u[j]) + fabs(in.b * in.s[i] * in.s[j]);
         }
-        v_host[i] = acc;
-        scale = mag > scale ? mag : scale;
-    }
-    double eps = precision == CLBFGS_PRECISION_FLOAT ? (double)FLT_EPSILON : DBL_EPSILON;
+    double u = (precision == CLBFGS_PRECISION_FLOAT ? (double)FLT_EPSILON : DBL_EPSILON) / 2;
 
-    assert_ok(clbfgs__write_reals(&run, run.u, 0, in.u, n));
-    assert_ok(clbfgs__write_reals(&run, run.s, 0, in.s, n));
-    assert_ok(clbfgs__write_reals(&run, run.g, 0, in.g, n));
+    ok_or_fail(clbfgs__write_reals(run, run->u, 0, in.u, n));
+    ok_or_fail(clbfgs__write_reals(run, run->s, 0, in.s, n));
+    ok_or_fail(clbfgs__write_reals(run, run->g, 0, in.g, n));
 
     /* the reference pair */
-    write_matrix(&run, run.h, in.h);
-    assert_ok(clbfgs__write_reals(&run, run.v, 0, nan, n));
-    assert_ok(clbfgs__hessian_update(&run, in.a, run.u, in.b, run.s));
-    assert_ok(clbfgs__hessian_apply(&run, run.v, run.g));
-    read_matrix(&run, run.h, h_ref);
-    assert_ok(clbfgs__read_reals(&run, run.v, 0, v_ref, n));
+    write_matrix(run, run->h, in.h);
+    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__hessian_update(run, in.a, run->u, in.b, run->s));
+    ok_or_fail(clbfgs__hessian_apply(run, run->v, run->g));
+    read_matrix(run, run->h, h_ref);
+    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_ref, n));
 
     /* the fused pass */
-    write_matrix(&run, run.h, in.h);
-    assert_ok(clbfgs__write_reals(&run, run.v, 0, nan, n));
-    assert_ok(clbfgs__hessian_update_apply(&run, 1, in.a, run.u, in.b, run.s, run.v, run.g));
-    read_matrix(&run, run.h, h_fused);
-    assert_ok(clbfgs__read_reals(&run, run.v, 0, v_fused, n));
+    write_matrix(run, run->h, in.h);
+    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__hessian_update_apply(run, 1, in.a, run->u, in.b, run->s, run->v, run->g));
+    read_matrix(run, run->h, h_fused);
+    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_fused, n));
 
     for (size_t i = 0; i < n * n; i++) {
         /* the update is elementwise the same expression: equal to the bit,
-         * exactly symmetric, and within a few roundings of the host */
-        assert_true(h_fused[i] == h_ref[i]);
-        assert_true(h_fused[i] == h_fused[(i % n) * n + i / n]);
-        double tol = 8 * eps * (fabs(in.h[i]) + 4.0);
-        if (fabs(h_fused[i] - h_host[i]) > tol)
-            fail_msg("n = %zu: H[%zu] = %.17g, host %.17g", n, i, h_fused[i], h_host[i]);
+         * exactly symmetric, and within the rounding of that expression of
+         * the host's: each term passes through at most 5 roundings, so the
+         * device is within gamma_5 (|h| + |a u_i s_j| + |a s_i u_j| +
+         * |b s_i s_j|) of the exact update whatever its code generator
+         * (FMA only removes roundings), and the host in double within the
+         * same or less; a factor 2 covers both */
+        size_t r = i / n, c = i % n;
+        if (h_fused[i] != h_ref[i])
+            fail_seeded("n = %zu: H[%zu][%zu] = %.17g fused, %.17g reference", n, r, c, h_fused[i],
+                        h_ref[i]);
+        if (h_fused[i] != h_fused[c * n + r])
+            fail_seeded("n = %zu: H[%zu][%zu] = %.17g but H[%zu][%zu] = %.17g", n, r, c, h_fused[i],
+                        c, r, h_fused[c * n + r]);
+        double bound = 2.0 * gamma_k(5, u) * h_mag[i];
+        if (fabs(h_fused[i] - h_host[i]) > bound)
+            fail_seeded("n = %zu, %s: H[%zu][%zu] = %.17g, host %.17g, differ by %.3g > bound %.3g "
+                        "(2 gamma_5 times %.17g)",
+                        n, precision == CLBFGS_PRECISION_FLOAT ? "float" : "double", r, c,
+                        h_fused[i], h_host[i], fabs(h_fused[i] - h_host[i]), bound, h_mag[i]);
     }
     for (size_t i = 0; i < n; i++) {
-        assert_false(isnan(v_fused[i]));
-        if (run.h_chunks == 1 && v_fused[i] != v_ref[i]) /* same order of summation */
-            fail_msg("n = %zu, %s: v[%zu] = %.17g, reference %.17g", n,
-                     run.h_by_rows ? "by rows" : "one chunk", i, v_fused[i], v_ref[i]);
-        double tol = 2.0 * (double)n * eps * scale + 8 * eps * fabs(v_host[i]);
-        if (fabs(v_fused[i] - v_host[i]) > tol || fabs(v_ref[i] - v_host[i]) > tol)
-            fail_msg("n = %zu, %zu chunks: v[%zu] = %.17g fused, %.17g reference, %.17g host", n,
-                     run.h_chunks, i, v_fused[i], v_ref[i], v_host[i]);
+        if (isnan(v_fused[i]))
+            fail_seeded("n = %zu: v[%zu] was not written", n, i);
+        if (run->h_chunks == 1 && v_fused[i] != v_ref[i]) /* same order of summation */
+            fail_seeded("n = %zu, %s: v[%zu] = %.17g, reference %.17g", n,
+                        run->h_by_rows ? "by rows" : "one chunk", i, v_fused[i], v_ref[i]);
     }
+    /* h_ref equals h_fused to the bit: one host product checks both */
+    check_product("fused", n, h_fused, in.g, v_fused, u, run);
+    check_product("reference", n, h_ref, in.g, v_ref, u, run);
 
     /* No update pending: H is only read. */
-    assert_ok(clbfgs__write_reals(&run, run.v, 0, nan, n));
-    assert_ok(clbfgs__hessian_update_apply(&run, 0, 123.0, run.u, 456.0, run.s, run.v, run.g));
-    read_matrix(&run, run.h, h_ref);
+    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__hessian_update_apply(run, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
+    read_matrix(run, run->h, h_ref);
     for (size_t i = 0; i < n * n; i++)
-        assert_true(h_ref[i] == h_fused[i]);
-    assert_ok(clbfgs__read_reals(&run, run.v, 0, v_ref, n));
-    for (size_t i = 0; i < n; i++)
-        assert_true(fabs(v_ref[i] - v_fused[i]) <= 2.0 * (double)n * eps * scale);
+        if (h_ref[i] != h_fused[i])
+            fail_seeded("n = %zu: with no update pending H[%zu][%zu] changed from %.17g to %.17g",
+                        n, i / n, i % n, h_fused[i], h_ref[i]);
+    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_ref, n));
+    check_product("no update", n, h_fused, in.g, v_ref, u, run);
 
-    free(h_ref);
-    free(h_fused);
-    free(h_host);
-    free(v_ref);
-    free(v_fused);
-    free(v_host);
-    free(nan);
-    release(&in);
-    clbfgs__run_release(&run);
+    release_held_since(mark);
 }
 
 static void awkward_sizes(clbfgs_precision precision)
@@ -228,7 +265,7 @@ static void fused_pass_matches_the_pair_and_the_host_in_double(void **state)
 {
     (void)state;
     clbfgs_device_info info;
-    assert_ok(clbfgs_context_device(ctx, &info));
+    ok_or_fail(clbfgs_context_device(ctx, &info));
     if (!info.has_fp64)
         skip();
     awkward_sizes(CLBFGS_PRECISION_DOUBLE);
@@ -250,20 +287,21 @@ static void default_chunks_fit_the_device(void **state)
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         run.n = sizes[k];
         size_t c = clbfgs__hessian_default_chunks(&run);
-        assert_true(c >= 1 && c <= 64 && c <= run.n);
-        if (run.n >= 16)
-            assert_true((run.n + c - 1) / c >= 16); /* at least 16 rows a chunk */
+        if (!(c >= 1 && c <= 64 && c <= run.n))
+            fail_seeded("n = %zu: %zu chunks", run.n, c);
+        if (run.n >= 16 && (run.n + c - 1) / c < 16) /* at least 16 rows a chunk */
+            fail_seeded("n = %zu: %zu chunks of fewer than 16 rows", run.n, c);
     }
 }
 
 int main(void)
 {
     skip_without_opencl();
-    seed_random();
+    seed = seed_random();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fused_pass_matches_the_pair_and_the_host_in_double),
-        cmocka_unit_test(fused_pass_matches_the_pair_and_the_host_in_float),
-        cmocka_unit_test(default_chunks_fit_the_device),
+        held_test(fused_pass_matches_the_pair_and_the_host_in_double),
+        held_test(fused_pass_matches_the_pair_and_the_host_in_float),
+        held_test(default_chunks_fit_the_device),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    release_held();
     remove_temp_dir(*state);
     free(*state);
     return 0;
@@ -31,12 +32,13 @@ static void write_file(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-/* The list for source with dir as the only -I directory; NULL with why. */
+/* The list for source with dir as the only -I directory, held; NULL with why. */
 static char *list_of(const char *source, const char *dir, char *why)
 {
     char *dirs[1] = {(char *)dir};
     char *list = NULL;
     int rc = clbfgs__includes_list(source, dirs, dir ? 1 : 0, &list, why, 512);
+    hold(list, free);
     assert_int_equal(rc == 0, list != NULL);
     return list;
 }
@@ -49,12 +51,8 @@ static void a_header_and_its_own_headers_are_listed_with_their_digests(void **st
     char *first = list_of("  #  include <a.h>\nkernel void k() {}\n", *state, why);
     write_file(*state, "b.h", "#define B 2\n");
     char *second = list_of("  #  include <a.h>\nkernel void k() {}\n", *state, why);
-    int has_b = first && strstr(first, "b.h") != NULL;
-    int differ = first && second && strcmp(first, second) != 0;
-    free(first);
-    free(second);
-    assert_true(has_b);
-    assert_true(differ);
+    assert_true(first && strstr(first, "b.h") != NULL);
+    assert_true(first && second && strcmp(first, second) != 0);
 }
 
 static void a_source_without_includes_has_an_empty_list(void **state)
@@ -62,9 +60,7 @@ static void a_source_without_includes_has_an_empty_list(void **state)
     (void)state;
     char why[512];
     char *list = list_of("kernel void k() { /* #include is not here */ }\n", NULL, why);
-    int empty = list && *list == '\0';
-    free(list);
-    assert_true(empty);
+    assert_true(list && *list == '\0');
     assert_false(clbfgs__includes_present("kernel void k() {}\n#define include\n"));
     assert_true(clbfgs__includes_present("\n#include \"x.h\"\n"));
 }
@@ -74,10 +70,7 @@ static void a_cycle_of_headers_ends(void **state)
     write_file(*state, "a.h", "#include \"b.h\"\n");
     write_file(*state, "b.h", "#include \"a.h\"\n");
     char why[512];
-    char *list = list_of("#include \"a.h\"\n", *state, why);
-    int ok = list != NULL;
-    free(list);
-    assert_true(ok);
+    assert_non_null(list_of("#include \"a.h\"\n", *state, why));
 }
 
 static void a_quoted_include_looks_beside_its_header_first(void **state)
@@ -92,10 +85,10 @@ static void a_quoted_include_looks_beside_its_header_first(void **state)
     char *dirs[2] = {sub, *state};
     char *list = NULL, why[512];
     int rc = clbfgs__includes_list("#include \"x.h\"\n", dirs, 2, &list, why, sizeof why);
+    hold(list, free);
     char expected[4300];
     snprintf(expected, sizeof expected, "%s/y.h", sub);
     int found = list && strstr(list, expected);
-    free(list);
     unlink(expected);
     snprintf(expected, sizeof expected, "%s/x.h", sub);
     unlink(expected);
@@ -122,17 +115,20 @@ static void include_directories_come_out_of_the_options_in_order(void **state)
     char **dirs = NULL;
     size_t n = 0;
     int quoted = -1;
-    assert_int_equal(clbfgs__build_options_include_dirs("-DA=1 -Ione  -I two -cl-mad-enable -I"
-                                                        "three",
-                                                        &dirs, &n, &quoted),
-                     0);
-    int ok = n == 3 && strcmp(dirs[0], "one") == 0 && strcmp(dirs[1], "two") == 0 &&
+    int rc = clbfgs__build_options_include_dirs("-DA=1 -Ione  -I two -cl-mad-enable -I"
+                                                "three",
+                                                &dirs, &n, &quoted);
+    int ok = rc == 0 && n == 3 && strcmp(dirs[0], "one") == 0 && strcmp(dirs[1], "two") == 0 &&
              strcmp(dirs[2], "three") == 0 && quoted == 0;
     clbfgs__build_options_free(dirs, n);
+    assert_int_equal(rc, 0);
     assert_true(ok);
-    assert_int_equal(clbfgs__build_options_include_dirs("-I \"a b\"", &dirs, &n, &quoted), 0);
-    ok = n == 1 && strcmp(dirs[0], "a b") == 0 && quoted == 1;
+    dirs = NULL;
+    n = 0;
+    rc = clbfgs__build_options_include_dirs("-I \"a b\"", &dirs, &n, &quoted);
+    ok = rc == 0 && n == 1 && strcmp(dirs[0], "a b") == 0 && quoted == 1;
     clbfgs__build_options_free(dirs, n);
+    assert_int_equal(rc, 0);
     assert_true(ok);
 }
 
@@ -141,7 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_header_and_its_own_headers_are_listed_with_their_digests,
                                         setup, teardown),
-        cmocka_unit_test(a_source_without_includes_has_an_empty_list),
+        held_test(a_source_without_includes_has_an_empty_list),
         cmocka_unit_test_setup_teardown(a_cycle_of_headers_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(a_quoted_include_looks_beside_its_header_first, setup,
                                         teardown),
