@@ -4,14 +4,20 @@
 
 #include <stdarg.h>
 
+static void vreport(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "clbfgs: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "clbfgs: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'clbfgs help'.\n");
+    vreport(fmt, ap);
     va_end(ap);
+    fprintf(stderr, "Try 'clbfgs help'.\n");
     return EXIT_USAGE;
 }
 
@@ -19,9 +25,7 @@ int cli_input_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "clbfgs: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    vreport(fmt, ap);
     va_end(ap);
     return EXIT_USAGE;
 }
