@@ -132,3 +132,27 @@ clbfgs_result *hold_result(void)
     assert_non_null(r);
     return hold(r, release_result);
 }
+
+int temp_dir_setup(void **state)
+{
+    *state = make_temp_dir();
+    return 0;
+}
+
+int temp_dir_teardown(void **state)
+{
+    release_held();
+    remove_temp_dir(*state);
+    free(*state);
+    return 0;
+}
+
+uint64_t fnv1a64(const unsigned char *p, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}

@@ -70,6 +70,15 @@ static inline char *make_temp_dir(void)
 /* rm -r of a directory made by make_temp_dir (one level of files). */
 void remove_temp_dir(const char *dir);
 
+/* CMocka setup and teardown for a test that works in a fresh temporary
+ * directory (*state, its name); the teardown also releases what was held. */
+int temp_dir_setup(void **state);
+int temp_dir_teardown(void **state);
+
+/* FNV-1a, 64 bits: the checksum of the cache's old file format, which the
+ * tests forge to show a digest cannot be fooled the same way. */
+uint64_t fnv1a64(const unsigned char *p, size_t len);
+
 /* What a test holds. A failed assertion longjmps out of the test, so what
  * the test would have freed after it leaks, and valgrind's leak reports
  * bury the failure. A test holds each allocation as it makes it; the

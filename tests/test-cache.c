@@ -11,20 +11,6 @@
 static const char key_a[] = "device A\ndriver 1\nsource: kernel void a() {}";
 static const char key_b[] = "device A\ndriver 1\nsource: kernel void b() {}";
 
-static int setup(void **state)
-{
-    *state = make_temp_dir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    release_held();
-    remove_temp_dir(*state);
-    free(*state);
-    return 0;
-}
-
 /* Random bytes, fresh each run, so no test depends on one binary's shape. */
 static void random_bytes(unsigned char *p, size_t n)
 {
@@ -124,16 +110,6 @@ static void a_flipped_byte_fails_the_checksum(void **state)
 }
 
 /* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
-static uint64_t fnv1a64(const unsigned char *p, size_t len)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 /* pocl's loader crashed on a binary whose corruption the old checksum
  * happened to match; with a digest the reader cannot be fooled that way. */
 static void a_flipped_byte_under_a_matching_old_checksum_is_rejected(void **state)
@@ -268,18 +244,26 @@ int main(void)
 {
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_stored_binary_loads_back_identical, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_missing_file_is_a_miss, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_file_stored_for_another_key_is_stale, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_flipped_byte_fails_the_checksum, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stored_binary_loads_back_identical, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_missing_file_is_a_miss, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_file_stored_for_another_key_is_stale, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_flipped_byte_fails_the_checksum, temp_dir_setup,
+                                        temp_dir_teardown),
         cmocka_unit_test_setup_teardown(a_flipped_byte_under_a_matching_old_checksum_is_rejected,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(a_truncated_file_is_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_file_of_garbage_is_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(missing_directories_are_created_private, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_directory_others_can_write_is_refused, setup, teardown),
+                                        temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_truncated_file_is_rejected, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_file_of_garbage_is_rejected, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_rejected_file_is_replaced_by_the_next_store,
+                                        temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(missing_directories_are_created_private, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_directory_others_can_write_is_refused, temp_dir_setup,
+                                        temp_dir_teardown),
         cmocka_unit_test(an_unwritable_location_is_an_error_with_a_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

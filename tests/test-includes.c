@@ -8,20 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int setup(void **state)
-{
-    *state = make_temp_dir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    release_held();
-    remove_temp_dir(*state);
-    free(*state);
-    return 0;
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[4200];
@@ -136,12 +122,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_header_and_its_own_headers_are_listed_with_their_digests,
-                                        setup, teardown),
+                                        temp_dir_setup, temp_dir_teardown),
         held_test(a_source_without_includes_has_an_empty_list),
-        cmocka_unit_test_setup_teardown(a_cycle_of_headers_ends, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_quoted_include_looks_beside_its_header_first, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(what_cannot_be_followed_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_cycle_of_headers_ends, temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_quoted_include_looks_beside_its_header_first,
+                                        temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(what_cannot_be_followed_is_said, temp_dir_setup,
+                                        temp_dir_teardown),
         cmocka_unit_test(include_directories_come_out_of_the_options_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -280,20 +280,6 @@ static void only_cache_file(const char *dir, char *path, size_t size)
     assert_false(more);
 }
 
-static int setup_dir(void **state)
-{
-    *state = make_temp_dir();
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    release_held();
-    remove_temp_dir(*state);
-    free(*state);
-    return 0;
-}
-
 static void a_second_context_loads_the_program_from_disk(void **state)
 {
     struct logbook book;
@@ -324,16 +310,6 @@ static void a_corrupt_cache_file_is_ignored_and_rewritten(void **state)
 }
 
 /* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
-static uint64_t fnv1a64(const unsigned char *p, size_t len)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 /* One flipped byte in the binary, under a checksum that the old format's
  * FNV-1a still matches: pocl's loader crashed on such files, so the entry
  * must be dropped before the driver sees it, and replaced. */
@@ -707,25 +683,26 @@ int main(void)
         held_test(a_syntax_error_returns_the_build_log_pointing_into_the_cl_file),
         held_test(a_missing_kernel_is_named_with_the_kernels_that_exist),
         held_test(the_public_build_hands_out_its_own_reference),
-        cmocka_unit_test_setup_teardown(a_second_context_loads_the_program_from_disk, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(a_corrupt_cache_file_is_ignored_and_rewritten, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(a_corrupt_entry_never_reaches_the_driver, setup_dir,
-                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(a_second_context_loads_the_program_from_disk,
+                                        temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_corrupt_cache_file_is_ignored_and_rewritten,
+                                        temp_dir_setup, temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_corrupt_entry_never_reaches_the_driver, temp_dir_setup,
+                                        temp_dir_teardown),
         cmocka_unit_test_setup_teardown(a_well_formed_file_the_driver_rejects_is_recompiled,
-                                        setup_dir, teardown_dir),
+                                        temp_dir_setup, temp_dir_teardown),
         cmocka_unit_test_setup_teardown(
-            a_cache_directory_others_can_write_is_refused_with_a_warning, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(a_changed_header_is_compiled_afresh, setup_dir,
-                                        teardown_dir),
+            a_cache_directory_others_can_write_is_refused_with_a_warning, temp_dir_setup,
+            temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(with_the_disk_cache_off_nothing_is_written, temp_dir_setup,
+                                        temp_dir_teardown),
+        cmocka_unit_test_setup_teardown(a_changed_header_is_compiled_afresh, temp_dir_setup,
+                                        temp_dir_teardown),
         cmocka_unit_test_setup_teardown(
-            an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk, setup_dir,
-            teardown_dir),
+            an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk, temp_dir_setup,
+            temp_dir_teardown),
         cmocka_unit_test_setup_teardown(a_source_named_by_its_path_finds_headers_beside_it,
-                                        setup_dir, teardown_dir),
+                                        temp_dir_setup, temp_dir_teardown),
         held_test(a_build_error_points_at_the_name_given),
         held_test(malformed_build_options_are_refused_by_name),
         held_test(malformed_context_and_environment_options_are_refused),
