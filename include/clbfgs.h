@@ -176,7 +176,8 @@ typedef struct clbfgs_context_options {
     /** Directory of the on-disk program cache. NULL (default): the
      * CLBFGS_CACHE_DIR environment variable, else $XDG_CACHE_HOME/clbfgs,
      * else $HOME/.cache/clbfgs. Created 0700 when missing; another user's,
-     * or one group or others can write, is refused with a warning. */
+     * one group or others can write, or a symbolic link (name the directory
+     * itself) is refused with a warning. */
     const char *cache_dir;
     /** 1 (default) to keep compiled programs on disk between processes; 0 to
      * compile every process. CLBFGS_CACHE_DIR=off also turns it off. */
