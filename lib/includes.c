@@ -1,6 +1,6 @@
 /* Following #include for the program cache's key. Directives are found
- * line by line after translation phases 1 to 3 (joined lines, comments
- * gone, %: read as #), without macros or #if: one in a false #if is
+ * line by line after translation phases 1 to 3 (trigraphs, joined lines,
+ * comments gone, %: read as #), without macros or #if: one in a false #if is
  * followed too, which can only add a header to the key or (when it does
  * not resolve) keep the program off the disk cache, never give a stale
  * binary. What the scan cannot place makes the headers unknown. */
@@ -71,15 +71,17 @@ static int reads_files(const char *word, size_t len)
 }
 
 /* Translation phases 1 to 3, as far as directives depend on them: line ends
- * become \n, a backslash-newline (spaces may come between, as compilers
- * accept with a warning) joins lines, a comment becomes one space, and %:
- * is #. String and character literals are copied, so a comment marker in
- * one is kept; one left open ends at the line's end, as the compiler's
- * does. Trigraphs are not read: drivers differ on them, and the count below
- * makes ??=include unknown instead. *words counts the identifiers for which
- * reads_files() holds, outside literals and the <...> of an #include.
- * malloc'd; NULL when out of memory. */
-static char *phase3(const char *text, size_t *words)
+ * become \n, trigraphs are read (pocl's clang reads them: ??=include is a
+ * directive there), a backslash-newline (spaces may come between, as
+ * compilers accept with a warning) joins lines, a comment becomes one space,
+ * and %: is #. String and character literals are copied, so a comment
+ * marker in one is kept; one left open ends at the line's end, as the
+ * compiler's does. *words counts the identifiers for which reads_files()
+ * holds, outside literals and the <...> of an #include; *trigraph_backslash
+ * is set when the text has ??/, where a driver that does not read trigraphs
+ * sees other lines, literals and comments. malloc'd; NULL when out of
+ * memory. */
+static char *phase3(const char *text, size_t *words, int *trigraph_backslash)
 {
     size_t len = strlen(text);
     char *joined = malloc(len + 1), *out = malloc(len + 1);
@@ -88,19 +90,32 @@ static char *phase3(const char *text, size_t *words)
         free(out);
         return NULL;
     }
-    char *o = joined;
+    /* Phase 1 into out, phase 2 from there into joined. */
+    static const char trigraphs[] = "=#([)]'^<{>}!|-~/\\";
+    char *o = out;
+    *trigraph_backslash = 0;
     for (const char *c = text; *c;) {
-        if (*c == '\r') {
+        const char *t = c[0] == '?' && c[1] == '?' && c[2] ? strchr(trigraphs, c[2]) : NULL;
+        if (t && (t - trigraphs) % 2 == 0) {
+            *trigraph_backslash |= c[2] == '/';
+            *o++ = t[1];
+            c += 3;
+        } else if (*c == '\r') {
             *o++ = '\n';
             c += c[1] == '\n' ? 2 : 1;
-            continue;
+        } else {
+            *o++ = *c++;
         }
+    }
+    *o = '\0';
+    o = joined;
+    for (const char *c = out; *c;) {
         if (*c == '\\') {
             const char *e = c + 1;
             while (is_space(*e))
                 e++;
-            if (*e == '\n' || *e == '\r') {
-                c = e + (e[0] == '\r' && e[1] == '\n' ? 2 : 1);
+            if (*e == '\n') {
+                c = e + 1;
                 continue;
             }
         }
@@ -333,10 +348,14 @@ static int scan(struct scan *s, const char *raw, const char *from, const char *f
     const char *p, *name = NULL, *line = NULL;
     size_t len = 0, words = 0, directives = 0;
     char delim;
-    int include_next = 0, rc = 0;
-    char *text = phase3(raw, &words);
+    int include_next = 0, rc = 0, trigraph_backslash = 0;
+    char *text = phase3(raw, &words, &trigraph_backslash);
     if (!text)
         return fail(s, "out of memory");
+    if (trigraph_backslash) {
+        free(text);
+        return fail(s, "%s has the trigraph ?\?/, which drivers read differently", from);
+    }
     for (p = text; next_include(&p, &name, &len, &delim, &line, &include_next);)
         directives++;
     /* A way of reading a file that the scan does not see as a directive
@@ -431,7 +450,8 @@ static int follow(struct scan *s, const char *from, const char *from_dir, int to
 int clbfgs__includes_present(const char *source)
 {
     size_t words = 0;
-    char *text = phase3(source, &words);
+    int trigraph_backslash;
+    char *text = phase3(source, &words, &trigraph_backslash);
     if (!text)
         return 1; /* cannot tell: as if it had, which only costs an -I */
     const char *p = text, *name, *line;

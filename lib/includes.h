@@ -7,7 +7,8 @@
 
 /* Whether source has any #include (or #import) directive, as the
  * preprocessor reads it: not in a comment, and found through a line
- * splice, a comment before or after the '#', or the digraph %:. */
+ * splice, a comment before or after the '#', the digraph %: or the
+ * trigraph ??=. */
 int clbfgs__includes_present(const char *source);
 
 /* Follows source's #include "..." and #include <...> recursively, as the
@@ -21,8 +22,9 @@ int clbfgs__includes_present(const char *source);
  * header only the driver knows, an unreadable file); a quoted include of
  * the source found both in the working directory and in a -I directory
  * (drivers differ on which comes first); more uses of the identifiers
- * include, import or __has_include in a file than directives followed; or
- * out of memory. The program's binary then cannot be keyed safely. */
+ * include, import or __has_include in a file than directives followed; the
+ * trigraph ??/ (drivers that do not read trigraphs split the text
+ * differently); or out of memory. The program's binary then cannot be keyed safely. */
 int clbfgs__includes_list(const char *source, char *const *dirs, size_t ndirs, char **list,
                           char *why, size_t why_size);
 
