@@ -176,7 +176,8 @@ typedef struct clbfgs_context_options {
     /** Directory of the on-disk program cache. NULL (default): the
      * CLBFGS_CACHE_DIR environment variable, else $XDG_CACHE_HOME/clbfgs,
      * else $HOME/.cache/clbfgs. Created 0700 when missing; another user's,
-     * or one group or others can write, is refused with a warning. */
+     * one group or others can write, or a symbolic link (name the directory
+     * itself) is refused with a warning. */
     const char *cache_dir;
     /** 1 (default) to keep compiled programs on disk between processes; 0 to
      * compile every process. CLBFGS_CACHE_DIR=off also turns it off. */
@@ -242,7 +243,9 @@ typedef enum clbfgs_program_origin {
  * device has fp64), `real2`..`real16` the vector types, and CLBFGS_DOUBLE is
  * 1 or 0. Programs are cached in the context and on disk, keyed by device,
  * driver version, source, options and the contents of every header the
- * source #includes (one that cannot be found keeps it off the disk). On
+ * source #includes. A program whose headers cannot all be listed (one that
+ * cannot be found, a computed #include, __has_include) is compiled on every
+ * call and cached nowhere. On
  * success *program is a new reference (release it with clReleaseProgram). A
  * compile error is CLBFGS_ERR_BUILD and clbfgs_last_error() carries the build
  * log. origin may be NULL. */
@@ -265,9 +268,15 @@ typedef struct clbfgs_source_options {
      * (never by hand). See "Versioned option structs". */
     size_t struct_size;
     /** A name for messages and build logs (the source starts at #line 1
-     * "NAME"), such as the file name; default "objective.cl". Its directory
-     * part, if any ("src/obj.cl"; relative to the working directory), is
-     * searched first for #include files, as -I src would be. */
+     * "NAME"), such as the file name; default "objective.cl". A quoted
+     * #include "x.h" of the source is searched for in the working directory
+     * first (as pocl's compiler does), then in the name's directory part, if
+     * any ("src/obj.cl"; relative to the working directory, passed as -I
+     * src), then in the -I directories of the build options; <x.h> skips
+     * the working directory. pocl 3.1 cannot take a directory with a space
+     * in its name. A quoted name found both in the working directory and in
+     * another of these keeps the program off the disk cache, since drivers
+     * differ on the order. */
     const char *name;
     /** Extra compiler options (-D..., -I...); default NULL. */
     const char *build_options;

@@ -98,7 +98,9 @@ void clbfgs__programs_free(clbfgs_context *ctx);
 
 /* Builds (or finds in a cache) a program of the library's own; name is its
  * file ("cl/util.cl") for messages. The context owns the result: do not
- * release it. */
+ * release it. One whose headers cannot be listed is built on every call and
+ * released by the next call for the same source and options: create its
+ * kernels (which keep it) at once, or retain it. */
 clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const char *source,
                                   const char *options, clbfgs_precision precision,
                                   cl_program *program, clbfgs_program_origin *origin);

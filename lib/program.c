@@ -15,6 +15,7 @@
 struct clbfgs_program_entry {
     char *key;
     size_t key_len;
+    int reusable; /* 0: its headers are unknown, so a lookup never finds it */
     cl_program program;
     struct clbfgs_program_entry *next;
 };
@@ -234,7 +235,8 @@ static char *source_dir_option(const char *name, const char *source)
 }
 
 /* The headers the source reaches, for the key; NULL when they cannot all be
- * found, with why (the program then stays off the disk cache). */
+ * listed, with why (the program is then cached neither on disk nor in the
+ * context). */
 static char *header_list(const char *source, const char *options, char *why, size_t why_size)
 {
     char **dirs = NULL, *list = NULL;
@@ -292,16 +294,19 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     }
     size_t key_len = strlen(key);
 
-    for (struct clbfgs_program_entry *e = ctx->programs; e; e = e->next)
-        if (e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
+    /* Without the headers the key cannot tell a changed one from the old:
+     * such a program is built afresh on every call. */
+    for (struct clbfgs_program_entry *e = ctx->programs; e && headers; e = e->next)
+        if (e->reusable && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
             *out = e->program;
             from = CLBFGS_PROGRAM_MEMORY;
             goto cleanup;
         }
 
     int disk = ctx->cache_dir != NULL;
-    if (disk && !headers) {
-        clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: not using the disk cache: %s", name, why);
+    if (!headers) {
+        clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: not using the %scache: %s", name,
+                    disk ? "disk cache or the context's " : "context's ", why);
         disk = 0;
     }
     double t0 = clbfgs__now();
@@ -321,6 +326,17 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
             store_to_disk(ctx, name, key, key_len, program);
     }
 
+    /* The context keeps it to release it; one of unknown headers replaces
+     * the last build of the same key, so that rebuilding in a context that
+     * lives on does not pile programs up. */
+    for (struct clbfgs_program_entry *e = ctx->programs; e && !headers; e = e->next)
+        if (!e->reusable && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
+            clReleaseProgram(e->program);
+            e->program = program;
+            *out = program;
+            program = NULL;
+            goto cleanup;
+        }
     entry = malloc(sizeof *entry);
     if (!entry) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "program cache entry");
@@ -328,6 +344,7 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     }
     entry->key = key;
     entry->key_len = key_len;
+    entry->reusable = headers != NULL;
     entry->program = program;
     entry->next = ctx->programs;
     ctx->programs = entry;
