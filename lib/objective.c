@@ -366,8 +366,7 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
         if (!f)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
         for (size_t i = 0; i < n; i++) {
-            f[i] = (float)src[i];
-            if (isinf(f[i]) && isfinite(src[i])) {
+            if (!clbfgs__fits_float(src[i])) {
                 free(f);
                 *out = NULL;
                 return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -375,6 +374,7 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
                                     "precision or rescale",
                                     what, i, src[i]);
             }
+            f[i] = (float)src[i];
         }
         data = f;
     }
@@ -784,20 +784,15 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
             err = clSetKernelArg(k, index, arg->size, NULL);
             snprintf(what, sizeof what, "%zu bytes of __local memory", arg->size);
             break;
-        case ARG_REAL: {
-            double d = arg->real;
-            float f = (float)arg->real;
-            if (run->precision == CLBFGS_PRECISION_FLOAT && isinf(f) && isfinite(d))
+        case ARG_REAL:
+            if (run->precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(arg->real))
                 return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                     "argument %u of kernel '%s' in %s: the real %g overflows "
                                     "float; run in double precision or rescale",
-                                    index, o->kernel, o->name, d);
-            err = run->precision == CLBFGS_PRECISION_DOUBLE
-                      ? clSetKernelArg(k, index, sizeof d, &d)
-                      : clSetKernelArg(k, index, sizeof f, &f);
+                                    index, o->kernel, o->name, arg->real);
+            err = clbfgs__set_real_arg(k, index, run->precision, arg->real);
             snprintf(what, sizeof what, "a real (%zu bytes)", run->elem);
             break;
-        }
         case ARG_BUFFER:
             err = clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer);
             snprintf(what, sizeof what, "a buffer");
