@@ -269,7 +269,10 @@ typedef struct clbfgs_source_options {
      * part, if any ("src/obj.cl"; relative to the working directory), is
      * searched first for #include files, as -I src would be. */
     const char *name;
-    /** Extra compiler options (-D..., -I...); default NULL. */
+    /** Extra compiler options (-D..., -I...); default NULL. Checked by
+     * clbfgs_objective_source: -D without a macro name, -I without a
+     * directory or an unbalanced quote is CLBFGS_ERR_INVALID_ARGUMENT there,
+     * with a message that names the option and quotes these options. */
     const char *build_options;
     /** 1 (default): the kernel writes the gradient. 0: it computes f only,
      * and the library forms the gradient by forward differences on the

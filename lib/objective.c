@@ -8,6 +8,7 @@
  * The logistic regression built-in is two GEMVs and one kernel. */
 #include "config.h"
 
+#include "build_options.h"
 #include "cl_sources.h"
 #include "run.h"
 
@@ -164,6 +165,14 @@ clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: work_size %zu is too large",
                             options->work_size);
+    /* Checked here, as the caller wrote them: by the build, the library's own
+     * -cl-kernel-arg-info is in front of them and would be quoted too. */
+    char where[256];
+    snprintf(where, sizeof where, "the build options of %s",
+             options->name ? options->name : "objective.cl");
+    clbfgs_status checked = clbfgs__build_options_check(options->build_options, where);
+    if (checked != CLBFGS_SUCCESS)
+        return checked;
     clbfgs_objective *o;
     clbfgs_status status = new_objective(&o, OBJECTIVE_SOURCE, "clbfgs_objective_source");
     if (status != CLBFGS_SUCCESS)
