@@ -313,8 +313,9 @@ static inline void clbfgs_source_options_init(clbfgs_source_options *options)
  * minimizing; minimizing checks that every one is set and that it fits the
  * kernel's declaration (the source is built with -cl-kernel-arg-info): a
  * value for a __global or __constant pointer, a buffer for a value, a size
- * that is not the type's (`real` is double or float as the run is), a value
- * for __local memory, and fixed arguments of another shape are each
+ * that is not the type's (`real` is double or float as the run is), a typed
+ * value (clbfgs_objective_set_arg_typed) of another type, a value for
+ * __local memory, and fixed arguments of another shape are each
  * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
  * takes and what was given. Where the driver gives no argument info, only
  * the sizes clSetKernelArg checks are checked.
@@ -329,9 +330,27 @@ CLBFGS_API clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, c
 /** Sets kernel argument `index` (counted as clSetKernelArg counts, so the
  * first extra argument is 4, or 3 without a gradient) to `size` bytes at
  * value (copied; at most 128 bytes), or to __local memory of `size` bytes
- * when value is NULL. For a cl_mem use clbfgs_objective_set_arg_buffer. */
+ * when value is NULL. Raw bytes carry no type, so they are checked by size
+ * only: prefer clbfgs_objective_set_arg_typed for scalars, and keep this for
+ * structs and __local memory. For a cl_mem use clbfgs_objective_set_arg_buffer. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned index,
                                                   size_t size, const void *value);
+/** Sets kernel argument `index` to a value of an OpenCL C scalar or vector
+ * type, named as in OpenCL C: "int", "uint" (or "unsigned int"), "long",
+ * "ulong", "short", "ushort", "char", "uchar", "half", "float", "double", or
+ * a vector of one ("float4"). `size` must be that type's size (4 for "int",
+ * 16 for "float3"), and value points at it (copied). A name that is not such
+ * a type, a pointer, `real` (use clbfgs_objective_set_arg_real) or a size
+ * that is not the type's is CLBFGS_ERR_INVALID_ARGUMENT at once. Minimizing
+ * checks the type against the kernel's declaration (qualifiers aside, `real`
+ * as double or float as the run is): an int for a float, or a uint for an
+ * int, is CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name,
+ * the kernel's type and the given one. A type of the kernel's own (a typedef
+ * other than real, a struct), or a driver that gives no argument info, leaves
+ * the size check of clSetKernelArg. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsigned index,
+                                                        const char *type, size_t size,
+                                                        const void *value);
 /** Sets a `real` argument: passed as double or float, as the run is. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objective, unsigned index,
                                                        double value);

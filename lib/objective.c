@@ -22,9 +22,10 @@ enum objective_kind { OBJECTIVE_SOURCE, OBJECTIVE_DEVICE, OBJECTIVE_HOST, OBJECT
 #define ARG_BYTES_MAX 128
 
 struct extra_arg {
-    enum { ARG_UNSET, ARG_BYTES, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
+    enum { ARG_UNSET, ARG_BYTES, ARG_TYPED, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
+    char type[16]; /* ARG_TYPED: the canonical type name, "int", "uint", "float4" */
     double real;
     cl_mem buffer; /* retained */
     double *reals; /* owned; copied to the device in the run's precision */
@@ -244,6 +245,59 @@ clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned ind
     a->kind = value ? ARG_BYTES : ARG_LOCAL;
     if (value)
         memcpy(a->bytes, value, size);
+    return CLBFGS_SUCCESS;
+}
+
+/* "an int", "a uint" */
+static const char *article(const char *type) { return type[0] == 'i' ? "an" : "a"; }
+
+static size_t scalar_size(const char *type);
+static void canonical_type(const char *declared, const char *real, char *type, size_t size,
+                           int *pointer);
+
+clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsigned index,
+                                             const char *type, size_t size, const void *value)
+{
+    const char *who = "clbfgs_objective_set_arg_typed";
+    if (!type || !value)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: type and value must not be NULL (for __local "
+                            "memory use clbfgs_objective_set_arg with a NULL value)",
+                            who, index);
+    /* "real" is left as it is, to be refused by name below */
+    char canonical[64];
+    int pointer = 0;
+    canonical_type(type, "real", canonical, sizeof canonical, &pointer);
+    if (pointer)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is a pointer; a buffer is set with "
+                            "clbfgs_objective_set_arg_buffer or _set_arg_reals",
+                            who, index, type);
+    if (!strncmp(canonical, "real", 4))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is double or float as the run is; set a real "
+                            "with clbfgs_objective_set_arg_real",
+                            who, index, type);
+    size_t expected = scalar_size(canonical);
+    if (expected == 0 || strlen(canonical) >= sizeof((struct extra_arg *)0)->type)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is not an OpenCL C scalar or vector type (char, "
+                            "uchar, short, ushort, half, int, uint, long, ulong, float, double, "
+                            "or one of their vectors such as float4); set raw bytes and structs "
+                            "with clbfgs_objective_set_arg",
+                            who, index, type);
+    if (size != expected)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: %s %s is %zu bytes, not %zu", who, index,
+                            article(canonical), canonical, expected, size);
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, who, &a);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    a->kind = ARG_TYPED;
+    a->size = size;
+    memcpy(a->bytes, value, size);
+    snprintf(a->type, sizeof a->type, "%s", canonical);
     return CLBFGS_SUCCESS;
 }
 
@@ -693,6 +747,16 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
             expected = a.type;
         }
         break;
+    case ARG_TYPED:
+        snprintf(given, sizeof given, "clbfgs_objective_set_arg_typed gave %s %s",
+                 article(arg->type), arg->type);
+        if (memory)
+            expected = "a buffer (clbfgs_objective_set_arg_buffer or _set_arg_reals)";
+        else if (local)
+            expected = "__local memory: its size with a NULL value";
+        else if (a.size && strcmp(a.type, arg->type) != 0)
+            expected = a.type; /* the caller's own types (size 0): clSetKernelArg's size check */
+        break;
     case ARG_LOCAL:
         snprintf(given, sizeof given,
                  "clbfgs_objective_set_arg gave %zu bytes of __local memory (a NULL value)",
@@ -788,6 +852,10 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
         case ARG_BYTES:
             err = clSetKernelArg(k, index, arg->size, arg->bytes);
             snprintf(what, sizeof what, "a value of %zu bytes", arg->size);
+            break;
+        case ARG_TYPED:
+            err = clSetKernelArg(k, index, arg->size, arg->bytes);
+            snprintf(what, sizeof what, "a %s", arg->type);
             break;
         case ARG_LOCAL:
             err = clSetKernelArg(k, index, arg->size, NULL);
