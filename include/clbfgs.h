@@ -315,7 +315,8 @@ static inline void clbfgs_source_options_init(clbfgs_source_options *options)
  * value for a __global or __constant pointer, a buffer for a value, a size
  * that is not the type's (`real` is double or float as the run is), a typed
  * value (clbfgs_objective_set_arg_typed) of another type, a value for
- * __local memory, and fixed arguments of another shape are each
+ * __local memory, and fixed arguments of another shape (n must be a uint or
+ * an int by its type name, not just 4 bytes) are each
  * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
  * takes and what was given. Where the driver gives no argument info, only
  * the sizes clSetKernelArg checks are checked.

@@ -681,7 +681,7 @@ static const char *describe(const struct arg_info *a, cl_uint index, char *buf, 
     return buf;
 }
 
-/* The contract's arguments: uint n, then __global real pointers. */
+/* The contract's arguments: uint (or int) n, then __global real pointers. */
 static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *have_info)
 {
     const clbfgs_objective *o = run->objective;
@@ -695,7 +695,10 @@ static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *h
             return CLBFGS_SUCCESS;
         if (status != CLBFGS_SUCCESS)
             return status;
-        int ok = i == 0 ? !a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_PRIVATE && a.size == 4
+        /* n by name, not by size: a float n is 4 bytes too, and reads the
+         * uint's bits as a float */
+        int ok = i == 0 ? !a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_PRIVATE &&
+                              (!strcmp(a.type, "uint") || !strcmp(a.type, "int"))
                         : a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_GLOBAL &&
                               (a.size == 0 || !strcmp(a.type, real));
         if (!ok) {

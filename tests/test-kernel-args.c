@@ -238,6 +238,27 @@ static void a_typed_value_that_is_no_opencl_type_is_refused_when_set(void **stat
     assert_int_equal(b, CLBFGS_ERR_INVALID_ARGUMENT);
 }
 
+static void a_float_n_breaks_the_contract_by_its_type_name(void **state)
+{
+    (void)state;
+    double x0[N] = {0};
+    clbfgs_result r;
+    memset(&r, 0, sizeof r);
+    clbfgs_objective *o = NULL;
+    clbfgs_status st = clbfgs_objective_source(&o, shift_source, "float_n", NULL);
+    if (!st)
+        st = clbfgs_minimize(ctx, o, N, x0, NULL, &r);
+    char why[1024];
+    snprintf(why, sizeof why, "%s", st ? clbfgs_last_error() : "");
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(o);
+    if (st != CLBFGS_ERR_INVALID_ARGUMENT)
+        print_error("%s: %s\n", clbfgs_strerror(st), why);
+    assert_int_equal(st, CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(why, "argument 0 ('n', float)"));
+    assert_non_null(strstr(why, "const uint"));
+}
+
 int main(void)
 {
     skip_without_opencl();
@@ -246,6 +267,7 @@ int main(void)
         cmocka_unit_test(a_typed_value_of_another_type_is_refused_by_name),
         cmocka_unit_test(typed_values_of_the_kernel_s_types_reach_the_minimum),
         cmocka_unit_test(a_typed_value_that_is_no_opencl_type_is_refused_when_set),
+        cmocka_unit_test(a_float_n_breaks_the_contract_by_its_type_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
