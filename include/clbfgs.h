@@ -318,8 +318,10 @@ static inline void clbfgs_source_options_init(clbfgs_source_options *options)
  * __local memory, and fixed arguments of another shape (n must be a uint or
  * an int by its type name, not just 4 bytes) are each
  * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
- * takes and what was given. Where the driver gives no argument info, only
- * the sizes clSetKernelArg checks are checked.
+ * takes and what was given. Drivers need give argument info only for
+ * programs built from source, so a program from the disk cache that gives
+ * none is compiled again from source (once per context); where the driver
+ * gives none even so, only the sizes clSetKernelArg checks are checked.
  *
  * The source is copied; compiling happens in clbfgs_minimize (errors there
  * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND

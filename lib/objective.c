@@ -798,6 +798,16 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
                         what, o->kernel, o->name, expected, given);
 }
 
+/* Whether the driver describes the kernel's arguments: only
+ * CL_KERNEL_ARG_INFO_NOT_AVAILABLE says no; any other failure (a kernel with
+ * no arguments) is left to the checks, which report it. */
+static int has_arg_info(cl_kernel k)
+{
+    cl_kernel_arg_address_qualifier space;
+    return clGetKernelArgInfo(k, 0, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof space, &space, NULL) !=
+           CL_KERNEL_ARG_INFO_NOT_AVAILABLE;
+}
+
 /* A clSetKernelArg failure on the caller's argument is the caller's mistake
  * (a size the driver refuses), so it is INVALID_ARGUMENT, with the call's code. */
 static clbfgs_status set_arg_failed(const clbfgs_run *run, cl_int err, cl_uint index,
@@ -941,11 +951,31 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         if (!options)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "build options of %s", o->name);
     }
-    status = clbfgs__program_get(run->ctx, o->name, o->builtin ? o->builtin : o->source, options,
-                                 run->precision, &program, NULL);
+    clbfgs_program_origin origin = CLBFGS_PROGRAM_COMPILED;
+    const char *source = o->builtin ? o->builtin : o->source;
+    status =
+        clbfgs__program_get(run->ctx, o->name, source, options, run->precision, &program, &origin);
+    if (status == CLBFGS_SUCCESS)
+        status = clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel);
+    /* Argument info is only sure for programs built from source: one from
+     * the disk cache that has none is compiled again, or the checks below
+     * would go silent and a wrong argument crash the driver. */
+    if (status == CLBFGS_SUCCESS && !o->builtin && origin != CLBFGS_PROGRAM_COMPILED &&
+        !has_arg_info(run->objective_kernel)) {
+        clReleaseKernel(run->objective_kernel);
+        run->objective_kernel = NULL;
+        status = clbfgs__program_get_flags(run->ctx, o->name, source, options, run->precision,
+                                           CLBFGS__PROGRAM_FROM_SOURCE, &program, &origin);
+        if (status == CLBFGS_SUCCESS)
+            status = clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel);
+        if (status == CLBFGS_SUCCESS && origin == CLBFGS_PROGRAM_COMPILED)
+            clbfgs__log(run->ctx, CLBFGS_LOG_INFO,
+                        "%s: the program from the disk cache gave no argument info for kernel "
+                        "'%s'; compiled it from source so that its arguments are checked",
+                        o->name, o->kernel);
+    }
     free(options);
     CLBFGS_TRY(status);
-    CLBFGS_TRY(clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel));
     CLBFGS_TRY(set_extra_args(run));
     size_t problems = o->gradient ? 1 : n + 1;
     CLBFGS_TRY(new_buffer(run, problems * run->work_size, &run->terms, "the f terms"));

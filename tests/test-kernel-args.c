@@ -5,6 +5,7 @@
  * the argument info the checks need. Every test frees what it made before it
  * asserts anything. */
 #include "common.h"
+#include "internal.h"
 
 #include <math.h>
 
@@ -259,6 +260,69 @@ static void a_float_n_breaks_the_contract_by_its_type_name(void **state)
     assert_non_null(strstr(why, "const uint"));
 }
 
+/* A second context on the same cache directory finds the program on disk;
+ * asked for a program built from source, it compiles once, replacing the
+ * disk's copy in memory, so later plain requests get the compiled one. */
+static void a_program_from_source_passes_over_the_disk_cache(void **state)
+{
+    (void)state;
+    static const char source[] = "__kernel void k(const uint n, __global real *x) { }";
+    const char *options = "-cl-kernel-arg-info";
+    char *dir = make_temp_dir();
+    clbfgs_context_options co;
+    clbfgs_context_options_init(&co);
+    co.cache_dir = dir;
+    co.disk_cache = 1;
+    clbfgs_context *first = NULL, *second = NULL;
+    clbfgs_program_origin origin[5] = {-1, -1, -1, -1, -1};
+    cl_program program[5] = {NULL};
+    clbfgs_status st = clbfgs_context_new(&first, &co);
+    if (!st)
+        st = clbfgs__program_get(first, "k.cl", source, options, CLBFGS_PRECISION_FLOAT,
+                                 &program[0], &origin[0]);
+    if (!st)
+        st = clbfgs_context_new(&second, &co);
+    if (!st)
+        st = clbfgs__program_get(second, "k.cl", source, options, CLBFGS_PRECISION_FLOAT,
+                                 &program[1], &origin[1]);
+    if (!st)
+        st = clbfgs__program_get_flags(second, "k.cl", source, options, CLBFGS_PRECISION_FLOAT,
+                                       CLBFGS__PROGRAM_FROM_SOURCE, &program[2], &origin[2]);
+    if (!st)
+        st = clbfgs__program_get(second, "k.cl", source, options, CLBFGS_PRECISION_FLOAT,
+                                 &program[3], &origin[3]);
+    if (!st)
+        st = clbfgs__program_get_flags(second, "k.cl", source, options, CLBFGS_PRECISION_FLOAT,
+                                       CLBFGS__PROGRAM_FROM_SOURCE, &program[4], &origin[4]);
+    /* the compiled program describes its arguments */
+    char name[16] = "";
+    cl_kernel k = NULL;
+    if (!st)
+        st = clbfgs__kernel_new(second, program[3], "k", &k);
+    cl_int err = k ? clGetKernelArgInfo(k, 0, CL_KERNEL_ARG_NAME, sizeof name, name, NULL)
+                   : CL_INVALID_KERNEL;
+    if (k)
+        clReleaseKernel(k);
+    char why[1024];
+    snprintf(why, sizeof why, "%s", st ? clbfgs_last_error() : "");
+    clbfgs_context_free(second);
+    clbfgs_context_free(first);
+    remove_temp_dir(dir);
+    free(dir);
+    if (st)
+        print_error("%s: %s\n", clbfgs_strerror(st), why);
+    assert_ok(st);
+    assert_int_equal(origin[0], CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(origin[1], CLBFGS_PROGRAM_DISK_CACHE);
+    assert_int_equal(origin[2], CLBFGS_PROGRAM_COMPILED);
+    assert_int_equal(origin[3], CLBFGS_PROGRAM_MEMORY);
+    assert_true(program[3] == program[2]);
+    assert_int_equal(origin[4], CLBFGS_PROGRAM_MEMORY); /* compiled once, not again */
+    assert_true(program[4] == program[2]);
+    assert_int_equal(err, CL_SUCCESS);
+    assert_string_equal(name, "n");
+}
+
 int main(void)
 {
     skip_without_opencl();
@@ -268,6 +332,7 @@ int main(void)
         cmocka_unit_test(typed_values_of_the_kernel_s_types_reach_the_minimum),
         cmocka_unit_test(a_typed_value_that_is_no_opencl_type_is_refused_when_set),
         cmocka_unit_test(a_float_n_breaks_the_contract_by_its_type_name),
+        cmocka_unit_test(a_program_from_source_passes_over_the_disk_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
