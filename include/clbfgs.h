@@ -409,8 +409,9 @@ CLBFGS_API clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, 
  * with rows a_i of the m x n row-major matrix a and labels y_i in {0, 1}.
  * Each evaluation is two CLBlast GEMVs and one elementwise kernel. The data
  * are copied to the device now, in `precision` (AUTO: double where the
- * device has fp64); runs must use that precision and n. The objective uses
- * the context, which must outlive it. */
+ * device has fp64; in float, a value or lambda past float's range is
+ * CLBFGS_ERR_INVALID_ARGUMENT); runs must use that precision and n. The
+ * objective uses the context, which must outlive it. */
 CLBFGS_API clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective,
                                                    clbfgs_context *context, size_t m, size_t n,
                                                    const double *a, const double *y, double lambda,

@@ -486,6 +486,12 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
     l->n = n;
     l->lambda = lambda;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &l->precision));
+    if (l->precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(lambda)) {
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                              "%s: lambda = %g overflows float; use double precision or rescale",
+                              who, lambda);
+        goto cleanup;
+    }
     size_t elem = l->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     if ((double)m * (double)n * (double)elem > (double)ctx->info.max_alloc_bytes) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,

@@ -323,6 +323,21 @@ static void a_program_from_source_passes_over_the_disk_cache(void **state)
     assert_string_equal(name, "n");
 }
 
+/* The logistic regression's lambda goes to its kernel as a real: in float,
+ * one past float's range would make every f infinite. */
+static void a_float_logistic_lambda_past_float_s_range_is_refused(void **state)
+{
+    (void)state;
+    const double a[2] = {1, 2}, y[2] = {0, 1};
+    clbfgs_objective *o = NULL;
+    clbfgs_status st = clbfgs_objective_logistic(&o, ctx, 2, 1, a, y, 1e39, CLBFGS_PRECISION_FLOAT);
+    char why[512];
+    snprintf(why, sizeof why, "%s", st ? clbfgs_last_error() : "");
+    clbfgs_objective_free(o);
+    assert_int_equal(st, CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(why, "lambda = 1e+39 overflows float"));
+}
+
 int main(void)
 {
     skip_without_opencl();
@@ -333,6 +348,7 @@ int main(void)
         cmocka_unit_test(a_typed_value_that_is_no_opencl_type_is_refused_when_set),
         cmocka_unit_test(a_float_n_breaks_the_contract_by_its_type_name),
         cmocka_unit_test(a_program_from_source_passes_over_the_disk_cache),
+        cmocka_unit_test(a_float_logistic_lambda_past_float_s_range_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
