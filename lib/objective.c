@@ -20,12 +20,13 @@
 enum objective_kind { OBJECTIVE_SOURCE, OBJECTIVE_DEVICE, OBJECTIVE_HOST, OBJECTIVE_LOGISTIC };
 
 #define ARG_BYTES_MAX 128
+#define ARG_TYPE_MAX 16
 
 struct extra_arg {
     enum { ARG_UNSET, ARG_BYTES, ARG_TYPED, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
-    char type[16]; /* ARG_TYPED: the canonical type name, "int", "uint", "float4" */
+    char type[ARG_TYPE_MAX]; /* ARG_TYPED: the canonical type name, "int", "uint", "float4" */
     double real;
     cl_mem buffer; /* retained */
     double *reals; /* owned; copied to the device in the run's precision */
@@ -279,7 +280,7 @@ clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsign
                             "with clbfgs_objective_set_arg_real",
                             who, index, type);
     size_t expected = scalar_size(canonical);
-    if (expected == 0 || strlen(canonical) >= sizeof((struct extra_arg *)0)->type)
+    if (expected == 0 || strlen(canonical) >= ARG_TYPE_MAX)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: argument %u: '%s' is not an OpenCL C scalar or vector type (char, "
                             "uchar, short, ushort, half, int, uint, long, ulong, float, double, "
@@ -779,13 +780,13 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
         if (memory || local || (a.size && strcmp(a.type, real) != 0))
             expected = memory  ? "a buffer"
                        : local ? "__local memory"
-                               : "a value of its own type (clbfgs_objective_set_arg)";
+                               : "a value of its own type (clbfgs_objective_set_arg_typed)";
         break;
     case ARG_BUFFER:
         snprintf(given, sizeof given, "clbfgs_objective_set_arg_buffer gave a buffer");
         if (!memory)
             expected = local ? "__local memory: its size with a NULL value"
-                             : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+                             : "a value (clbfgs_objective_set_arg_typed or _set_arg_real)";
         break;
     case ARG_REALS:
         snprintf(given, sizeof given,
@@ -794,7 +795,7 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
         if (!memory || (a.size && strcmp(a.type, real) != 0))
             expected = memory  ? "a buffer of its own type (clbfgs_objective_set_arg_buffer)"
                        : local ? "__local memory: its size with a NULL value"
-                               : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+                               : "a value (clbfgs_objective_set_arg_typed or _set_arg_real)";
         break;
     case ARG_UNSET: break;
     }
@@ -874,7 +875,7 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
             break;
         case ARG_TYPED:
             err = clSetKernelArg(k, index, arg->size, arg->bytes);
-            snprintf(what, sizeof what, "a %s", arg->type);
+            snprintf(what, sizeof what, "%s %s", article(arg->type), arg->type);
             break;
         case ARG_LOCAL:
             err = clSetKernelArg(k, index, arg->size, NULL);
