@@ -278,7 +278,10 @@ typedef struct clbfgs_source_options {
      * another of these keeps the program off the disk cache, since drivers
      * differ on the order. */
     const char *name;
-    /** Extra compiler options (-D..., -I...); default NULL. */
+    /** Extra compiler options (-D..., -I...); default NULL. Checked by
+     * clbfgs_objective_source: -D without a macro name, -I without a
+     * directory or an unbalanced quote is CLBFGS_ERR_INVALID_ARGUMENT there,
+     * with a message that names the option and quotes these options. */
     const char *build_options;
     /** 1 (default): the kernel writes the gradient. 0: it computes f only,
      * and the library forms the gradient by forward differences on the
@@ -319,11 +322,15 @@ static inline void clbfgs_source_options_init(clbfgs_source_options *options)
  * minimizing; minimizing checks that every one is set and that it fits the
  * kernel's declaration (the source is built with -cl-kernel-arg-info): a
  * value for a __global or __constant pointer, a buffer for a value, a size
- * that is not the type's (`real` is double or float as the run is), a value
- * for __local memory, and fixed arguments of another shape are each
+ * that is not the type's (`real` is double or float as the run is), a typed
+ * value (clbfgs_objective_set_arg_typed) of another type, a value for
+ * __local memory, and fixed arguments of another shape (n must be a uint or
+ * an int by its type name, not just 4 bytes) are each
  * CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name, what it
- * takes and what was given. Where the driver gives no argument info, only
- * the sizes clSetKernelArg checks are checked.
+ * takes and what was given. Drivers need give argument info only for
+ * programs built from source, so a program from the disk cache that gives
+ * none is compiled again from source (once per context); where the driver
+ * gives none even so, only the sizes clSetKernelArg checks are checked.
  *
  * The source is copied; compiling happens in clbfgs_minimize (errors there
  * are CLBFGS_ERR_BUILD with the build log, or CLBFGS_ERR_KERNEL_NOT_FOUND
@@ -335,9 +342,27 @@ CLBFGS_API clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, c
 /** Sets kernel argument `index` (counted as clSetKernelArg counts, so the
  * first extra argument is 4, or 3 without a gradient) to `size` bytes at
  * value (copied; at most 128 bytes), or to __local memory of `size` bytes
- * when value is NULL. For a cl_mem use clbfgs_objective_set_arg_buffer. */
+ * when value is NULL. Raw bytes carry no type, so they are checked by size
+ * only: prefer clbfgs_objective_set_arg_typed for scalars, and keep this for
+ * structs and __local memory. For a cl_mem use clbfgs_objective_set_arg_buffer. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned index,
                                                   size_t size, const void *value);
+/** Sets kernel argument `index` to a value of an OpenCL C scalar or vector
+ * type, named as in OpenCL C: "int", "uint" (or "unsigned int"), "long",
+ * "ulong", "short", "ushort", "char", "uchar", "half", "float", "double", or
+ * a vector of one ("float4"). `size` must be that type's size (4 for "int",
+ * 16 for "float3"), and value points at it (copied). A name that is not such
+ * a type, a pointer, `real` (use clbfgs_objective_set_arg_real) or a size
+ * that is not the type's is CLBFGS_ERR_INVALID_ARGUMENT at once. Minimizing
+ * checks the type against the kernel's declaration (qualifiers aside, `real`
+ * as double or float as the run is): an int for a float, or a uint for an
+ * int, is CLBFGS_ERR_INVALID_ARGUMENT naming the argument's index and name,
+ * the kernel's type and the given one. A type of the kernel's own (a typedef
+ * other than real, a struct), or a driver that gives no argument info, leaves
+ * the size check of clSetKernelArg. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsigned index,
+                                                        const char *type, size_t size,
+                                                        const void *value);
 /** Sets a `real` argument: passed as double or float, as the run is. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objective, unsigned index,
                                                        double value);
@@ -393,8 +418,9 @@ CLBFGS_API clbfgs_status clbfgs_objective_builtin(clbfgs_objective **objective, 
  * with rows a_i of the m x n row-major matrix a and labels y_i in {0, 1}.
  * Each evaluation is two CLBlast GEMVs and one elementwise kernel. The data
  * are copied to the device now, in `precision` (AUTO: double where the
- * device has fp64); runs must use that precision and n. The objective uses
- * the context, which must outlive it. */
+ * device has fp64; in float, a value or lambda past float's range is
+ * CLBFGS_ERR_INVALID_ARGUMENT); runs must use that precision and n. The
+ * objective uses the context, which must outlive it. */
 CLBFGS_API clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective,
                                                    clbfgs_context *context, size_t m, size_t n,
                                                    const double *a, const double *y, double lambda,

@@ -47,11 +47,19 @@ void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
 
 /* ---- small helpers shared through run.h ---- */
 
+int clbfgs__fits_float(double v) { return !isfinite(v) || fabs(v) <= (double)FLT_MAX; }
+
+cl_int clbfgs__set_real_arg(cl_kernel k, cl_uint i, clbfgs_precision precision, double v)
+{
+    if (precision == CLBFGS_PRECISION_DOUBLE)
+        return clSetKernelArg(k, i, sizeof v, &v);
+    float f = (float)v;
+    return clSetKernelArg(k, i, sizeof f, &f);
+}
+
 clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, double v)
 {
-    float f = (float)v;
-    cl_int err = run->precision == CLBFGS_PRECISION_DOUBLE ? clSetKernelArg(k, i, sizeof v, &v)
-                                                           : clSetKernelArg(k, i, sizeof f, &f);
+    cl_int err = clbfgs__set_real_arg(k, i, run->precision, v);
     return err == CL_SUCCESS
                ? CLBFGS_SUCCESS
                : clbfgs__fail_cl(run->ctx, err, "clSetKernelArg", "real argument %u", i);
@@ -523,7 +531,7 @@ static clbfgs_status check_values(const clbfgs_run *run, const double *x0, const
         if (!isfinite(x0[i]))
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "clbfgs_minimize: x0[%zu] = %g is not finite", i, x0[i]);
-        if (in_float && isinf((float)x0[i]))
+        if (in_float && !clbfgs__fits_float(x0[i]))
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "clbfgs_minimize: x0[%zu] = %g overflows float (largest %g); "
                                 "run in double precision or rescale the problem",
@@ -532,7 +540,7 @@ static clbfgs_status check_values(const clbfgs_run *run, const double *x0, const
     if (!o->hess_inv0)
         return CLBFGS_SUCCESS;
     for (size_t i = 0; in_float && i < n * n; i++)
-        if (isfinite(o->hess_inv0[i]) && isinf((float)o->hess_inv0[i]))
+        if (!clbfgs__fits_float(o->hess_inv0[i]))
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "clbfgs_minimize: hess_inv0[%zu][%zu] = %g overflows float "
                                 "(largest %g); run in double precision or rescale the problem",

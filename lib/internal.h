@@ -105,6 +105,15 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
                                   const char *options, clbfgs_precision precision,
                                   cl_program *program, clbfgs_program_origin *origin);
 
+/* clbfgs__program_get_flags: compile from source, passing over the disk
+ * cache and a program of this context that was loaded from it. Drivers need
+ * not give the argument info of a program built from a binary. */
+#define CLBFGS__PROGRAM_FROM_SOURCE 1u
+clbfgs_status clbfgs__program_get_flags(clbfgs_context *ctx, const char *name, const char *source,
+                                        const char *options, clbfgs_precision precision,
+                                        unsigned flags, cl_program *program,
+                                        clbfgs_program_origin *origin);
+
 /* Creates a kernel; a missing name is CLBFGS_ERR_KERNEL_NOT_FOUND with the
  * program's kernel names in the message. */
 clbfgs_status clbfgs__kernel_new(const clbfgs_context *ctx, cl_program program, const char *name,

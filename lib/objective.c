@@ -8,6 +8,7 @@
  * The logistic regression built-in is two GEMVs and one kernel. */
 #include "config.h"
 
+#include "build_options.h"
 #include "cl_sources.h"
 #include "run.h"
 
@@ -19,11 +20,13 @@
 enum objective_kind { OBJECTIVE_SOURCE, OBJECTIVE_DEVICE, OBJECTIVE_HOST, OBJECTIVE_LOGISTIC };
 
 #define ARG_BYTES_MAX 128
+#define ARG_TYPE_MAX 16
 
 struct extra_arg {
-    enum { ARG_UNSET, ARG_BYTES, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
+    enum { ARG_UNSET, ARG_BYTES, ARG_TYPED, ARG_LOCAL, ARG_REAL, ARG_BUFFER, ARG_REALS } kind;
     size_t size;
     unsigned char bytes[ARG_BYTES_MAX];
+    char type[ARG_TYPE_MAX]; /* ARG_TYPED: the canonical type name, "int", "uint", "float4" */
     double real;
     cl_mem buffer; /* retained */
     double *reals; /* owned; copied to the device in the run's precision */
@@ -164,6 +167,14 @@ clbfgs_status clbfgs_objective_source(clbfgs_objective **objective, const char *
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "clbfgs_objective_source: work_size %zu is too large",
                             options->work_size);
+    /* Checked here, as the caller wrote them: by the build, the library's own
+     * -cl-kernel-arg-info is in front of them and would be quoted too. */
+    char where[256];
+    snprintf(where, sizeof where, "the build options of %s",
+             options->name ? options->name : "objective.cl");
+    clbfgs_status checked = clbfgs__build_options_check(options->build_options, where);
+    if (checked != CLBFGS_SUCCESS)
+        return checked;
     clbfgs_objective *o;
     clbfgs_status status = new_objective(&o, OBJECTIVE_SOURCE, "clbfgs_objective_source");
     if (status != CLBFGS_SUCCESS)
@@ -235,6 +246,59 @@ clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned ind
     a->kind = value ? ARG_BYTES : ARG_LOCAL;
     if (value)
         memcpy(a->bytes, value, size);
+    return CLBFGS_SUCCESS;
+}
+
+/* "an int", "a uint" */
+static const char *article(const char *type) { return type[0] == 'i' ? "an" : "a"; }
+
+static size_t scalar_size(const char *type);
+static void canonical_type(const char *declared, const char *real, char *type, size_t size,
+                           int *pointer);
+
+clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsigned index,
+                                             const char *type, size_t size, const void *value)
+{
+    const char *who = "clbfgs_objective_set_arg_typed";
+    if (!type || !value)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: type and value must not be NULL (for __local "
+                            "memory use clbfgs_objective_set_arg with a NULL value)",
+                            who, index);
+    /* "real" is left as it is, to be refused by name below */
+    char canonical[64];
+    int pointer = 0;
+    canonical_type(type, "real", canonical, sizeof canonical, &pointer);
+    if (pointer)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is a pointer; a buffer is set with "
+                            "clbfgs_objective_set_arg_buffer or _set_arg_reals",
+                            who, index, type);
+    if (!strncmp(canonical, "real", 4))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is double or float as the run is; set a real "
+                            "with clbfgs_objective_set_arg_real",
+                            who, index, type);
+    size_t expected = scalar_size(canonical);
+    if (expected == 0 || strlen(canonical) >= ARG_TYPE_MAX)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: '%s' is not an OpenCL C scalar or vector type (char, "
+                            "uchar, short, ushort, half, int, uint, long, ulong, float, double, "
+                            "or one of their vectors such as float4); set raw bytes and structs "
+                            "with clbfgs_objective_set_arg",
+                            who, index, type);
+    if (size != expected)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: argument %u: %s %s is %zu bytes, not %zu", who, index,
+                            article(canonical), canonical, expected, size);
+    struct extra_arg *a;
+    clbfgs_status status = arg_slot(objective, index, who, &a);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    a->kind = ARG_TYPED;
+    a->size = size;
+    memcpy(a->bytes, value, size);
+    snprintf(a->type, sizeof a->type, "%s", canonical);
     return CLBFGS_SUCCESS;
 }
 
@@ -366,8 +430,7 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
         if (!f)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
         for (size_t i = 0; i < n; i++) {
-            f[i] = (float)src[i];
-            if (isinf(f[i]) && isfinite(src[i])) {
+            if (!clbfgs__fits_float(src[i])) {
                 free(f);
                 *out = NULL;
                 return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -375,6 +438,7 @@ static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
                                     "precision or rescale",
                                     what, i, src[i]);
             }
+            f[i] = (float)src[i];
         }
         data = f;
     }
@@ -423,6 +487,12 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
     l->n = n;
     l->lambda = lambda;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, precision, &l->precision));
+    if (l->precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(lambda)) {
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                              "%s: lambda = %g overflows float; use double precision or rescale",
+                              who, lambda);
+        goto cleanup;
+    }
     size_t elem = l->precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     if ((double)m * (double)n * (double)elem > (double)ctx->info.max_alloc_bytes) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
@@ -618,7 +688,7 @@ static const char *describe(const struct arg_info *a, cl_uint index, char *buf, 
     return buf;
 }
 
-/* The contract's arguments: uint n, then __global real pointers. */
+/* The contract's arguments: uint (or int) n, then __global real pointers. */
 static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *have_info)
 {
     const clbfgs_objective *o = run->objective;
@@ -632,7 +702,10 @@ static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *h
             return CLBFGS_SUCCESS;
         if (status != CLBFGS_SUCCESS)
             return status;
-        int ok = i == 0 ? !a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_PRIVATE && a.size == 4
+        /* n by name, not by size: a float n is 4 bytes too, and reads the
+         * uint's bits as a float */
+        int ok = i == 0 ? !a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_PRIVATE &&
+                              (!strcmp(a.type, "uint") || !strcmp(a.type, "int"))
                         : a.pointer && a.space == CL_KERNEL_ARG_ADDRESS_GLOBAL &&
                               (a.size == 0 || !strcmp(a.type, real));
         if (!ok) {
@@ -684,6 +757,16 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
             expected = a.type;
         }
         break;
+    case ARG_TYPED:
+        snprintf(given, sizeof given, "clbfgs_objective_set_arg_typed gave %s %s",
+                 article(arg->type), arg->type);
+        if (memory)
+            expected = "a buffer (clbfgs_objective_set_arg_buffer or _set_arg_reals)";
+        else if (local)
+            expected = "__local memory: its size with a NULL value";
+        else if (a.size && strcmp(a.type, arg->type) != 0)
+            expected = a.type; /* the caller's own types (size 0): clSetKernelArg's size check */
+        break;
     case ARG_LOCAL:
         snprintf(given, sizeof given,
                  "clbfgs_objective_set_arg gave %zu bytes of __local memory (a NULL value)",
@@ -697,13 +780,13 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
         if (memory || local || (a.size && strcmp(a.type, real) != 0))
             expected = memory  ? "a buffer"
                        : local ? "__local memory"
-                               : "a value of its own type (clbfgs_objective_set_arg)";
+                               : "a value of its own type (clbfgs_objective_set_arg_typed)";
         break;
     case ARG_BUFFER:
         snprintf(given, sizeof given, "clbfgs_objective_set_arg_buffer gave a buffer");
         if (!memory)
             expected = local ? "__local memory: its size with a NULL value"
-                             : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+                             : "a value (clbfgs_objective_set_arg_typed or _set_arg_real)";
         break;
     case ARG_REALS:
         snprintf(given, sizeof given,
@@ -712,7 +795,7 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
         if (!memory || (a.size && strcmp(a.type, real) != 0))
             expected = memory  ? "a buffer of its own type (clbfgs_objective_set_arg_buffer)"
                        : local ? "__local memory: its size with a NULL value"
-                               : "a value (clbfgs_objective_set_arg or _set_arg_real)";
+                               : "a value (clbfgs_objective_set_arg_typed or _set_arg_real)";
         break;
     case ARG_UNSET: break;
     }
@@ -720,6 +803,16 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
         return CLBFGS_SUCCESS;
     return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s of kernel '%s' in %s takes %s, but %s",
                         what, o->kernel, o->name, expected, given);
+}
+
+/* Whether the driver describes the kernel's arguments: only
+ * CL_KERNEL_ARG_INFO_NOT_AVAILABLE says no; any other failure (a kernel with
+ * no arguments) is left to the checks, which report it. */
+static int has_arg_info(cl_kernel k)
+{
+    cl_kernel_arg_address_qualifier space;
+    return clGetKernelArgInfo(k, 0, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof space, &space, NULL) !=
+           CL_KERNEL_ARG_INFO_NOT_AVAILABLE;
 }
 
 /* A clSetKernelArg failure on the caller's argument is the caller's mistake
@@ -780,24 +873,23 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
             err = clSetKernelArg(k, index, arg->size, arg->bytes);
             snprintf(what, sizeof what, "a value of %zu bytes", arg->size);
             break;
+        case ARG_TYPED:
+            err = clSetKernelArg(k, index, arg->size, arg->bytes);
+            snprintf(what, sizeof what, "%s %s", article(arg->type), arg->type);
+            break;
         case ARG_LOCAL:
             err = clSetKernelArg(k, index, arg->size, NULL);
             snprintf(what, sizeof what, "%zu bytes of __local memory", arg->size);
             break;
-        case ARG_REAL: {
-            double d = arg->real;
-            float f = (float)arg->real;
-            if (run->precision == CLBFGS_PRECISION_FLOAT && isinf(f) && isfinite(d))
+        case ARG_REAL:
+            if (run->precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(arg->real))
                 return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                     "argument %u of kernel '%s' in %s: the real %g overflows "
                                     "float; run in double precision or rescale",
-                                    index, o->kernel, o->name, d);
-            err = run->precision == CLBFGS_PRECISION_DOUBLE
-                      ? clSetKernelArg(k, index, sizeof d, &d)
-                      : clSetKernelArg(k, index, sizeof f, &f);
+                                    index, o->kernel, o->name, arg->real);
+            err = clbfgs__set_real_arg(k, index, run->precision, arg->real);
             snprintf(what, sizeof what, "a real (%zu bytes)", run->elem);
             break;
-        }
         case ARG_BUFFER:
             err = clSetKernelArg(k, index, sizeof(cl_mem), &arg->buffer);
             snprintf(what, sizeof what, "a buffer");
@@ -866,11 +958,31 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         if (!options)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "build options of %s", o->name);
     }
-    status = clbfgs__program_get(run->ctx, o->name, o->builtin ? o->builtin : o->source, options,
-                                 run->precision, &program, NULL);
+    clbfgs_program_origin origin = CLBFGS_PROGRAM_COMPILED;
+    const char *source = o->builtin ? o->builtin : o->source;
+    status =
+        clbfgs__program_get(run->ctx, o->name, source, options, run->precision, &program, &origin);
+    if (status == CLBFGS_SUCCESS)
+        status = clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel);
+    /* Argument info is only sure for programs built from source: one from
+     * the disk cache that has none is compiled again, or the checks below
+     * would go silent and a wrong argument crash the driver. */
+    if (status == CLBFGS_SUCCESS && !o->builtin && origin != CLBFGS_PROGRAM_COMPILED &&
+        !has_arg_info(run->objective_kernel)) {
+        clReleaseKernel(run->objective_kernel);
+        run->objective_kernel = NULL;
+        status = clbfgs__program_get_flags(run->ctx, o->name, source, options, run->precision,
+                                           CLBFGS__PROGRAM_FROM_SOURCE, &program, &origin);
+        if (status == CLBFGS_SUCCESS)
+            status = clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel);
+        if (status == CLBFGS_SUCCESS && origin == CLBFGS_PROGRAM_COMPILED)
+            clbfgs__log(run->ctx, CLBFGS_LOG_INFO,
+                        "%s: the program from the disk cache gave no argument info for kernel "
+                        "'%s'; compiled it from source so that its arguments are checked",
+                        o->name, o->kernel);
+    }
     free(options);
     CLBFGS_TRY(status);
-    CLBFGS_TRY(clbfgs__kernel_new(run->ctx, program, o->kernel, &run->objective_kernel));
     CLBFGS_TRY(set_extra_args(run));
     size_t problems = o->gradient ? 1 : n + 1;
     CLBFGS_TRY(new_buffer(run, problems * run->work_size, &run->terms, "the f terms"));

@@ -17,6 +17,7 @@ struct clbfgs_program_entry {
     size_t key_len;
     int reusable; /* 0: its headers are unknown, so a lookup never finds it */
     cl_program program;
+    int from_disk; /* loaded from the disk cache, not compiled from source */
     struct clbfgs_program_entry *next;
 };
 
@@ -256,10 +257,18 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
                                   const char *options, clbfgs_precision precision, cl_program *out,
                                   clbfgs_program_origin *origin)
 {
+    return clbfgs__program_get_flags(ctx, name, source, options, precision, 0, out, origin);
+}
+
+clbfgs_status clbfgs__program_get_flags(clbfgs_context *ctx, const char *name, const char *source,
+                                        const char *options, clbfgs_precision precision,
+                                        unsigned flags, cl_program *out,
+                                        clbfgs_program_origin *origin)
+{
     clbfgs_status status = CLBFGS_SUCCESS;
     char *full_options = NULL, *key = NULL, *dir_option = NULL, *line = NULL, *headers = NULL;
     cl_program program = NULL;
-    struct clbfgs_program_entry *entry = NULL;
+    struct clbfgs_program_entry *entry = NULL, *stale = NULL;
     clbfgs_program_origin from = CLBFGS_PROGRAM_COMPILED;
     char where[256], why[1024] = "";
 
@@ -298,6 +307,10 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
      * such a program is built afresh on every call. */
     for (struct clbfgs_program_entry *e = ctx->programs; e && headers; e = e->next)
         if (e->reusable && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
+            if ((flags & CLBFGS__PROGRAM_FROM_SOURCE) && e->from_disk) {
+                stale = e; /* replaced below by a compile */
+                break;
+            }
             *out = e->program;
             from = CLBFGS_PROGRAM_MEMORY;
             goto cleanup;
@@ -310,7 +323,8 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
         disk = 0;
     }
     double t0 = clbfgs__now();
-    if (disk && (program = load_from_disk(ctx, name, key, key_len, full_options))) {
+    if (disk && !(flags & CLBFGS__PROGRAM_FROM_SOURCE) &&
+        (program = load_from_disk(ctx, name, key, key_len, full_options))) {
         from = CLBFGS_PROGRAM_DISK_CACHE;
         clbfgs__log(ctx, CLBFGS_LOG_INFO, "%s: loaded from the disk cache in %.1f ms", name,
                     1e3 * (clbfgs__now() - t0));
@@ -329,14 +343,17 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     /* The context keeps it to release it; one of unknown headers replaces
      * the last build of the same key, so that rebuilding in a context that
      * lives on does not pile programs up. */
-    for (struct clbfgs_program_entry *e = ctx->programs; e && !headers; e = e->next)
-        if (!e->reusable && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
-            clReleaseProgram(e->program);
-            e->program = program;
-            *out = program;
-            program = NULL;
-            goto cleanup;
-        }
+    for (struct clbfgs_program_entry *e = ctx->programs; e && !headers && !stale; e = e->next)
+        if (!e->reusable && e->key_len == key_len && memcmp(e->key, key, key_len) == 0)
+            stale = e;
+    if (stale) {
+        clReleaseProgram(stale->program);
+        stale->program = program;
+        stale->from_disk = from == CLBFGS_PROGRAM_DISK_CACHE;
+        *out = program;
+        program = NULL;
+        goto cleanup;
+    }
     entry = malloc(sizeof *entry);
     if (!entry) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "program cache entry");
@@ -346,6 +363,7 @@ clbfgs_status clbfgs__program_get(clbfgs_context *ctx, const char *name, const c
     entry->key_len = key_len;
     entry->reusable = headers != NULL;
     entry->program = program;
+    entry->from_disk = from == CLBFGS_PROGRAM_DISK_CACHE;
     entry->next = ctx->programs;
     ctx->programs = entry;
     *out = program;

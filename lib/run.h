@@ -75,7 +75,13 @@ clbfgs_status clbfgs__mark(clbfgs_run *run, int end);
 /* Waits for the held events, adds their times to run->device_time and releases them. */
 clbfgs_status clbfgs__profile_collect(clbfgs_run *run);
 
-/* Sets argument i of kernel to the real value v (double or float). */
+/* Whether v converts to float without overflowing: within +-FLT_MAX, or
+ * not finite (inf and NaN have float twins). Checked before the conversion,
+ * which is undefined behaviour in C for a finite value out of range. */
+int clbfgs__fits_float(double v);
+/* Sets argument i of kernel to the real value v, as a double or a float. */
+cl_int clbfgs__set_real_arg(cl_kernel k, cl_uint i, clbfgs_precision precision, double v);
+/* clbfgs__set_real_arg with its failure recorded as a status. */
 clbfgs_status clbfgs__arg_real(const clbfgs_run *run, cl_kernel k, cl_uint i, double v);
 /* Launches a 1-D kernel over n work-items (rounded up to a multiple of 64). */
 clbfgs_status clbfgs__launch(clbfgs_run *run, cl_kernel k, size_t n, const char *what);

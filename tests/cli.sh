@@ -314,6 +314,25 @@ run minimize --cl "$top_srcdir/examples/denoise.cl" --kernel denoise --x0 0,1,0 
     --arg reals:0,1,0 --arg int:1 --arg real:1
 check "an int for a real argument is bad input (2)" rc_is 2
 check "an int for a real argument names it" err_has "argument 5 ('lambda'"
+# Where the sizes agree, the types still must (issue 10): an int for a real in
+# a float run, or 3.0f's bits as an int for a float, ran and reported success.
+printf '%s\n' '__kernel void sc(const uint n, __global const real *x, __global real *f_terms,' \
+    '                 __global real *g, const real c, const float s)' \
+    '{' \
+    '    const size_t i = get_global_id(0);' \
+    '    if (i < n) { f_terms[i] = (x[i] - c * s) * (x[i] - c * s); g[i] = 2 * (x[i] - c * s); }' \
+    '}' > "$tmp/sc.cl"
+run minimize --cl "$tmp/sc.cl" --kernel sc --n 3 --arg int:1 --arg float:1 --precision float
+check "an int for a real in a float run is bad input (2)" rc_is 2
+check "an int for a real in a float run names both types" \
+    err_has "argument 4 ('c', real = float) .* takes float, .* an int"
+run minimize --cl "$tmp/sc.cl" --kernel sc --n 3 --arg real:1 --arg int:1077936128 \
+    --precision double
+check "an int for a float is bad input (2)" rc_is 2
+check "an int for a float names both types" err_has "argument 5 ('s', float) .* takes float"
+run minimize --cl "$tmp/sc.cl" --kernel sc --n 3 --arg float:1.5 --arg float:2 --precision float
+check "a float for a real in a float run converges (0)" rc_is 0
+check "a float for a real in a float run reaches c s = 3" out_has "x\[0..2\]: *\(3\|2\.999\)"
 run build "$tmp/good.cl" --options -D
 check "the build option -D alone is bad input (2)" rc_is 2
 check "the build option -D alone is named" err_has "invalid build option '-D'"

@@ -21,7 +21,9 @@ struct problem {
 };
 
 /* Sets the extra kernel argument index from "TYPE:VALUE", each integer type
- * read straight into itself, so no value is ever converted out of range. */
+ * read straight into itself, so no value is ever converted out of range, and
+ * each scalar given with its type, which the library checks against the
+ * kernel's (an int's bits never reach a float). */
 static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
                           clbfgs_status *status)
 {
@@ -52,12 +54,12 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
         if (TYPE_IS("real")) {
             *status = clbfgs_objective_set_arg_real(o, index, d);
         } else if (TYPE_IS("double")) {
-            *status = clbfgs_objective_set_arg(o, index, sizeof d, &d);
+            *status = clbfgs_objective_set_arg_typed(o, index, "double", sizeof d, &d);
         } else {
             if (isfinite(d) && fabs(d) > (double)FLT_MAX)
                 return cli_usage_error("%s: %s is out of the range of a float", option, value);
             float f = (float)d;
-            *status = clbfgs_objective_set_arg(o, index, sizeof f, &f);
+            *status = clbfgs_objective_set_arg_typed(o, index, "float", sizeof f, &f);
         }
     } else if (TYPE_IS("int") || TYPE_IS("long")) {
         int wide = TYPE_IS("long");
@@ -67,8 +69,8 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
             return rc;
         cl_long l = (cl_long)i;
         cl_int s = (cl_int)i; /* in range: checked above */
-        *status = wide ? clbfgs_objective_set_arg(o, index, sizeof l, &l)
-                       : clbfgs_objective_set_arg(o, index, sizeof s, &s);
+        *status = wide ? clbfgs_objective_set_arg_typed(o, index, "long", sizeof l, &l)
+                       : clbfgs_objective_set_arg_typed(o, index, "int", sizeof s, &s);
     } else if (TYPE_IS("uint") || TYPE_IS("ulong")) {
         int wide = TYPE_IS("ulong");
         uint64_t u;
@@ -76,8 +78,8 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
             return rc;
         cl_ulong l = (cl_ulong)u;
         cl_uint s = (cl_uint)u;
-        *status = wide ? clbfgs_objective_set_arg(o, index, sizeof l, &l)
-                       : clbfgs_objective_set_arg(o, index, sizeof s, &s);
+        *status = wide ? clbfgs_objective_set_arg_typed(o, index, "ulong", sizeof l, &l)
+                       : clbfgs_objective_set_arg_typed(o, index, "uint", sizeof s, &s);
     } else {
         return cli_usage_error("--arg '%s': the type must be real, double, float, int, uint, "
                                "long, ulong or reals",
