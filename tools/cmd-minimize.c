@@ -67,19 +67,26 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
         if ((rc = cli_parse_int64(option, value, wide ? INT64_MIN : INT32_MIN,
                                   wide ? INT64_MAX : INT32_MAX, &i)) != EXIT_OK)
             return rc;
-        cl_long l = (cl_long)i;
-        cl_int s = (cl_int)i; /* in range: checked above */
-        *status = wide ? clbfgs_objective_set_arg_typed(o, index, "long", sizeof l, &l)
-                       : clbfgs_objective_set_arg_typed(o, index, "int", sizeof s, &s);
+        /* Each conversion only where the parse bounded i to its type. */
+        if (wide) {
+            cl_long l = (cl_long)i;
+            *status = clbfgs_objective_set_arg_typed(o, index, "long", sizeof l, &l);
+        } else {
+            cl_int s = (cl_int)i;
+            *status = clbfgs_objective_set_arg_typed(o, index, "int", sizeof s, &s);
+        }
     } else if (TYPE_IS("uint") || TYPE_IS("ulong")) {
         int wide = TYPE_IS("ulong");
         uint64_t u;
         if ((rc = cli_parse_uint64(option, value, wide ? UINT64_MAX : UINT32_MAX, &u)) != EXIT_OK)
             return rc;
-        cl_ulong l = (cl_ulong)u;
-        cl_uint s = (cl_uint)u;
-        *status = wide ? clbfgs_objective_set_arg_typed(o, index, "ulong", sizeof l, &l)
-                       : clbfgs_objective_set_arg_typed(o, index, "uint", sizeof s, &s);
+        if (wide) {
+            cl_ulong l = (cl_ulong)u;
+            *status = clbfgs_objective_set_arg_typed(o, index, "ulong", sizeof l, &l);
+        } else {
+            cl_uint s = (cl_uint)u;
+            *status = clbfgs_objective_set_arg_typed(o, index, "uint", sizeof s, &s);
+        }
     } else {
         return cli_usage_error("--arg '%s': the type must be real, double, float, int, uint, "
                                "long, ulong or reals",
