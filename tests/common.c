@@ -156,3 +156,26 @@ uint64_t fnv1a64(const unsigned char *p, size_t len)
     }
     return h;
 }
+
+clbfgs_context *ctx;
+
+int context_setup(void **state)
+{
+    (void)state;
+    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
+}
+
+int context_teardown(void **state)
+{
+    (void)state;
+    clbfgs_context_free(ctx);
+    ctx = NULL;
+    return 0;
+}
+
+void record(void *user, clbfgs_log_level level, const char *message)
+{
+    struct logbook *book = user;
+    size_t used = strlen(book->text);
+    snprintf(book->text + used, sizeof book->text - used, "%d %s\n", (int)level, message);
+}

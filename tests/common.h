@@ -75,6 +75,19 @@ void remove_temp_dir(const char *dir);
 int temp_dir_setup(void **state);
 int temp_dir_teardown(void **state);
 
+/* The context a test program shares, made by context_setup and freed by
+ * context_teardown (CMocka group fixtures). A program that uses them
+ * declares `extern clbfgs_context *ctx;` itself (common.c defines it): here
+ * it would shadow the contexts other tests name ctx. */
+int context_setup(void **state);
+int context_teardown(void **state);
+
+/* A log callback that appends "LEVEL message" lines to a logbook. */
+struct logbook {
+    char text[8192];
+};
+void record(void *user, clbfgs_log_level level, const char *message);
+
 /* FNV-1a, 64 bits: the checksum of the cache's old file format, which the
  * tests forge to show a digest cannot be fooled the same way. */
 uint64_t fnv1a64(const unsigned char *p, size_t len);

@@ -6,20 +6,7 @@
 #include <math.h>
 #include <time.h>
 
-static clbfgs_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    clbfgs_context_free(ctx);
-    return 0;
-}
+extern clbfgs_context *ctx; /* tests/common.c, made by context_setup */
 
 /* SciPy's rosen and rosen_der on the host. */
 static int host_rosen(void *user, const double *x, size_t n, double *fx, double *g)
@@ -545,5 +532,5 @@ int main(void)
         held_test(profiling_splits_the_iterations_without_changing_them),
         held_test(the_inverse_hessian_comes_back_symmetric_and_positive),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }

@@ -167,17 +167,6 @@ static void a_quoted_include_of_the_source_is_found_in_the_working_directory(voi
 
 /* ---- 3 and 2 with a device: where the program comes from ---- */
 
-struct logbook {
-    char text[8192];
-};
-
-static void record(void *user, clbfgs_log_level level, const char *message)
-{
-    struct logbook *book = user;
-    size_t used = strlen(book->text);
-    snprintf(book->text + used, sizeof book->text - used, "%d %s\n", (int)level, message);
-}
-
 /* A context with the disk cache in dir (none when NULL), logging into book. */
 static clbfgs_status context_over(const char *dir, struct logbook *book, clbfgs_context **ctx)
 {

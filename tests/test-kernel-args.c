@@ -9,20 +9,7 @@
 
 #include <math.h>
 
-static clbfgs_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    clbfgs_context_free(ctx);
-    return 0;
-}
+extern clbfgs_context *ctx; /* tests/common.c, made by context_setup */
 
 static void build_options_are_checked_as_the_caller_wrote_them(void **state)
 {
@@ -350,5 +337,5 @@ int main(void)
         cmocka_unit_test(a_program_from_source_passes_over_the_disk_cache),
         cmocka_unit_test(a_float_logistic_lambda_past_float_s_range_is_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }

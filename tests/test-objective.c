@@ -7,20 +7,7 @@
 
 #include <math.h>
 
-static clbfgs_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    clbfgs_context_free(ctx);
-    return 0;
-}
+extern clbfgs_context *ctx; /* tests/common.c, made by context_setup */
 
 static double uniform(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
 
@@ -711,5 +698,5 @@ int main(void)
         held_test(logistic_regression_agrees_with_the_host),
         held_test(a_starting_inverse_hessian_is_used_and_checked),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }

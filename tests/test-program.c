@@ -224,17 +224,6 @@ static void the_public_build_hands_out_its_own_reference(void **state)
 
 /* ---- the disk cache, each test in a directory of its own ---- */
 
-struct logbook {
-    char text[8192];
-};
-
-static void record(void *user, clbfgs_log_level level, const char *message)
-{
-    struct logbook *book = user;
-    size_t used = strlen(book->text);
-    snprintf(book->text + used, sizeof book->text - used, "%d %s\n", (int)level, message);
-}
-
 static clbfgs_context *cached_context(const char *dir, struct logbook *book)
 {
     clbfgs_context_options opts;
