@@ -298,7 +298,7 @@ clbfgs_status clbfgs_objective_set_arg_typed(clbfgs_objective *objective, unsign
     a->kind = ARG_TYPED;
     a->size = size;
     memcpy(a->bytes, value, size);
-    snprintf(a->type, sizeof a->type, "%s", canonical);
+    memcpy(a->type, canonical, strlen(canonical) + 1); /* its length was checked above */
     return CLBFGS_SUCCESS;
 }
 
