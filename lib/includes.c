@@ -58,12 +58,14 @@ static int is_ident(char c)
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
 
-/* Identifiers through which the compiler can read a file: directives, and
- * __has_include, whose answer depends on which files exist. */
+/* Identifiers through which the compiler can read a file: directives (#embed
+ * too, which newer clangs have), and __has_include and __has_embed, whose
+ * answers depend on which files exist. */
 static int reads_files(const char *word, size_t len)
 {
-    static const char *const words[] = {"include", "include_next", "import", "__has_include",
-                                        "__has_include_next"};
+    static const char *const words[] = {"include",       "include_next",       "import",
+                                        "__has_include", "__has_include_next", "embed",
+                                        "__has_embed"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strlen(words[i]) == len && memcmp(words[i], word, len) == 0)
             return 1;
@@ -404,6 +406,12 @@ static int follow(struct scan *s, const char *from, const char *from_dir, int to
     char *header = slurp(path, &size);
     if (!header) {
         int rc = fail(s, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    if (memchr(header, '\0', size)) { /* the scan would stop where the compiler reads on */
+        int rc = fail(s, "%s holds a NUL byte", path);
+        free(header);
         free(path);
         return rc;
     }

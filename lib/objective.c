@@ -590,12 +590,14 @@ static size_t scalar_size(const char *type)
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strlen(scalars[i].name) != len || strncmp(type, scalars[i].name, len) != 0)
             continue;
-        if (!type[len])
-            return scalars[i].size;
-        int lanes = atoi(type + len);
-        if (lanes == 2 || lanes == 4 || lanes == 8 || lanes == 16)
-            return scalars[i].size * (size_t)lanes;
-        return lanes == 3 ? scalars[i].size * 4 : 0; /* a 3-vector is stored as a 4-vector */
+        static const struct {
+            const char *suffix;
+            size_t lanes;
+        } vectors[] = {{"", 1}, {"2", 2}, {"3", 4}, {"4", 4}, {"8", 8}, {"16", 16}};
+        for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++)
+            if (!strcmp(type + len, vectors[v].suffix)) /* a 3-vector is stored as a 4-vector */
+                return scalars[i].size * vectors[v].lanes;
+        return 0;
     }
     return 0;
 }

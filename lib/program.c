@@ -176,12 +176,15 @@ static cl_program load_from_disk(const clbfgs_context *ctx, const char *name, co
     cl_program program =
         clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, bins, &bin_status, &err);
     free(bin);
+    cl_int build_err = CL_SUCCESS;
     if (err == CL_SUCCESS && bin_status == CL_SUCCESS &&
-        clBuildProgram(program, 1, &ctx->device, options, NULL, NULL) == CL_SUCCESS)
+        (build_err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL)) == CL_SUCCESS)
         return program;
     clbfgs__log(ctx, CLBFGS_LOG_WARNING,
                 "ignoring the cached binary of %s: the driver rejected it (%s); recompiling", name,
-                clbfgs__cl_error_name(err != CL_SUCCESS ? err : bin_status));
+                clbfgs__cl_error_name(err != CL_SUCCESS          ? err
+                                      : bin_status != CL_SUCCESS ? bin_status
+                                                                 : build_err));
     if (program)
         clReleaseProgram(program);
     return NULL;
@@ -235,6 +238,20 @@ static char *source_dir_option(const char *name, const char *source)
     return clbfgs__strdup_printf("-I %s%.*s%s ", quote ? "\"" : "", len, name, quote ? "\"" : "");
 }
 
+/* The first option that makes the compiler read a file or look for headers
+ * other than through -I (clang's -include, -imacros, -iquote, -isystem,
+ * -idirafter, --include..., -nostdinc), or NULL. */
+static const char *reads_file_option(const char *options)
+{
+    for (const char *p = options; p && *p; p++) {
+        if (p != options && !strchr(" \t\n\r\v\f", p[-1]))
+            continue;
+        if (!strncmp(p, "-i", 2) || !strncmp(p, "--include", 9) || !strncmp(p, "-nostdinc", 9))
+            return p;
+    }
+    return NULL;
+}
+
 /* The headers the source reaches, for the key; NULL when they cannot all be
  * listed, with why (the program is then cached neither on disk nor in the
  * context). */
@@ -243,6 +260,14 @@ static char *header_list(const char *source, const char *options, char *why, siz
     char **dirs = NULL, *list = NULL;
     size_t ndirs = 0;
     int quoted = 0;
+    const char *file_option = reads_file_option(options);
+    if (file_option) {
+        snprintf(why, why_size,
+                 "the build option '%.*s', which reads or finds files the key "
+                 "cannot follow",
+                 (int)strcspn(file_option, " \t\n"), file_option);
+        return NULL;
+    }
     if (clbfgs__build_options_include_dirs(options, &dirs, &ndirs, &quoted) != 0)
         snprintf(why, why_size, "out of memory");
     else if (quoted && clbfgs__includes_present(source))

@@ -125,6 +125,20 @@ static void an_include_the_scanner_cannot_place_makes_the_headers_unknown(void *
     assert_non_null(strstr(why, "include"));
     assert_int_equal(listed("#include \"h.h\"\n#define X include\n", d->work, NULL, why), -1);
     assert_int_equal(listed("#if __has_include(\"h.h\")\n#endif\n", d->work, NULL, why), -1);
+    /* #embed (newer clangs) reads a file too */
+    assert_int_equal(listed("const char b[] = {\n#embed \"h.h\"\n};\n", d->work, NULL, why), -1);
+    /* a NUL byte would end the scan where the compiler reads on */
+    static const char nul_header[] = "#define A 1\n\0#include \"h.h\"\n";
+    char path[4200];
+    snprintf(path, sizeof path, "%s/nul.h", d->work);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t wrote = fwrite(nul_header, 1, sizeof nul_header - 1, f);
+    int closed = fclose(f);
+    assert_int_equal(wrote, sizeof nul_header - 1);
+    assert_int_equal(closed, 0);
+    assert_int_equal(listed("#include \"nul.h\"\n", d->work, NULL, why), -1);
+    assert_non_null(strstr(why, "NUL"));
 }
 
 /* pocl reads trigraphs, so ??/ before a newline splices lines there; a

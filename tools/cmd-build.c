@@ -54,9 +54,12 @@ static char *options_with_dir(const char *file, const char *source, const char *
     const char *slash = strrchr(file, '/');
     const char *dir = slash ? file : ".";
     int dir_len = slash ? (slash == file ? 1 : (int)(slash - file)) : 1;
-    int quote = strcspn(dir, " \t\n\r\v\f") < (size_t)dir_len;
+    int quote = strcspn(dir, " \t\n\r\v\f'") < (size_t)dir_len;
     const char *dot = dir[0] == '-' ? "./" : "";
-    if (!strstr(source, "include"))
+    /* as the library does for a named source: only for a source that may
+     * read a header, and never a directory no option can carry */
+    if ((!strstr(source, "include") && !strstr(source, "import")) ||
+        memchr(dir, '"', (size_t)dir_len))
         dir_len = 0;
     size_t len = (size_t)dir_len + (options ? strlen(options) : 0) + 16;
     char *out = malloc(len);
