@@ -179,3 +179,19 @@ void record(void *user, clbfgs_log_level level, const char *message)
     size_t used = strlen(book->text);
     snprintf(book->text + used, sizeof book->text - used, "%d %s\n", (int)level, message);
 }
+
+int write_text(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+void put_file(const char *dir, const char *name, const char *text)
+{
+    assert_int_equal(write_text(dir, name, text), 0);
+}

@@ -88,6 +88,11 @@ struct logbook {
 };
 void record(void *user, clbfgs_log_level level, const char *message);
 
+/* Writes text to dir/name: 0 when written, -1 when not (for tests that
+ * check it themselves); put_file asserts it was written. */
+int write_text(const char *dir, const char *name, const char *text);
+void put_file(const char *dir, const char *name, const char *text);
+
 /* FNV-1a, 64 bits: the checksum of the cache's old file format, which the
  * tests forge to show a digest cannot be fooled the same way. */
 uint64_t fnv1a64(const unsigned char *p, size_t len);

@@ -49,18 +49,6 @@ static int teardown(void **state)
     return rc;
 }
 
-/* 0 when written. */
-static int write_file(const char *dir, const char *name, const char *text)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    int bad = fputs(text, f) < 0;
-    return fclose(f) != 0 || bad ? -1 : 0;
-}
-
 /* The header list of source with dir as the only -I directory (none when
  * NULL): 1 when listed and mentioning `expect`, 0 when listed without it,
  * -1 when the headers were found unknown (why says why). */
@@ -79,7 +67,7 @@ static int listed(const char *source, const char *dir, const char *expect, char 
 static void directive_spellings_the_preprocessor_accepts_are_followed(void **state)
 {
     struct dirs *d = *state;
-    assert_int_equal(write_file(d->work, "h.h", "#define H 1\n"), 0);
+    assert_int_equal(write_text(d->work, "h.h", "#define H 1\n"), 0);
     static const char *const spellings[] = {
         "/**/#include \"h.h\"\n",
         "#/**/include \"h.h\"\n",
@@ -119,7 +107,7 @@ static void a_directive_hidden_in_a_comment_or_string_is_not_one(void **state)
 static void an_include_the_scanner_cannot_place_makes_the_headers_unknown(void **state)
 {
     struct dirs *d = *state;
-    assert_int_equal(write_file(d->work, "h.h", "#define H 1\n"), 0);
+    assert_int_equal(write_text(d->work, "h.h", "#define H 1\n"), 0);
     char why[512];
     assert_int_equal(listed("#define X include\n", d->work, NULL, why), -1);
     assert_non_null(strstr(why, "include"));
@@ -146,7 +134,7 @@ static void an_include_the_scanner_cannot_place_makes_the_headers_unknown(void *
 static void a_trigraph_backslash_makes_the_headers_unknown(void **state)
 {
     struct dirs *d = *state;
-    assert_int_equal(write_file(d->work, "h.h", "#define H 1\n"), 0);
+    assert_int_equal(write_text(d->work, "h.h", "#define H 1\n"), 0);
     char why[512] = "";
     assert_int_equal(listed("#inc?\?/\nlude \"h.h\"\n", d->work, NULL, why), -1);
     assert_non_null(strstr(why, "?\?/"));
@@ -160,13 +148,13 @@ static void a_quoted_include_of_the_source_is_found_in_the_working_directory(voi
     char other[4200];
     snprintf(other, sizeof other, "%s/other", d->work);
     assert_int_equal(mkdir(other, 0700), 0);
-    assert_int_equal(write_file(d->work, "h.h", "#define H 1\n"), 0);
+    assert_int_equal(write_text(d->work, "h.h", "#define H 1\n"), 0);
     assert_int_equal(chdir(d->work), 0);
     char why[512];
     int only_cwd = listed("#include \"h.h\"\n", other, "./h.h sha256", why);
     int angled = listed("#include <h.h>\n", other, NULL, why);
     /* Where the name is also in a -I directory, drivers differ on which wins. */
-    int both = write_file(other, "h.h", "#define H 2\n") == 0
+    int both = write_text(other, "h.h", "#define H 2\n") == 0
                    ? listed("#include \"h.h\"\n", other, NULL, why)
                    : 2;
     char path[4300];
@@ -237,10 +225,10 @@ static void a_program_whose_headers_are_unknown_is_not_kept_in_memory(void **sta
     clbfgs_context *ctx = NULL;
     clbfgs_program_origin first = CLBFGS_PROGRAM_MEMORY, second = CLBFGS_PROGRAM_MEMORY;
     int v1 = -2000, v2 = -2000;
-    if (write_file(d->work, "value.h", "#define VALUE 1\n") == 0 &&
+    if (write_text(d->work, "value.h", "#define VALUE 1\n") == 0 &&
         context_over(NULL, &book, &ctx) == CLBFGS_SUCCESS) {
         v1 = run_value(ctx, "computed.cl", source, options, &first);
-        if (write_file(d->work, "value.h", "#define VALUE 2\n") == 0)
+        if (write_text(d->work, "value.h", "#define VALUE 2\n") == 0)
             v2 = run_value(ctx, "computed.cl", source, options, &second);
     }
     clbfgs_context_free(ctx);
@@ -265,8 +253,8 @@ static void a_header_in_the_working_directory_and_beside_the_source_is_not_store
     clbfgs_program_origin first = CLBFGS_PROGRAM_MEMORY, second = CLBFGS_PROGRAM_MEMORY;
     int v1 = -2000, v2 = -2000;
     const char *why = NULL;
-    if (mkdir(src_dir, 0700) == 0 && write_file(src_dir, "value.h", "#define VALUE 2\n") == 0 &&
-        write_file(d->work, "value.h", "#define VALUE 1\n") == 0 && chdir(d->work) == 0) {
+    if (mkdir(src_dir, 0700) == 0 && write_text(src_dir, "value.h", "#define VALUE 2\n") == 0 &&
+        write_text(d->work, "value.h", "#define VALUE 1\n") == 0 && chdir(d->work) == 0) {
         for (int i = 0; i < 2; i++) {
             if (context_over(d->cache, &book, &ctx) == CLBFGS_SUCCESS)
                 *(i ? &v2 : &v1) = run_value(ctx, name, source, NULL, i ? &second : &first);

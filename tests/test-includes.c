@@ -8,16 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The list for source with dir as the only -I directory, held; NULL with why. */
 static char *list_of(const char *source, const char *dir, char *why)
 {
@@ -31,11 +21,11 @@ static char *list_of(const char *source, const char *dir, char *why)
 
 static void a_header_and_its_own_headers_are_listed_with_their_digests(void **state)
 {
-    write_file(*state, "a.h", "#include \"b.h\"\n");
-    write_file(*state, "b.h", "#define B 1\n");
+    put_file(*state, "a.h", "#include \"b.h\"\n");
+    put_file(*state, "b.h", "#define B 1\n");
     char why[512];
     char *first = list_of("  #  include <a.h>\nkernel void k() {}\n", *state, why);
-    write_file(*state, "b.h", "#define B 2\n");
+    put_file(*state, "b.h", "#define B 2\n");
     char *second = list_of("  #  include <a.h>\nkernel void k() {}\n", *state, why);
     assert_true(first && strstr(first, "b.h") != NULL);
     assert_true(first && second && strcmp(first, second) != 0);
@@ -53,8 +43,8 @@ static void a_source_without_includes_has_an_empty_list(void **state)
 
 static void a_cycle_of_headers_ends(void **state)
 {
-    write_file(*state, "a.h", "#include \"b.h\"\n");
-    write_file(*state, "b.h", "#include \"a.h\"\n");
+    put_file(*state, "a.h", "#include \"b.h\"\n");
+    put_file(*state, "b.h", "#include \"a.h\"\n");
     char why[512];
     assert_non_null(list_of("#include \"a.h\"\n", *state, why));
 }
@@ -64,10 +54,10 @@ static void a_quoted_include_looks_beside_its_header_first(void **state)
     char sub[4200];
     snprintf(sub, sizeof sub, "%s/sub", (char *)*state);
     assert_int_equal(mkdir(sub, 0700), 0);
-    write_file(*state, "x.h", "#include \"y.h\"\n");
-    write_file(*state, "y.h", "top\n");
-    write_file(sub, "x.h", "#include \"y.h\"\n");
-    write_file(sub, "y.h", "sub\n");
+    put_file(*state, "x.h", "#include \"y.h\"\n");
+    put_file(*state, "y.h", "top\n");
+    put_file(sub, "x.h", "#include \"y.h\"\n");
+    put_file(sub, "y.h", "sub\n");
     char *dirs[2] = {sub, *state};
     char *list = NULL, why[512];
     int rc = clbfgs__includes_list("#include \"x.h\"\n", dirs, 2, &list, why, sizeof why);
@@ -90,7 +80,7 @@ static void what_cannot_be_followed_is_said(void **state)
     assert_non_null(strstr(why, "missing.h"));
     assert_null(list_of("#define H <x.h>\n#include H\n", *state, why));
     assert_non_null(strstr(why, "computed #include"));
-    write_file(*state, "a.h", "#include <also_missing.h>\n");
+    put_file(*state, "a.h", "#include <also_missing.h>\n");
     assert_null(list_of("#include \"a.h\"\n", *state, why));
     assert_non_null(strstr(why, "also_missing.h"));
 }

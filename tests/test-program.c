@@ -31,6 +31,22 @@ static int teardown_shared(void **state)
 
 /* Runs cl/util.cl's fill on n-1 of n poisoned elements and checks that the
  * kernel wrote exactly those. */
+/* A context made with the environment variable name set to value (and held),
+ * the variable put back as it was before anything is asserted. */
+static clbfgs_status context_new_under(const char *name, const char *value, clbfgs_context **ctx)
+{
+    char *saved = getenv(name) ? strdup(getenv(name)) : NULL;
+    setenv(name, value, 1);
+    clbfgs_status status = clbfgs_context_new(ctx, NULL);
+    hold(*ctx, release_context);
+    if (saved)
+        setenv(name, saved, 1);
+    else
+        unsetenv(name);
+    free(saved);
+    return status;
+}
+
 static void check_fill(clbfgs_context *ctx, cl_program program, clbfgs_precision precision,
                        size_t n)
 {
@@ -409,16 +425,8 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
     assert_int_equal(origin, CLBFGS_PROGRAM_COMPILED);
     release_now(ctx);
     /* CLBFGS_CACHE_DIR=off does the same for contexts that name no directory. */
-    char *saved = getenv("CLBFGS_CACHE_DIR") ? strdup(getenv("CLBFGS_CACHE_DIR")) : NULL;
-    setenv("CLBFGS_CACHE_DIR", "off", 1);
     ctx = NULL;
-    clbfgs_status status = clbfgs_context_new(&ctx, NULL);
-    hold(ctx, release_context);
-    if (saved)
-        setenv("CLBFGS_CACHE_DIR", saved, 1);
-    else
-        unsetenv("CLBFGS_CACHE_DIR");
-    free(saved);
+    clbfgs_status status = context_new_under("CLBFGS_CACHE_DIR", "off", &ctx);
     assert_ok(status);
     assert_null(ctx->cache_dir);
     release_now(ctx);
@@ -428,16 +436,6 @@ static void with_the_disk_cache_off_nothing_is_written(void **state)
 }
 
 /* ---- headers and names ---- */
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char value_source[] =
     "#include \"value.h\"\n__kernel void value(__global int *out) { out[0] = VALUE; }\n";
@@ -476,12 +474,12 @@ static void a_changed_header_is_compiled_afresh(void **state)
     char *headers = hold(make_temp_dir(), release_temp_dir);
     char options[4200];
     snprintf(options, sizeof options, "-I %s", headers);
-    write_file(headers, "value.h", "#include <inner.h>\n#define VALUE (INNER + 10)\n");
-    write_file(headers, "inner.h", "#define INNER 1\n");
+    put_file(headers, "value.h", "#include <inner.h>\n#define VALUE (INNER + 10)\n");
+    put_file(headers, "inner.h", "#define INNER 1\n");
     struct logbook book;
     clbfgs_program_origin first, second, third;
     int v1 = build_value(*state, "value.cl", value_source, options, &book, &first);
-    write_file(headers, "inner.h", "#define INNER 2\n");
+    put_file(headers, "inner.h", "#define INNER 2\n");
     int v2 = build_value(*state, "value.cl", value_source, options, &book, &second);
     int v3 = build_value(*state, "value.cl", value_source, options, &book, &third);
     release_now(headers);
@@ -520,13 +518,13 @@ static void an_include_that_cannot_be_resolved_keeps_the_program_off_the_disk(vo
 static void a_source_named_by_its_path_finds_headers_beside_it(void **state)
 {
     char *dir = hold(make_temp_dir(), release_temp_dir);
-    write_file(dir, "value.h", "#define VALUE 7\n");
+    put_file(dir, "value.h", "#define VALUE 7\n");
     char name[4200];
     snprintf(name, sizeof name, "%s/obj.cl", dir);
     struct logbook book;
     clbfgs_program_origin first, second;
     int v1 = build_value(*state, name, value_source, NULL, &book, &first);
-    write_file(dir, "value.h", "#define VALUE 8\n");
+    put_file(dir, "value.h", "#define VALUE 8\n");
     int v2 = build_value(*state, name, value_source, NULL, &book, &second);
     release_now(dir);
     assert_int_equal(v1, 7);
@@ -588,16 +586,8 @@ static void malformed_context_and_environment_options_are_refused(void **state)
     expect_invalid_options(ctx, NULL, "'-I'");
     release_now(ctx);
 
-    char *saved = getenv("CLBFGS_BUILD_OPTIONS") ? strdup(getenv("CLBFGS_BUILD_OPTIONS")) : NULL;
-    setenv("CLBFGS_BUILD_OPTIONS", "-cl-mad-enable -D", 1);
     ctx = NULL;
-    clbfgs_status status = clbfgs_context_new(&ctx, NULL);
-    hold(ctx, release_context);
-    if (saved)
-        setenv("CLBFGS_BUILD_OPTIONS", saved, 1);
-    else
-        unsetenv("CLBFGS_BUILD_OPTIONS");
-    free(saved);
+    clbfgs_status status = context_new_under("CLBFGS_BUILD_OPTIONS", "-cl-mad-enable -D", &ctx);
     assert_ok(status);
     expect_invalid_options(ctx, NULL, "CLBFGS_BUILD_OPTIONS");
 }
