@@ -109,7 +109,6 @@ static void a_flipped_byte_fails_the_checksum(void **state)
     assert_non_null(strstr(why, "checksum"));
 }
 
-/* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
 /* pocl's loader crashed on a binary whose corruption the old checksum
  * happened to match; with a digest the reader cannot be fooled that way. */
 static void a_flipped_byte_under_a_matching_old_checksum_is_rejected(void **state)

@@ -314,7 +314,6 @@ static void a_corrupt_cache_file_is_ignored_and_rewritten(void **state)
     assert_int_equal(build_in_new_context(*state, &book), CLBFGS_PROGRAM_DISK_CACHE);
 }
 
-/* The checksum the cache used before SHA-256: 64-bit FNV-1a. */
 /* One flipped byte in the binary, under a checksum that the old format's
  * FNV-1a still matches: pocl's loader crashed on such files, so the entry
  * must be dropped before the driver sees it, and replaced. */
