@@ -147,14 +147,25 @@ clbfgs_status clbfgs__launch_2d(clbfgs_run *run, cl_kernel k, size_t n, size_t p
                                                "launching %s (%zu x %zu)", what, n, problems);
 }
 
+/* Room for n floats on their way to or from the device: host_tmp, which holds
+ * max(run->n, SLOT_COUNT) values, or a new block in *big (the caller frees
+ * it) for more, as H takes; NULL when that allocation fails. */
+static float *float_buffer(clbfgs_run *run, size_t n, float **big)
+{
+    *big = NULL;
+    if (n <= run->n || n <= SLOT_COUNT)
+        return run->host_tmp;
+    return *big = malloc(n * sizeof **big);
+}
+
 clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, const double *src,
                                   size_t n)
 {
     const void *data = src;
-    float *big = NULL; /* host_tmp holds max(run->n, SLOT_COUNT) values; H needs more */
+    float *big = NULL;
     if (run->precision == CLBFGS_PRECISION_FLOAT) {
-        float *t = run->host_tmp;
-        if (n > run->n && n > SLOT_COUNT && !(t = big = malloc(n * sizeof *t)))
+        float *t = float_buffer(run, n, &big);
+        if (!t)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
                                 "converting %zu values to float for the device", n);
         for (size_t i = 0; i < n; i++)
@@ -177,13 +188,10 @@ clbfgs_status clbfgs__write_reals(clbfgs_run *run, cl_mem buf, size_t offset, co
 clbfgs_status clbfgs__read_reals(clbfgs_run *run, cl_mem buf, size_t offset, double *dst, size_t n)
 {
     void *data = dst;
-    float *big = NULL; /* as in clbfgs__write_reals */
-    if (run->precision == CLBFGS_PRECISION_FLOAT) {
-        data = run->host_tmp;
-        if (n > run->n && n > SLOT_COUNT && !(data = big = malloc(n * sizeof *big)))
-            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
-                                "converting %zu values from float on the host", n);
-    }
+    float *big = NULL;
+    if (run->precision == CLBFGS_PRECISION_FLOAT && !(data = float_buffer(run, n, &big)))
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                            "converting %zu values from float on the host", n);
     int phase = run->phase;
     run->phase = PHASE_TRANSFER;
     cl_int err = clEnqueueReadBuffer(run->ctx->queue, buf, CL_TRUE, offset * run->elem,
@@ -245,7 +253,7 @@ void clbfgs__run_release(clbfgs_run *run)
 static clbfgs_status check_memory(const clbfgs_run *run)
 {
     const clbfgs_device_info *d = &run->ctx->info;
-    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    const char *real = clbfgs__real_name(run->precision);
     double n = (double)run->n, elem = (double)run->elem;
     double h_bytes = n * n * elem, largest = 0;
     double objective = clbfgs__objective_bytes(run, &largest);

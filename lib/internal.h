@@ -122,6 +122,8 @@ clbfgs_status clbfgs__kernel_new(const clbfgs_context *ctx, cl_program program, 
 /* Monotonic wall clock in seconds. */
 double clbfgs__now(void);
 
+/* "double" or "float": the C type `real` stands for in a run of that precision. */
+const char *clbfgs__real_name(clbfgs_precision precision);
 /* Resolves AUTO against the device; UNSUPPORTED for double without fp64. */
 clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precision requested,
                                         clbfgs_precision *resolved);

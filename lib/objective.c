@@ -662,7 +662,7 @@ static cl_int arg_string(cl_kernel k, cl_uint index, cl_kernel_arg_info what, ch
 static clbfgs_status kernel_arg_info(const clbfgs_run *run, cl_kernel k, cl_uint index,
                                      struct arg_info *info)
 {
-    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    const char *real = clbfgs__real_name(run->precision);
     memset(info, 0, sizeof *info);
     cl_int err = clGetKernelArgInfo(k, index, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof info->space,
                                     &info->space, NULL);
@@ -694,7 +694,7 @@ static const char *describe(const struct arg_info *a, cl_uint index, char *buf, 
 static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *have_info)
 {
     const clbfgs_objective *o = run->objective;
-    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    const char *real = clbfgs__real_name(run->precision);
     static const char *const roles[] = {"n", "x", "f_terms", "g"};
     *have_info = 0;
     for (cl_uint i = 0; i < fixed_args(o); i++) {
@@ -730,7 +730,7 @@ static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint
                                      const struct extra_arg *arg)
 {
     const clbfgs_objective *o = run->objective;
-    const char *real = run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+    const char *real = clbfgs__real_name(run->precision);
     struct arg_info a;
     clbfgs_status status = kernel_arg_info(run, k, index, &a);
     if (status == CLBFGS_ERR_UNSUPPORTED)
@@ -929,8 +929,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         if (l->precision != run->precision)
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "the logistic regression's data are in %s, but the run is in %s",
-                                l->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float",
-                                run->precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float");
+                                clbfgs__real_name(l->precision), clbfgs__real_name(run->precision));
         return CLBFGS_SUCCESS;
     }
     case OBJECTIVE_DEVICE: {

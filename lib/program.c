@@ -55,6 +55,11 @@ void clbfgs__programs_free(clbfgs_context *ctx)
     ctx->programs = NULL;
 }
 
+const char *clbfgs__real_name(clbfgs_precision precision)
+{
+    return precision == CLBFGS_PRECISION_DOUBLE ? "double" : "float";
+}
+
 clbfgs_status clbfgs__resolve_precision(const clbfgs_context *ctx, clbfgs_precision requested,
                                         clbfgs_precision *resolved)
 {
