@@ -82,8 +82,9 @@ int cli_read_file(const char *option, const char *path, size_t max_bytes, char *
 int cli_parse_list(const char *option, const char *spec, size_t max_count, double **out,
                    size_t *count);
 
-/* A .cl file with a #line in front, so compiler messages name the file
- * (cmd-build.c; minimize reads --cl files with it too). */
+/* A .cl file with a #line in front, so compiler messages name the file, for
+ * clbfgs_program_build, which takes no name (cmd-build.c; minimize names its
+ * source through clbfgs_source_options.name instead). */
 int cli_read_cl_source(const char *option, const char *file, char **out);
 /* FILE with "./" in front when it has no directory part (malloc'd; NULL when
  * out of memory): the library searches a source name's directory for

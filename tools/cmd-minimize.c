@@ -155,7 +155,8 @@ static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t 
         return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
     }
     char *source;
-    int rc = cli_read_cl_source("--cl", pb->cl_file, &source);
+    /* The library starts the source at #line 1 "NAME" itself. */
+    int rc = cli_read_file("--cl", pb->cl_file, CLI_MAX_FILE_BYTES, &source);
     if (rc != EXIT_OK)
         return rc;
     /* The library searches the directory part of the name for #include
