@@ -1,7 +1,32 @@
-/* The dense inverse-Hessian approximation H (n x n, row-major, symmetric).
- * The reference pair: one product, one rank-two update. */
+/* The dense inverse-Hessian operator: H (n x n, row-major, symmetric).
+ * Built after cl/iteration.cl, whose helpers the step kernel uses. The
+ * pending update's coefficients live in the run's scalars, at
+ * SLOT_OPERATOR + DENSE_A, DENSE_B and DENSE_PENDING, where the step kernel
+ * writes them and the next pass reads them: the host never waits for them.
+ *
+ * Per iteration, with p = -H g, s the step, y the gradient change and
+ * rho = 1 / y.s (DESIGN.md):
+ *   v = H g_new,  u = v + p (= H y),
+ *   H += -rho (u s^T + s u^T) + (rho^2 y.u + rho) s s^T,
+ *   p_new = -v + rho (s.g) u + (rho (u.g) - (rho^2 y.u + rho)(s.g)) s.
+ * One product and one rank-two update of H: O(n^2), never O(n^3). */
 
 #pragma OPENCL FP_CONTRACT OFF
+
+#define DENSE_A (SLOT_OPERATOR + 0)
+#define DENSE_B (SLOT_OPERATOR + 1)
+#define DENSE_PENDING (SLOT_OPERATOR + 2)
+
+/* H = identity, the starting inverse Hessian. */
+__kernel void set_identity(__global real *h, const uint n)
+{
+    const size_t i = get_global_id(0);
+    const size_t j = get_global_id(1);
+    if (i < n && j < n)
+        h[i * n + j] = (i == j) ? (real)1 : (real)0;
+}
+
+/* The reference pair: one product, one rank-two update. */
 
 /* v = H g, one row per work-item. */
 __kernel void hessian_apply(__global real *v, __global const real *h, __global const real *g,
@@ -39,15 +64,18 @@ __kernel void hessian_update(__global real *h, const real a, __global const real
  * GPU, vectorisable on a CPU. Each chunk writes its partial sums to
  * v + c n; with one chunk that is v itself, summed in the same order as
  * hessian_apply, so the two agree to the bit. update = 0 skips the writes
- * (no update pending: the first iteration, or a skipped one). */
-__kernel void hessian_update_apply(__global real *h, const real a, __global const real *u,
-                                   const real b, __global const real *s, const int update,
+ * (no update pending: the first iteration, or a skipped one). The
+ * update's a, b and whether it is pending come from the scalars (sc). */
+__kernel void hessian_update_apply(__global real *h, __global const real *sc,
+                                   __global const real *u, __global const real *s,
                                    __global const real *g, __global real *v, const uint n,
                                    const uint rows)
 {
     const size_t i = get_global_id(0), c = get_global_id(1);
     if (i >= n)
         return;
+    const real a = sc[DENSE_A], b = sc[DENSE_B];
+    const int update = sc[DENSE_PENDING] != 0;
     const size_t first = c * (size_t)rows;
     const size_t last = min(first + rows, (size_t)n);
     const real si = s[i], ui = u[i];
@@ -69,13 +97,15 @@ __kernel void hessian_update_apply(__global real *h, const real a, __global cons
  * core reads memory in order (the column form makes a CPU's work-items
  * stride by n). The element update and the order of summation are those of
  * the reference pair, so the result is identical to it. */
-__kernel void hessian_update_apply_rows(__global real *h, const real a, __global const real *u,
-                                        const real b, __global const real *s, const int update,
+__kernel void hessian_update_apply_rows(__global real *h, __global const real *sc,
+                                        __global const real *u, __global const real *s,
                                         __global const real *g, __global real *v, const uint n)
 {
     const size_t i = get_global_id(0);
     if (i >= n)
         return;
+    const real a = sc[DENSE_A], b = sc[DENSE_B];
+    const int update = sc[DENSE_PENDING] != 0;
     __global real *row = h + i * (size_t)n;
     const real si = s[i], ui = u[i];
     real acc = 0;
@@ -104,4 +134,81 @@ __kernel void sum_chunks(__global real *v, __global const real *partial, const u
     for (uint c = 0; c < chunks; c++)
         acc += partial[c * (size_t)n + i];
     v[i] = acc;
+}
+
+/* Ends an iteration after the pass above has left v = H g (the pending
+ * update applied): one work-group, launched alone, that
+ *  - with step != 0: forms s = alpha p, y = g - g_old, u = v + p, the
+ *    inner products y.s, y.u, s.g, u.g and ||p||_2, and from them the next
+ *    update (pending only when y.s > 0 and finite; else H is kept) and the
+ *    direction p = -v + rho (s.g) u + (rho (u.g) - b (s.g)) s, in place;
+ *  - at the start (step = 0, v = H0 g, or g itself for the identity):
+ *    p = -v, nothing pending, and SciPy's first old_f = f + ||g||_2 / 2;
+ *  - either way: ||g|| (options.norm) and ||x||_2, then direction_end's
+ *    g . p, first trial step and trial point.
+ * The arithmetic is that of the separate kernels it replaces (combine3,
+ * dot_product, vecnorm), element for element and in the same summation
+ * order, and the coefficients are the host's formulas in the run's
+ * precision. scratch holds 7 reals per work-item. */
+__kernel void dense_step(__global real *sc, __global const real *v, __global real *p,
+                         __global const real *g, __global const real *g_old,
+                         __global const real *x, __global real *s, __global real *u,
+                         __global real *xt, const real alpha, const real old_f_in,
+                         const real ord, const int step, const int trial, const uint n,
+                         __local real *scratch)
+{
+    const size_t lid = get_local_id(0), lsize = get_local_size(0);
+    enum { YS, YU, SG, UG, PP, XX, GG, COUNT };
+    real acc[COUNT] = {0, 0, 0, 0, 0, 0, 0};
+    real gn = norm_start(ord);
+    for (size_t i = lid; i < n; i += lsize) {
+        const real gi = g[i], xi = x[i];
+        gn = norm_add(gn, gi, ord);
+        acc[XX] += fabs(xi) * fabs(xi);
+        if (step) {
+            const real pi = p[i], si = alpha * pi, yi = gi - g_old[i], ui = v[i] + pi;
+            s[i] = si;
+            u[i] = ui;
+            acc[YS] += yi * si;
+            acc[YU] += yi * ui;
+            acc[SG] += si * gi;
+            acc[UG] += ui * gi;
+            acc[PP] += fabs(pi) * fabs(pi);
+        } else {
+            acc[GG] += fabs(gi) * fabs(gi);
+        }
+    }
+    group_sums(acc, COUNT, scratch);
+    const real gnorm = group_norm(gn, ord, scratch);
+
+    /* The next update and the new direction's coefficients. */
+    const real ys = acc[YS];
+    const int pending = step && ys > 0 && isfinite(ys);
+    real a = 0, b = 0, cu = 0, cs = 0;
+    if (pending) {
+        const real rho = (real)1 / ys;
+        a = -rho;
+        b = rho * rho * acc[YU] + rho;
+        cu = rho * acc[SG];
+        cs = rho * acc[UG] - b * acc[SG];
+    }
+    const real f = sc[SLOT_F]; /* at x: the last point evaluated */
+    real gp = 0;
+    for (size_t i = lid; i < n; i += lsize) {
+        const real vi = v[i];
+        const real pi = pending ? ((real)-1 * vi + cu * u[i]) + cs * s[i]
+                                : ((real)-1 * vi + (real)0 * vi) + (real)0 * vi;
+        p[i] = pi;
+        gp += g[i] * pi;
+    }
+    const real old_f = step ? old_f_in : f + sqrt(acc[GG]) / (real)2;
+    direction_end(sc, gp, f, old_f, x, p, xt, trial, n, scratch);
+    if (lid == 0) {
+        sc[SLOT_GNORM] = gnorm;
+        sc[SLOT_XNORM] = sqrt(acc[XX]);
+        sc[SLOT_PNORM] = sqrt(acc[PP]);
+        sc[DENSE_A] = a;
+        sc[DENSE_B] = b;
+        sc[DENSE_PENDING] = pending ? (real)1 : (real)0;
+    }
 }

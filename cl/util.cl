@@ -1,7 +1,8 @@
-/* Small vector kernels the iteration needs besides CLBlast's. `real` is
- * double or float, defined by the library's preamble. */
+/* Small kernels of the objectives' (forward differences) and a fill for
+ * poisoning buffers. `real` is double or float, defined by the library's
+ * preamble. The iteration's own kernels are in cl/iteration.cl. */
 
-/* x + a*p must round as SciPy's numpy does (product, then sum), not fused. */
+/* Differences must round as SciPy's numpy does, not fused. */
 #pragma OPENCL FP_CONTRACT OFF
 
 /* x[i] = value for i < n: initialising and poisoning buffers. */
@@ -10,45 +11,6 @@ __kernel void fill(__global real *x, const real value, const uint n)
     const size_t i = get_global_id(0);
     if (i < n)
         x[i] = value;
-}
-
-/* H = identity (n x n, row-major), the starting inverse Hessian. */
-__kernel void set_identity(__global real *h, const uint n)
-{
-    const size_t i = get_global_id(0);
-    const size_t j = get_global_id(1);
-    if (i < n && j < n)
-        h[i * n + j] = (i == j) ? (real)1 : (real)0;
-}
-
-/* out = x + a * p: the trial point of the line search. */
-__kernel void axpy_into(__global real *out, __global const real *x, const real a,
-                        __global const real *p, const uint n)
-{
-    const size_t i = get_global_id(0);
-    if (i < n)
-        out[i] = x[i] + a * p[i];
-}
-
-/* s = a * p and y = g_new - g_old: the step and the gradient change. */
-__kernel void step_and_change(__global real *s, __global real *y, const real a,
-                              __global const real *p, __global const real *g_new,
-                              __global const real *g_old, const uint n)
-{
-    const size_t i = get_global_id(0);
-    if (i < n) {
-        s[i] = a * p[i];
-        y[i] = g_new[i] - g_old[i];
-    }
-}
-
-/* out = a*u + b*v + c*w (any of them may alias out). */
-__kernel void combine3(__global real *out, const real a, __global const real *u, const real b,
-                       __global const real *v, const real c, __global const real *w, const uint n)
-{
-    const size_t i = get_global_id(0);
-    if (i < n)
-        out[i] = a * u[i] + b * v[i] + c * w[i];
 }
 
 /* Adds the work-group's values of acc; work-item 0 gets the total. A
@@ -64,78 +26,6 @@ static real sum_local(real acc, __local real *scratch)
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     return scratch[0];
-}
-
-/* out[out_index] = x . y, one work-group launched alone (a dense BFGS
- * vector fits one work-group's sweep). */
-__kernel void dot_product(__global real *out, const uint out_index, __global const real *x,
-                  __global const real *y, const uint n, __local real *scratch)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    real acc = 0;
-    for (size_t i = lid; i < n; i += lsize)
-        acc += x[i] * y[i];
-    const real r = sum_local(acc, scratch);
-    if (lid == 0)
-        out[out_index] = r;
-}
-
-/* out[out_index] = the sum of x[0 .. n), one work-group launched alone. */
-__kernel void sum_values(__global real *out, const uint out_index, __global const real *x, const uint n,
-                  __local real *scratch)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    real acc = 0;
-    for (size_t i = lid; i < n; i += lsize)
-        acc += x[i];
-    const real r = sum_local(acc, scratch);
-    if (lid == 0)
-        out[out_index] = r;
-}
-
-/* out[0] = a vector norm of x, as SciPy's vecnorm: max |x| for ord = +inf,
- * min |x| for -inf, else (sum |x|^ord)^(1/ord). One work-group of a power-of-
- * two size, launched alone; scratch holds one real per work-item. */
-__kernel void vecnorm(__global real *out, const uint out_index, __global const real *x,
-                      const uint n, const real ord, __local real *scratch)
-{
-    const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    const int is_max = isinf(ord) && ord > 0, is_min = isinf(ord) && ord < 0;
-    real acc = is_min ? (real)INFINITY : (real)0;
-    for (size_t i = lid; i < n; i += lsize) {
-        const real a = fabs(x[i]);
-        if (is_max)
-            acc = (a > acc || isnan(a)) ? a : acc;
-        else if (is_min)
-            acc = (a < acc || isnan(a)) ? a : acc;
-        else if (ord == (real)2)
-            acc += a * a;
-        else if (ord == (real)1)
-            acc += a;
-        else
-            acc += pow(a, ord);
-    }
-    scratch[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
-        if (lid < stride) {
-            const real a = scratch[lid], b = scratch[lid + stride];
-            if (is_max)
-                scratch[lid] = (b > a || isnan(b)) ? b : a;
-            else if (is_min)
-                scratch[lid] = (b < a || isnan(b)) ? b : a;
-            else
-                scratch[lid] = a + b;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) {
-        const real r = scratch[0];
-        out[out_index] = (is_max || is_min) ? r
-                         : ord == (real)2   ? sqrt(r)
-                         : ord == (real)1   ? r
-                                            : pow(r, (real)1 / ord);
-    }
 }
 
 /* ---- forward differences for objectives without a gradient ---- */

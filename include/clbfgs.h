@@ -485,14 +485,22 @@ static inline void clbfgs_options_init(clbfgs_options *options)
 
 /** Where the run's time went, in seconds of wall time. */
 typedef struct clbfgs_timings {
-    double total;       /**< clbfgs_minimize from entry to return */
+    double total;       /**< clbfgs_minimize from entry to return (a solver's
+                             result: from clbfgs_solver_new) */
     double setup;       /**< programs, buffers, the first evaluation */
     double line_search; /**< the line searches, objective evaluations included */
-    double hessian;     /**< the H product and update, with their scalars */
+    double hessian;     /**< the H update and product, the new direction, every scalar
+                             the iteration reads, and the first trial point evaluated
+                             ahead where the objective allows it */
     double callback;    /**< copying x to the host and the caller's callback */
     /** Blocking transfers between host and device during the iterations
-     * (each one a round trip the device waits on). */
+     * (each one a round trip the device waits on): one per iteration when
+     * the line search takes its first step, one more per further trial
+     * point, and more for objectives that run the caller's code (a host
+     * callback reads x and writes g and f at every evaluation). */
     size_t syncs;
+    /** Kernels enqueued during the iterations (a CLBlast call counts one). */
+    size_t launches;
     /** Device time during the iterations, by phase, from the queue's profiling
      * times; all 0 unless the queue profiles (clbfgs_context_options.profile).
      * Each is the sum of its commands' start-to-end times, so what is left of
@@ -521,7 +529,8 @@ typedef struct clbfgs_result {
                            forward differences, as SciPy counts) */
     size_t njev;      /**< gradients computed */
     /** SciPy's codes: 0 converged, 1 iteration limit, 2 precision loss (the
-     * line search found no acceptable step), 3 NaN, 99 stopped by the callback;
+     * line search found no acceptable step), 3 NaN, 99 stopped by the callback
+     * (or, from clbfgs_solver_result, by the caller before the run stopped);
      * and clbfgs's own: negative when an error ended the run (an objective
      * callback that failed, an OpenCL call that failed mid-run, refused
      * arguments), the clbfgs_status that clbfgs_minimize returned. */
@@ -555,6 +564,67 @@ CLBFGS_API clbfgs_status clbfgs_minimize(clbfgs_context *context, clbfgs_objecti
 
 /** Releases the result's arrays (the struct itself is the caller's); NULL is fine. */
 CLBFGS_API void clbfgs_result_free(clbfgs_result *result);
+
+/* ---- Step by step ------------------------------------------------------ */
+
+/** A BFGS run one iteration at a time: clbfgs_minimize is a loop over
+ * these calls, with the same iterates, counts and result. A solver holds
+ * its programs, buffers and H for one objective, n and options, and serves
+ * any number of runs, one after another, without building anything again:
+ *
+ *     clbfgs_solver *s;
+ *     clbfgs_solver_new(&s, ctx, objective, n, &options);
+ *     for (each starting point x0) {
+ *         clbfgs_solver_start(s, x0);
+ *         int stopped = 0;
+ *         while (!stopped && clbfgs_solver_iterate(s, &stopped) == CLBFGS_SUCCESS)
+ *             ;  // look at clbfgs_solver_x() or a result, or stop early
+ *         clbfgs_solver_result(s, &result);
+ *         clbfgs_result_free(&result);
+ *     }
+ *     clbfgs_solver_free(s);
+ *
+ * One solver is not to be used from two threads at once. */
+typedef struct clbfgs_solver clbfgs_solver;
+
+/** Checks the options and n against the device as clbfgs_minimize does
+ * (the same errors, the same messages), builds the programs and allocates
+ * the buffers. options.hess_inv0 is copied; the callback, if any, is called
+ * after each iteration as in clbfgs_minimize. The context and the objective
+ * must outlive the solver. */
+CLBFGS_API clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *context,
+                                           clbfgs_objective *objective, size_t n,
+                                           const clbfgs_options *options);
+
+/** Starts a run from x0 (n values, finite, within float's range in a float
+ * run; else CLBFGS_ERR_INVALID_ARGUMENT and the solver is unchanged): H
+ * back to hess_inv0 or the identity, counts to zero, f and g at x0. Also
+ * ends a run in progress, whatever its state. */
+CLBFGS_API clbfgs_status clbfgs_solver_start(clbfgs_solver *solver, const double *x0);
+
+/** Runs one iteration. *stopped becomes 1 when the run has stopped (SciPy's
+ * tests: gtol, xrtol, maxiter, a failed line search, NaN, the callback);
+ * the reason is clbfgs_solver_result's status and message. A run whose
+ * tests already hold at x0 stops on the first call without an iteration.
+ * An error (a failed objective or device) ends the run and is returned;
+ * *stopped is 1 then too. Calling it before clbfgs_solver_start or after
+ * the run stopped is CLBFGS_ERR_INVALID_ARGUMENT, naming why. */
+CLBFGS_API clbfgs_status clbfgs_solver_iterate(clbfgs_solver *solver, int *stopped);
+
+/** Copies the run's current point (n values) into x: x0 until an
+ * iteration has moved it. One read from the device. */
+CLBFGS_API clbfgs_status clbfgs_solver_x(clbfgs_solver *solver, double *x);
+
+/** The run's result, as clbfgs_minimize fills it. Once the run has stopped:
+ * SciPy's status and message; after an error: that error, as
+ * clbfgs_minimize reports it (CLBFGS_SUCCESS is returned: the result was
+ * made). Before the run has stopped: the iterations so far, with status
+ * 99 and "Stopped by the caller." (and hess_inv with the last update folded
+ * in), and the run can go on. Release it with clbfgs_result_free(). */
+CLBFGS_API clbfgs_status clbfgs_solver_result(clbfgs_solver *solver, clbfgs_result *result);
+
+/** Releases the solver and everything it holds; NULL is fine. */
+CLBFGS_API void clbfgs_solver_free(clbfgs_solver *solver);
 
 #ifdef __cplusplus
 }

@@ -39,18 +39,6 @@ static clbfgs_status context_options_read(const clbfgs_context_options *options,
                    : CLBFGS_SUCCESS;
 }
 
-void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *fmt, ...)
-{
-    if (!ctx || !ctx->log || level > ctx->log_level)
-        return;
-    char message[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    ctx->log(ctx->log_user, level, message);
-}
-
 /* The cache directory from the options and the environment; NULL when off. */
 static clbfgs_status cache_dir_from(const clbfgs_context_options *opts, char **dir)
 {

@@ -76,7 +76,7 @@ void clbfgs__options_init(void *options, size_t struct_size, const void *default
 clbfgs_status clbfgs__options_read(void *dst, size_t size, size_t oldest, const void *options,
                                    const char *type);
 
-/* ---- logging (context.c) ---- */
+/* ---- logging (status.c) ---- */
 
 void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *fmt, ...)
     CLBFGS_PRINTF(3, 4);

@@ -424,12 +424,20 @@ clbfgs_ls_outcome clbfgs__line_search(clbfgs_phi_fn phi, void *user, double phi0
                                       double old_phi0, const clbfgs_ls_params *params,
                                       clbfgs_ls_result *result)
 {
+    return clbfgs__line_search_from(phi, user, phi0, dphi0,
+                                    clbfgs__ls_first_step(phi0, dphi0, old_phi0), params, result);
+}
+
+clbfgs_ls_outcome clbfgs__line_search_from(clbfgs_phi_fn phi, void *user, double phi0,
+                                           double dphi0, double alpha1,
+                                           const clbfgs_ls_params *params,
+                                           clbfgs_ls_result *result)
+{
     result->alpha = result->last_alpha = 0.0;
     result->phi = phi0;
     result->dphi = dphi0;
     result->nfev = result->used_fallback = result->backoffs = 0;
     result->mt_task = CLBFGS_MT_FG;
-    double alpha1 = clbfgs__ls_first_step(phi0, dphi0, old_phi0);
     clbfgs_ls_outcome out = more_thuente(phi, user, phi0, dphi0, alpha1, params, result);
     if (out != CLBFGS_LS_FAILED)
         return out;

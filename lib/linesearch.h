@@ -73,4 +73,12 @@ clbfgs_ls_outcome clbfgs__line_search(clbfgs_phi_fn phi, void *user, double phi0
                                       double old_phi0, const clbfgs_ls_params *params,
                                       clbfgs_ls_result *result);
 
+/* The same search from a first trial step computed elsewhere (the device
+ * computes clbfgs__ls_first_step's value, operation for operation, so the
+ * first trial point can be evaluated before the host has read anything). */
+clbfgs_ls_outcome clbfgs__line_search_from(clbfgs_phi_fn phi, void *user, double phi0,
+                                           double dphi0, double alpha1,
+                                           const clbfgs_ls_params *params,
+                                           clbfgs_ls_result *result);
+
 #endif

@@ -10,7 +10,8 @@
 
 #include "build_options.h"
 #include "cl_sources.h"
-#include "run.h"
+#include "blas.h"
+#include "objective.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,6 +59,27 @@ struct clbfgs_objective {
     clbfgs_host_fn host_fn;
     void *user;
     struct logistic *logistic;
+};
+
+/* One run's state for an objective (clbfgs_eval.state). */
+struct orun {
+    clbfgs_exec *exec;
+    clbfgs_context *ctx;
+    const clbfgs_objective *objective;
+    size_t n;
+    clbfgs_precision precision;
+    size_t elem;
+    size_t *nfev; /* the clbfgs_eval's counts */
+    cl_mem scalars;
+    cl_kernel objective_kernel, fd_points, fd_sums_kernel, fd_gradient;
+    cl_mem terms;                              /* f terms: work_size per problem */
+    cl_mem fd_x, fd_dx, fd_sums;               /* forward differences: n + 1 points */
+    cl_mem f_view;                             /* scalars[SLOT_F] alone, for device callbacks */
+    cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS]; /* extra arguments given as reals */
+    size_t work_size;                          /* f terms per problem */
+    size_t wg_reduce;                          /* work-group size of fd_sums */
+    double fd_eps;                             /* forward-difference step */
+    double *host_x, *host_g;                   /* host copies, n each */
 };
 
 static const struct {
@@ -418,42 +440,6 @@ void clbfgs_objective_free(clbfgs_objective *o)
     free(o);
 }
 
-/* Copies n doubles to a new device buffer in the given precision. */
-static clbfgs_status upload(clbfgs_context *ctx, const double *src, size_t n,
-                            clbfgs_precision precision, cl_mem *out, const char *what)
-{
-    size_t elem = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
-    void *data = (void *)src;
-    float *f = NULL;
-    if (precision == CLBFGS_PRECISION_FLOAT) {
-        f = malloc(n * sizeof *f);
-        if (!f)
-            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "converting %s to float", what);
-        for (size_t i = 0; i < n; i++) {
-            if (!clbfgs__fits_float(src[i])) {
-                free(f);
-                *out = NULL;
-                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                                    "%s: value %zu = %g overflows float; run in double "
-                                    "precision or rescale",
-                                    what, i, src[i]);
-            }
-            f[i] = (float)src[i];
-        }
-        data = f;
-    }
-    cl_int err = CL_SUCCESS;
-    *out =
-        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * elem, data, &err);
-    free(f);
-    if (err != CL_SUCCESS) {
-        *out = NULL;
-        return clbfgs__fail_cl(ctx, err, "clCreateBuffer", "copying %s (%zu bytes) to the device",
-                               what, n * elem);
-    }
-    return CLBFGS_SUCCESS;
-}
-
 clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_context *ctx, size_t m,
                                         size_t n, const double *a, const double *y, double lambda,
                                         clbfgs_precision precision)
@@ -502,23 +488,23 @@ clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective, clbfgs_con
                               (unsigned long long)ctx->info.max_alloc_bytes);
         goto cleanup;
     }
-    CLBFGS_TRY(upload(ctx, a, m * n, l->precision, &l->a, "the logistic regression's data"));
-    CLBFGS_TRY(upload(ctx, y, m, l->precision, &l->y, "the logistic regression's labels"));
+    CLBFGS_TRY(clbfgs__upload_reals(ctx, a, m * n, l->precision, &l->a, "the logistic regression's data"));
+    CLBFGS_TRY(clbfgs__upload_reals(ctx, y, m, l->precision, &l->y, "the logistic regression's labels"));
     cl_int err = CL_SUCCESS;
-    l->z = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, m * elem, NULL, &err);
+    /* GEMV with beta = 0 may still read z (CLBlast computes 0 * z): it starts
+     * at zero, copied as it is created (calloc's zero bytes are 0.0 in both
+     * precisions), so no NaN is ever there. */
+    void *zeros = calloc(m, elem);
+    if (!zeros) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s: %zu zeros", who, m);
+        goto cleanup;
+    }
+    l->z = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, m * elem, zeros,
+                          &err);
+    free(zeros);
     CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m);
     l->terms = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, (m + n) * elem, NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "%s: allocating %zu values", who, m + n);
-    /* GEMV with beta = 0 may still read z (CLBlast computes 0 * z): no NaN there */
-    const double zero = 0;
-    const float zero_f = 0;
-    CLBFGS_CL_TRY(ctx,
-                  clEnqueueFillBuffer(ctx->queue, l->z,
-                                      l->precision == CLBFGS_PRECISION_DOUBLE
-                                          ? (const void *)&zero
-                                          : (const void *)&zero_f,
-                                      elem, 0, m * elem, 0, NULL, NULL),
-                  "%s: clearing %zu values", who, m);
     cl_program program;
     CLBFGS_TRY(clbfgs__program_get(ctx, "cl/objectives.cl", clbfgs__cl_objectives, NULL,
                                    l->precision, &program, NULL));
@@ -534,14 +520,13 @@ cleanup:
 
 /* ---- running ---- */
 
-double clbfgs__objective_bytes(const clbfgs_run *run, double *largest)
+double clbfgs__objective_bytes(const clbfgs_objective *o, size_t n_, size_t elem_, double *largest)
 {
-    const clbfgs_objective *o = run->objective;
     *largest = 0;
     if (o->kind != OBJECTIVE_SOURCE)
         return 0;
-    double n = (double)run->n, w = (double)(o->work_size ? o->work_size : run->n);
-    double elem = (double)run->elem;
+    double n = (double)n_, w = (double)(o->work_size ? o->work_size : n_);
+    double elem = (double)elem_;
     if (o->gradient) {
         *largest = w * elem;
         return w * elem;
@@ -552,15 +537,9 @@ double clbfgs__objective_bytes(const clbfgs_run *run, double *largest)
     return points + terms + ((n + 1) + n) * elem;
 }
 
-static clbfgs_status new_buffer(clbfgs_run *run, size_t count, cl_mem *out, const char *what)
+int clbfgs__objective_pure(const clbfgs_objective *o)
 {
-    cl_int err = CL_SUCCESS;
-    *out = clCreateBuffer(run->ctx->cl_ctx, CL_MEM_READ_WRITE, count * run->elem, NULL, &err);
-    if (err == CL_SUCCESS)
-        return CLBFGS_SUCCESS;
-    *out = NULL;
-    return clbfgs__fail_cl(run->ctx, err, "clCreateBuffer", "allocating %s (%zu bytes)", what,
-                           count * run->elem);
+    return o->kind == OBJECTIVE_SOURCE || o->kind == OBJECTIVE_LOGISTIC;
 }
 
 /* ---- the kernel's arguments, checked against what the driver says ---- */
@@ -659,7 +638,7 @@ static cl_int arg_string(cl_kernel k, cl_uint index, cl_kernel_arg_info what, ch
     return err;
 }
 
-static clbfgs_status kernel_arg_info(const clbfgs_run *run, cl_kernel k, cl_uint index,
+static clbfgs_status kernel_arg_info(const struct orun *run, cl_kernel k, cl_uint index,
                                      struct arg_info *info)
 {
     const char *real = clbfgs__real_name(run->precision);
@@ -691,7 +670,7 @@ static const char *describe(const struct arg_info *a, cl_uint index, char *buf, 
 }
 
 /* The contract's arguments: uint (or int) n, then __global real pointers. */
-static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *have_info)
+static clbfgs_status check_fixed_args(const struct orun *run, cl_kernel k, int *have_info)
 {
     const clbfgs_objective *o = run->objective;
     const char *real = clbfgs__real_name(run->precision);
@@ -726,7 +705,7 @@ static clbfgs_status check_fixed_args(const clbfgs_run *run, cl_kernel k, int *h
 /* An extra argument against the kernel's parameter: a scalar for a pointer
  * would be read as a cl_mem (pocl crashes), 4 bytes for a double leave half
  * of it garbage; both are refused here, before clSetKernelArg. */
-static clbfgs_status check_extra_arg(const clbfgs_run *run, cl_kernel k, cl_uint index,
+static clbfgs_status check_extra_arg(const struct orun *run, cl_kernel k, cl_uint index,
                                      const struct extra_arg *arg)
 {
     const clbfgs_objective *o = run->objective;
@@ -819,7 +798,7 @@ static int has_arg_info(cl_kernel k)
 
 /* A clSetKernelArg failure on the caller's argument is the caller's mistake
  * (a size the driver refuses), so it is INVALID_ARGUMENT, with the call's code. */
-static clbfgs_status set_arg_failed(const clbfgs_run *run, cl_int err, cl_uint index,
+static clbfgs_status set_arg_failed(const struct orun *run, cl_int err, cl_uint index,
                                     const char *what)
 {
     const clbfgs_objective *o = run->objective;
@@ -832,7 +811,7 @@ static clbfgs_status set_arg_failed(const clbfgs_run *run, cl_int err, cl_uint i
                            index, what, o->kernel);
 }
 
-static clbfgs_status set_extra_args(clbfgs_run *run)
+static clbfgs_status set_extra_args(struct orun *run)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
@@ -897,7 +876,7 @@ static clbfgs_status set_extra_args(clbfgs_run *run)
             snprintf(what, sizeof what, "a buffer");
             break;
         case ARG_REALS:
-            CLBFGS_TRY(upload(run->ctx, arg->reals, arg->count, run->precision,
+            CLBFGS_TRY(clbfgs__upload_reals(run->ctx, arg->reals, arg->count, run->precision,
                               &run->arg_buffers[a], "a kernel argument's values"));
             err = clSetKernelArg(k, index, sizeof(cl_mem), &run->arg_buffers[a]);
             snprintf(what, sizeof what, "a buffer of %zu reals", arg->count);
@@ -910,14 +889,20 @@ cleanup:
     return status;
 }
 
-clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
+static clbfgs_status prepare(struct orun *run, double eps)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
     size_t n = run->n;
     run->work_size = n;
     switch (o->kind) {
-    case OBJECTIVE_HOST: return CLBFGS_SUCCESS;
+    case OBJECTIVE_HOST:
+        run->host_x = malloc(n * sizeof(double));
+        run->host_g = malloc(n * sizeof(double));
+        if (!run->host_x || !run->host_g)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                "host copies of x and g (n = %zu)", n);
+        return CLBFGS_SUCCESS;
     case OBJECTIVE_LOGISTIC: {
         const struct logistic *l = o->logistic;
         if (l->ctx != run->ctx)
@@ -986,7 +971,7 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
     CLBFGS_TRY(status);
     CLBFGS_TRY(set_extra_args(run));
     size_t problems = o->gradient ? 1 : n + 1;
-    CLBFGS_TRY(new_buffer(run, problems * run->work_size, &run->terms, "the f terms"));
+    CLBFGS_TRY(clbfgs__exec_buffer(run->exec, problems * run->work_size, &run->terms, "the f terms"));
     if (!o->gradient) {
         cl_program util;
         CLBFGS_TRY(clbfgs__program_get(run->ctx, "cl/util.cl", clbfgs__cl_util, NULL,
@@ -994,9 +979,10 @@ clbfgs_status clbfgs__objective_prepare(clbfgs_run *run, double eps)
         CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_points", &run->fd_points));
         CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_sums", &run->fd_sums_kernel));
         CLBFGS_TRY(clbfgs__kernel_new(run->ctx, util, "fd_gradient", &run->fd_gradient));
-        CLBFGS_TRY(new_buffer(run, (n + 1) * n, &run->fd_x, "the forward-difference points"));
-        CLBFGS_TRY(new_buffer(run, n, &run->fd_dx, "the forward-difference steps"));
-        CLBFGS_TRY(new_buffer(run, n + 1, &run->fd_sums, "the forward-difference values"));
+        CLBFGS_TRY(clbfgs__exec_group_size(run->exec, run->fd_sums_kernel, 256, &run->wg_reduce));
+        CLBFGS_TRY(clbfgs__exec_buffer(run->exec, (n + 1) * n, &run->fd_x, "the forward-difference points"));
+        CLBFGS_TRY(clbfgs__exec_buffer(run->exec, n, &run->fd_dx, "the forward-difference steps"));
+        CLBFGS_TRY(clbfgs__exec_buffer(run->exec, n + 1, &run->fd_sums, "the forward-difference values"));
         double machine_eps = run->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16
                                                                        : 1.1920928955078125e-07;
         run->fd_eps = eps > 0 ? eps : sqrt(machine_eps);
@@ -1005,8 +991,10 @@ cleanup:
     return status;
 }
 
-void clbfgs__objective_release(clbfgs_run *run)
+static void release(struct orun *run)
 {
+    free(run->host_x);
+    free(run->host_g);
     cl_kernel kernels[] = {run->objective_kernel, run->fd_points, run->fd_sums_kernel,
                            run->fd_gradient};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
@@ -1021,11 +1009,11 @@ void clbfgs__objective_release(clbfgs_run *run)
             clReleaseMemObject(run->arg_buffers[i]);
 }
 
-static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
+static clbfgs_status eval_host(struct orun *run, cl_mem x, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
-    CLBFGS_TRY(clbfgs__read_reals(run, x, 0, run->host_x, run->n));
+    CLBFGS_TRY(clbfgs__exec_read_reals(run->exec, x, 0, run->host_x, run->n));
     for (size_t i = 0; i < run->n; i++)
         run->host_g[i] = (double)NAN; /* poison: a callback that skips g is caught */
     double f = (double)NAN;
@@ -1033,39 +1021,40 @@ static clbfgs_status eval_host(clbfgs_run *run, cl_mem x, cl_mem g)
     if (rc != 0)
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
                             "the host objective callback returned %d (evaluation %zu)", rc,
-                            run->nfev);
-    CLBFGS_TRY(clbfgs__write_reals(run, g, 0, run->host_g, run->n));
+                            *run->nfev);
+    CLBFGS_TRY(clbfgs__exec_write_reals(run->exec, g, 0, run->host_g, run->n));
     /* f goes through the device so every kind reads back the same way. */
-    CLBFGS_TRY(clbfgs__write_reals(run, run->scalars, SLOT_F, &f, 1));
+    CLBFGS_TRY(clbfgs__exec_write_reals(run->exec, run->scalars, SLOT_F, &f, 1));
 cleanup:
     return status;
 }
 
-static clbfgs_status eval_logistic(clbfgs_run *run, cl_mem x, cl_mem g)
+static clbfgs_status eval_logistic(struct orun *run, cl_mem x, cl_mem g, clbfgs_terms *f)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const struct logistic *l = run->objective->logistic;
     cl_kernel k = l->kernel;
     cl_uint m = (cl_uint)l->m, n = (cl_uint)l->n;
     /* z = A w; then r = sigmoid(z) - y into z, the loss terms, g = lambda w; then g += A^T r */
-    CLBFGS_TRY(clbfgs__blas_gemv(run, 0, l->m, l->n, l->a, x, 0.0, l->z));
+    CLBFGS_TRY(clbfgs__blas_gemv(run->exec, 0, l->m, l->n, l->a, x, 0.0, l->z));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &l->terms), "logistic_terms");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &l->z), "logistic_terms");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &l->y), "logistic_terms");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &x), "logistic_terms");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof(cl_mem), &g), "logistic_terms");
-    CLBFGS_TRY(clbfgs__arg_real(run, k, 5, l->lambda));
+    CLBFGS_TRY(clbfgs__exec_arg_real(run->exec, k, 5, l->lambda));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 6, sizeof m, &m), "logistic_terms");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 7, sizeof n, &n), "logistic_terms");
-    CLBFGS_TRY(clbfgs__launch(run, k, l->m > l->n ? l->m : l->n, "logistic_terms"));
-    CLBFGS_TRY(clbfgs__blas_gemv(run, 1, l->m, l->n, l->a, l->z, 1.0, g));
-    CLBFGS_TRY(clbfgs__blas_sum(run, SLOT_F, l->terms, l->m + l->n));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(run->exec, k, l->m > l->n ? l->m : l->n, "logistic_terms"));
+    CLBFGS_TRY(clbfgs__blas_gemv(run->exec, 1, l->m, l->n, l->a, l->z, 1.0, g));
+    f->terms = l->terms;
+    f->count = l->m + l->n;
 cleanup:
     return status;
 }
 
 /* The caller's kernel over `problems` points at xs into run->terms (and g). */
-static clbfgs_status launch_source(clbfgs_run *run, cl_mem xs, cl_mem g, size_t problems)
+static clbfgs_status launch_source(struct orun *run, cl_mem xs, cl_mem g, size_t problems)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
@@ -1079,12 +1068,12 @@ static clbfgs_status launch_source(clbfgs_run *run, cl_mem xs, cl_mem g, size_t 
     if (o->gradient)
         CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &g), "argument 3 of '%s'",
                       o->kernel);
-    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->work_size, problems, o->kernel));
+    CLBFGS_TRY(clbfgs__exec_launch_2d(run->exec, k, run->work_size, problems, o->kernel));
 cleanup:
     return status;
 }
 
-static clbfgs_status eval_forward_differences(clbfgs_run *run, cl_mem x, cl_mem g)
+static clbfgs_status eval_forward_differences(struct orun *run, cl_mem x, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     cl_uint n = (cl_uint)run->n, w = (cl_uint)run->work_size;
@@ -1092,22 +1081,19 @@ static clbfgs_status eval_forward_differences(clbfgs_run *run, cl_mem x, cl_mem 
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_x), "fd_points");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->fd_dx), "fd_points");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &x), "fd_points");
-    CLBFGS_TRY(clbfgs__arg_real(run, k, 3, run->fd_eps));
+    CLBFGS_TRY(clbfgs__exec_arg_real(run->exec, k, 3, run->fd_eps));
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof n, &n), "fd_points");
-    CLBFGS_TRY(clbfgs__launch_2d(run, k, run->n, run->n + 1, "fd_points"));
+    CLBFGS_TRY(clbfgs__exec_launch_2d(run->exec, k, run->n, run->n + 1, "fd_points"));
 
     CLBFGS_TRY(launch_source(run, run->fd_x, NULL, run->n + 1));
 
     k = run->fd_sums_kernel;
-    size_t wg = run->wg_reduce, global = wg * (run->n + 1);
+    size_t wg = run->wg_reduce;
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &run->fd_sums), "fd_sums");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 1, sizeof(cl_mem), &run->terms), "fd_sums");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof w, &w), "fd_sums");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, wg * run->elem, NULL), "fd_sums");
-    CLBFGS_CL_TRY(run->ctx,
-                  clEnqueueNDRangeKernel(run->ctx->queue, k, 1, NULL, &global, &wg, 0, NULL,
-                                         clbfgs__event(run)),
-                  "launching fd_sums (%zu rows)", run->n + 1);
+    CLBFGS_TRY(clbfgs__exec_launch_groups(run->exec, k, run->n + 1, wg, "fd_sums"));
 
     k = run->fd_gradient;
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 0, sizeof(cl_mem), &g), "fd_gradient");
@@ -1115,54 +1101,85 @@ static clbfgs_status eval_forward_differences(clbfgs_run *run, cl_mem x, cl_mem 
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 2, sizeof(cl_mem), &run->fd_sums), "fd_gradient");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 3, sizeof(cl_mem), &run->fd_dx), "fd_gradient");
     CLBFGS_CL_TRY(run->ctx, clSetKernelArg(k, 4, sizeof n, &n), "fd_gradient");
-    CLBFGS_TRY(clbfgs__launch(run, k, run->n, "fd_gradient"));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(run->exec, k, run->n, "fd_gradient"));
 cleanup:
     return status;
 }
 
-static clbfgs_status eval_device(clbfgs_run *run, cl_mem x, cl_mem g)
+static clbfgs_status eval_device(struct orun *run, cl_mem x, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
     /* The callback's commands are not ours to time one by one: time the span. */
-    CLBFGS_TRY(clbfgs__mark(run, 0));
+    CLBFGS_TRY(clbfgs__exec_mark(run->exec, 0));
     int rc = o->device_fn(o->user, run->ctx->queue, x, run->f_view, g, run->n, run->precision);
     if (rc != 0)
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
                             "the device objective callback returned %d (evaluation %zu)", rc,
-                            run->nfev);
-    CLBFGS_TRY(clbfgs__mark(run, 1));
+                            *run->nfev);
+    CLBFGS_TRY(clbfgs__exec_mark(run->exec, 1));
 cleanup:
     return status;
 }
 
-static clbfgs_status eval(clbfgs_run *run, cl_mem x, cl_mem g)
+static clbfgs_status eval(struct orun *run, cl_mem x, cl_mem g, clbfgs_terms *f)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     const clbfgs_objective *o = run->objective;
-    run->njev++;
+    f->terms = NULL;
+    f->count = 0;
     switch (o->kind) {
-    case OBJECTIVE_HOST: run->nfev++; return eval_host(run, x, g);
-    case OBJECTIVE_LOGISTIC: run->nfev++; return eval_logistic(run, x, g);
-    case OBJECTIVE_DEVICE: run->nfev++; return eval_device(run, x, g);
+    case OBJECTIVE_HOST: return eval_host(run, x, g);
+    case OBJECTIVE_LOGISTIC: return eval_logistic(run, x, g, f);
+    case OBJECTIVE_DEVICE: return eval_device(run, x, g);
     case OBJECTIVE_SOURCE: break;
     }
-    if (!o->gradient) {
-        run->nfev += run->n + 1;
+    if (!o->gradient)
         return eval_forward_differences(run, x, g);
-    }
-    run->nfev++;
     CLBFGS_TRY(launch_source(run, x, g, 1));
-    CLBFGS_TRY(clbfgs__blas_sum(run, SLOT_F, run->terms, run->work_size));
+    f->terms = run->terms;
+    f->count = run->work_size;
 cleanup:
     return status;
 }
 
-clbfgs_status clbfgs__objective_eval(clbfgs_run *run, cl_mem x, cl_mem g)
+clbfgs_status clbfgs__eval_prepare(clbfgs_eval *ev, const clbfgs_objective *o, clbfgs_exec *e,
+                                   size_t n, double eps)
 {
-    int phase = run->phase;
-    run->phase = PHASE_OBJECTIVE;
-    clbfgs_status status = eval(run, x, g);
-    run->phase = phase;
+    memset(ev, 0, sizeof *ev);
+    ev->objective = o;
+    ev->exec = e;
+    ev->n = n;
+    struct orun *run = calloc(1, sizeof *run);
+    if (!run)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "an objective's run state");
+    ev->state = run;
+    run->exec = e;
+    run->ctx = e->ctx;
+    run->objective = o;
+    run->n = n;
+    run->precision = e->precision;
+    run->elem = e->elem;
+    run->scalars = e->scalars;
+    run->nfev = &ev->nfev;
+    return prepare(run, eps);
+}
+
+void clbfgs__eval_release(clbfgs_eval *ev)
+{
+    if (ev->state)
+        release(ev->state);
+    free(ev->state);
+    ev->state = NULL;
+}
+
+clbfgs_status clbfgs__eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f)
+{
+    const clbfgs_objective *o = ev->objective;
+    ev->njev++;
+    ev->nfev += o->kind == OBJECTIVE_SOURCE && !o->gradient ? ev->n + 1 : 1;
+    int phase = clbfgs__exec_phase(ev->exec, PHASE_OBJECTIVE);
+    clbfgs_status status = eval(ev->state, x, g, f);
+    clbfgs__exec_phase(ev->exec, phase);
     return status;
 }

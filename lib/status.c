@@ -163,3 +163,16 @@ char *clbfgs__strdup_printf(const char *fmt, ...)
     va_end(ap);
     return out;
 }
+
+/* Logging lives here, below both context.c and program.c, which use it. */
+void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *fmt, ...)
+{
+    if (!ctx || !ctx->log || level > ctx->log_level)
+        return;
+    char message[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    ctx->log(ctx->log_user, level, message);
+}

@@ -436,9 +436,17 @@ static void profiling_splits_the_iterations_without_changing_them(void **state)
     assert_true(t->device_objective == 0 && t->device_hessian == 0 && t->device_other == 0 &&
                 t->device_transfer == 0);
     assert_int_equal(t->syncs, p->syncs);
-    /* at least the dot product before each line search, one read per
-     * evaluation, and the scalars after each H pass */
-    assert_true(p->syncs >= 2 * prof->nit + prof->nfev - 1);
+    assert_int_equal(t->launches, p->launches);
+    /* one read per iteration, which brings the first trial point's f and
+     * phi' along, and one per further trial point: one per evaluation after
+     * x0's. Each iteration launches the H pass (two kernels when a GPU's
+     * column pass is split), the step kernel, the objective and the trial
+     * scalars; each further trial point an axpy, the objective and the
+     * trial scalars. */
+    assert_int_equal(p->syncs, prof->nfev - 1);
+    size_t extra = prof->nfev - 1 - prof->nit;
+    assert_true(p->launches >= 4 * prof->nit + 3 * extra);
+    assert_true(p->launches <= 5 * prof->nit + 3 * extra);
     /* every phase ran, and the device cannot have been busy for longer than
      * the iterations took */
     assert_true(p->device_objective > 0);

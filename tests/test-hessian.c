@@ -5,13 +5,12 @@
  * one row chunk and with several. Outputs are poisoned before kernels write. */
 #include "common.h"
 
-#include "run.h"
+#include "hop.h"
 
 #include <float.h>
 #include <math.h>
 
 static clbfgs_context *ctx;
-static clbfgs_objective *quadratic;
 /* rand()'s seed, in every failure message: CLBFGS_TEST_SEED replays it. */
 static unsigned seed;
 
@@ -34,15 +33,12 @@ static unsigned seed;
 static int setup(void **state)
 {
     (void)state;
-    if (clbfgs_context_new(&ctx, NULL) != CLBFGS_SUCCESS)
-        return -1;
-    return clbfgs_objective_builtin(&quadratic, "quadratic") == CLBFGS_SUCCESS ? 0 : -1;
+    return clbfgs_context_new(&ctx, NULL) == CLBFGS_SUCCESS ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    clbfgs_objective_free(quadratic);
     clbfgs_context_free(ctx);
     return 0;
 }
@@ -53,14 +49,26 @@ static double uniform(void) { return 2.0 * rand() / (double)RAND_MAX - 1.0; }
  * with unit roundoff u (Higham, Accuracy and Stability, section 3.1). */
 static double gamma_k(double k, double u) { return k * u / (1.0 - k * u); }
 
+/* The dense operator with its own execution layer and the vectors the
+ * tests give its passes. */
+typedef struct hrun {
+    clbfgs_exec e;
+    clbfgs_hop *hop;
+    size_t n, elem;
+    clbfgs_precision precision;
+    cl_mem h, u, s, g, v;
+    int h_by_rows;
+    size_t h_chunks;
+} hrun;
+
 /* Rounds to the run's precision, so host and device start from equal values. */
-static double as_real(const clbfgs_run *run, double v)
+static double as_real(const hrun *run, double v)
 {
     return run->precision == CLBFGS_PRECISION_FLOAT ? (double)(float)v : v;
 }
 
 /* Whole-matrix copies in one transfer each, converting for float. */
-static void write_matrix(clbfgs_run *run, cl_mem m, const double *src)
+static void write_matrix(hrun *run, cl_mem m, const double *src)
 {
     size_t count = run->n * run->n;
     void *data = (void *)src;
@@ -76,7 +84,7 @@ static void write_matrix(clbfgs_run *run, cl_mem m, const double *src)
     release_now(f);
 }
 
-static void read_matrix(clbfgs_run *run, cl_mem m, double *dst)
+static void read_matrix(hrun *run, cl_mem m, double *dst)
 {
     size_t count = run->n * run->n;
     float *f = run->precision == CLBFGS_PRECISION_FLOAT ? hold_alloc(count * sizeof *f) : NULL;
@@ -93,7 +101,7 @@ struct inputs {
 };
 
 /* Fresh inputs, held. */
-static void draw(const clbfgs_run *run, struct inputs *in)
+static void draw(const hrun *run, struct inputs *in)
 {
     size_t n = run->n;
     in->n = n;
@@ -113,9 +121,16 @@ static void draw(const clbfgs_run *run, struct inputs *in)
     in->b = as_real(run, uniform());
 }
 
-static void release_run(void *run)
+static void release_run(void *p)
 {
-    clbfgs__run_release(run);
+    hrun *run = p;
+    cl_mem bufs[] = {run->u, run->s, run->g, run->v};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        if (bufs[i])
+            clReleaseMemObject(bufs[i]);
+    if (run->hop)
+        clbfgs__hop_dense.free(run->hop);
+    clbfgs__exec_release(&run->e);
     free(run);
 }
 
@@ -125,7 +140,7 @@ static void release_run(void *run)
  * float run, its products exact in double), so they differ by at most
  * twice that. */
 static void check_product(const char *what, size_t n, const double *h, const double *g,
-                          const double *v, double u, const clbfgs_run *run)
+                          const double *v, double u, const hrun *run)
 {
     for (size_t i = 0; i < n; i++) {
         double acc = 0, mag = 0;
@@ -146,16 +161,25 @@ static void check_product(const char *what, size_t n, const double *h, const dou
 static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
 {
     size_t mark = held_mark();
-    clbfgs_run *run = hold(calloc(1, sizeof(clbfgs_run)), release_run);
+    hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
     if (!run)
         fail_seeded("n = %zu: out of memory for the run", n);
-    run->ctx = ctx;
-    run->objective = quadratic;
     run->n = n;
     run->precision = precision;
-    ok_or_fail(clbfgs__run_setup(run, 0));
-    if (chunks)
-        ok_or_fail(clbfgs__hessian_set_pass(run, by_rows, chunks));
+    ok_or_fail(clbfgs__exec_init(&run->e, ctx, precision, n));
+    run->elem = run->e.elem;
+    ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, n));
+    run->h = clbfgs__dense_h(run->hop);
+    cl_mem *vectors[] = {&run->u, &run->s, &run->g, &run->v};
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
+        ok_or_fail(clbfgs__exec_buffer(&run->e, n, vectors[i], "a test vector"));
+    run->h_by_rows = clbfgs__dense_default_by_rows(ctx);
+    run->h_chunks = clbfgs__dense_default_chunks(ctx, n);
+    if (chunks) {
+        ok_or_fail(clbfgs__dense_set_pass(run->hop, by_rows, chunks));
+        run->h_by_rows = by_rows;
+        run->h_chunks = by_rows || chunks > n ? 1 : chunks;
+    }
     struct inputs in;
     draw(run, &in);
 
@@ -178,24 +202,24 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
         }
     double u = (precision == CLBFGS_PRECISION_FLOAT ? (double)FLT_EPSILON : DBL_EPSILON) / 2;
 
-    ok_or_fail(clbfgs__write_reals(run, run->u, 0, in.u, n));
-    ok_or_fail(clbfgs__write_reals(run, run->s, 0, in.s, n));
-    ok_or_fail(clbfgs__write_reals(run, run->g, 0, in.g, n));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->u, 0, in.u, n));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->s, 0, in.s, n));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->g, 0, in.g, n));
 
     /* the reference pair */
     write_matrix(run, run->h, in.h);
-    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
-    ok_or_fail(clbfgs__hessian_update(run, in.a, run->u, in.b, run->s));
-    ok_or_fail(clbfgs__hessian_apply(run, run->v, run->g));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__dense_update(run->hop, in.a, run->u, in.b, run->s));
+    ok_or_fail(clbfgs__dense_apply(run->hop, run->v, run->g));
     read_matrix(run, run->h, h_ref);
-    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_ref, n));
+    ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_ref, n));
 
     /* the fused pass */
     write_matrix(run, run->h, in.h);
-    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
-    ok_or_fail(clbfgs__hessian_update_apply(run, 1, in.a, run->u, in.b, run->s, run->v, run->g));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__dense_update_apply(run->hop, 1, in.a, run->u, in.b, run->s, run->v, run->g));
     read_matrix(run, run->h, h_fused);
-    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_fused, n));
+    ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_fused, n));
 
     for (size_t i = 0; i < n * n; i++) {
         /* the update is elementwise the same expression: equal to the bit,
@@ -231,14 +255,14 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     check_product("reference", n, h_ref, in.g, v_ref, u, run);
 
     /* No update pending: H is only read. */
-    ok_or_fail(clbfgs__write_reals(run, run->v, 0, nan, n));
-    ok_or_fail(clbfgs__hessian_update_apply(run, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__dense_update_apply(run->hop, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
     read_matrix(run, run->h, h_ref);
     for (size_t i = 0; i < n * n; i++)
         if (h_ref[i] != h_fused[i])
             fail_seeded("n = %zu: with no update pending H[%zu][%zu] changed from %.17g to %.17g",
                         n, i / n, i % n, h_fused[i], h_ref[i]);
-    ok_or_fail(clbfgs__read_reals(run, run->v, 0, v_ref, n));
+    ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_ref, n));
     check_product("no update", n, h_fused, in.g, v_ref, u, run);
 
     release_held_since(mark);
@@ -255,8 +279,7 @@ static void awkward_sizes(clbfgs_precision precision)
             check_case(n, precision, 0, 3);  /* chunks of unequal length */
             check_case(n, precision, 0, 64); /* many short chunks */
         }
-        clbfgs_run probe = {.ctx = ctx, .n = n};
-        if (clbfgs__hessian_default_chunks(&probe) > 1)
+        if (clbfgs__dense_default_chunks(ctx, n) > 1)
             check_case(n, precision, 0, 0); /* the device's own choice */
     }
 }
@@ -280,17 +303,14 @@ static void fused_pass_matches_the_pair_and_the_host_in_float(void **state)
 static void default_chunks_fit_the_device(void **state)
 {
     (void)state;
-    clbfgs_run run;
-    memset(&run, 0, sizeof run);
-    run.ctx = ctx;
     const size_t sizes[] = {1, 7, 1000, 100000};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        run.n = sizes[k];
-        size_t c = clbfgs__hessian_default_chunks(&run);
-        if (!(c >= 1 && c <= 64 && c <= run.n))
-            fail_seeded("n = %zu: %zu chunks", run.n, c);
-        if (run.n >= 16 && (run.n + c - 1) / c < 16) /* at least 16 rows a chunk */
-            fail_seeded("n = %zu: %zu chunks of fewer than 16 rows", run.n, c);
+        size_t n = sizes[k];
+        size_t c = clbfgs__dense_default_chunks(ctx, n);
+        if (!(c >= 1 && c <= 64 && c <= n))
+            fail_seeded("n = %zu: %zu chunks", n, c);
+        if (n >= 16 && (n + c - 1) / c < 16) /* at least 16 rows a chunk */
+            fail_seeded("n = %zu: %zu chunks of fewer than 16 rows", n, c);
     }
 }
 

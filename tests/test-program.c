@@ -212,7 +212,7 @@ static void a_missing_kernel_is_named_with_the_kernels_that_exist(void **state)
     const char *msg = clbfgs_last_error();
     assert_non_null(strstr(msg, "no_such_kernel"));
     assert_non_null(strstr(msg, "fill"));
-    assert_non_null(strstr(msg, "set_identity"));
+    assert_non_null(strstr(msg, "fd_points"));
 }
 
 static void the_public_build_hands_out_its_own_reference(void **state)

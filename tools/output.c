@@ -185,7 +185,7 @@ void cli_print_result(FILE *out, const clbfgs_result *r, const clbfgs_device_inf
                 fputs("null", out);
             fputs(", ", out);
         }
-        fprintf(out, "\"syncs\": %zu}, \"x\": ", t->syncs);
+        fprintf(out, "\"syncs\": %zu, \"launches\": %zu}, \"x\": ", t->syncs, t->launches);
         json_array(out, r->x, r->x ? r->n : 0);
         fputs(", \"jac\": ", out);
         json_array(out, r->jac, r->jac ? r->n : 0);
@@ -209,6 +209,8 @@ void cli_print_result(FILE *out, const clbfgs_result *r, const clbfgs_device_inf
     fprintf(out, "%s\n", r->n > 5 ? ", ..." : "");
     fprintf(out, "  time:         %.3f s (setup %.3f, line search %.3f, H %.3f)\n", t->total,
             t->setup, t->line_search, t->hessian);
+    fprintf(out, "  device calls: %zu syncs, %zu kernel launches in the iterations\n", t->syncs,
+            t->launches);
     double dev_total =
         t->device_objective + t->device_hessian + t->device_other + t->device_transfer;
     if (dev_total > 0)

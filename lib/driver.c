@@ -1,0 +1,850 @@
+/* The BFGS driver: SciPy's control flow on the host, state on the device.
+ *
+ * One step machine (clbfgs_solver_*) that clbfgs_minimize loops over. It
+ * owns the iteration's vectors and the line search, and sees the inverse
+ * Hessian only through its operator (hop.h) and the objective only through
+ * its interface (objective.h); every command goes through the execution
+ * layer (exec.h). docs/ARCHITECTURE.md draws the layers.
+ *
+ * An iteration waits on the device once when the line search takes its
+ * first step: the operator's step kernel leaves every scalar the host needs
+ * (gradient norm, step norm, g . p, the first trial step) in the run's
+ * scalars and writes the first trial point, the objective is evaluated
+ * there at once, and one read brings back all of it together with f and
+ * phi' at that trial point. Objectives that run the caller's code (host
+ * and device callbacks) are not evaluated before the line search asks, so
+ * they see exactly SciPy's evaluations; for them the read comes first. */
+#include "config.h"
+
+#include "cl_sources.h"
+#include "hop.h"
+#include "linesearch.h"
+#include "objective.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The size of clbfgs_options in the first release that has struct_size
+ * (0.2, not yet out): the whole struct until then. Appending a field after
+ * that release leaves this at that release's size; a new field must not start
+ * inside that size's tail padding (add an explicit pad first if it would). */
+#define OPTIONS_OLDEST sizeof(clbfgs_options)
+
+static void options_defaults(clbfgs_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+    o->gtol = 1e-5;
+    o->norm = (double)INFINITY;
+    o->maxiter = 0;
+    o->xrtol = 0;
+    o->c1 = 1e-4;
+    o->c2 = 0.9;
+    o->precision = CLBFGS_PRECISION_AUTO;
+}
+
+void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
+{
+    clbfgs_options defaults;
+    options_defaults(&defaults);
+    clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
+}
+
+static const char *message_of(int status)
+{
+    switch (status) {
+    case 0: return "Optimization terminated successfully.";
+    case 1: return "Maximum number of iterations has been exceeded.";
+    case 2: return "Desired error not necessarily achieved due to precision loss.";
+    case 3: return "NaN result encountered.";
+    case 99: return "Stopped by the callback.";
+    }
+    return "Unknown status.";
+}
+
+/* A run that an error ended: the result says so in its status (the error's
+ * code, negative, apart from SciPy's) and message (the error's detail). */
+static clbfgs_status ended_by_error(clbfgs_result *result, clbfgs_status status, const char *why)
+{
+    result->status = (int)status;
+    result->success = 0;
+    char full[512]; /* cut to the message's size below, as the header says */
+    snprintf(full, sizeof full, "Error: %s: %s", clbfgs_strerror(status),
+             why ? why : clbfgs_last_error());
+    size_t len = strlen(full);
+    len = len < sizeof result->message ? len : sizeof result->message - 1;
+    memcpy(result->message, full, len);
+    result->message[len] = '\0';
+    return status;
+}
+
+/* The options and arguments that can be checked without reading x0 or
+ * hess_inv0: their sizes come first (check_memory), then their values. */
+static clbfgs_status check_arguments(const char *who, const clbfgs_context *ctx,
+                                     const clbfgs_objective *objective, size_t n,
+                                     const clbfgs_options *o)
+{
+    if (!ctx || !objective)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: context and objective must not be NULL", who);
+    if (n == 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: n must be at least 1", who);
+    if (!(o->gtol >= 0))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "gtol must be >= 0, not %g", o->gtol);
+    if (isnan(o->norm) || o->norm == 0 || (o->norm < 0 && !isinf(o->norm)))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "norm must be INFINITY, -INFINITY or positive, not %g", o->norm);
+    if (!(o->xrtol >= 0))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "xrtol must be >= 0, not %g", o->xrtol);
+    if (!(o->eps >= 0) || isinf(o->eps))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "eps must be finite and >= 0, not %g",
+                            o->eps);
+    if (!(0 < o->c1 && o->c1 < o->c2 && o->c2 < 1))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
+                            o->c2);
+    return CLBFGS_SUCCESS;
+}
+
+/* The vectors the driver keeps on the device: x, g, p and the trial's xt, gt. */
+enum { DRIVER_VECTORS = 5 };
+
+/* Refuses, before reading x0 or allocating anything, a problem the device
+ * cannot hold: every size in bytes is computed in double, so none overflows
+ * (n = 2^61 doubles is 2^64 bytes, 0 in size_t). */
+static clbfgs_status check_memory(const clbfgs_context *ctx, const clbfgs_objective *objective,
+                                  const clbfgs_hop_ops *ops, size_t n_, clbfgs_precision precision)
+{
+    const clbfgs_device_info *d = &ctx->info;
+    const char *real = clbfgs__real_name(precision);
+    size_t elem_ = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
+    double n = (double)n_, elem = (double)elem_;
+    double h_bytes = 0, largest = 0;
+    double op = ops->bytes(ctx, n_, elem_, &h_bytes);
+    double objective_bytes = clbfgs__objective_bytes(objective, n_, elem_, &largest);
+    largest = h_bytes > largest ? h_bytes : largest;
+    /* The kernels count in uint; the host holds H as n x n doubles (hess_inv0,
+     * the result's hess_inv), and every buffer's size must fit in size_t. */
+    if (n_ > (size_t)UINT32_MAX || n * n * (double)sizeof(double) >= (double)SIZE_MAX ||
+        largest >= (double)SIZE_MAX)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
+                            "n = %zu is too large: H alone (n x n in %s) needs %.4g bytes, and "
+                            "the largest buffer %.4g bytes; n must be at most %u, and no device "
+                            "holds that much",
+                            n_, real, h_bytes, largest, (unsigned)UINT32_MAX);
+    double total = op + DRIVER_VECTORS * n * elem + SLOT_COUNT * elem + objective_bytes;
+    if (largest > (double)d->max_alloc_bytes || total > (double)d->global_mem_bytes)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
+                            "n = %zu in %s needs %.0f bytes on the device (H alone %.0f bytes, "
+                            "the largest buffer %.0f bytes); '%s' has %llu bytes of global "
+                            "memory and allocates at most %llu bytes at once",
+                            n_, real, total, h_bytes, largest, d->name,
+                            (unsigned long long)d->global_mem_bytes,
+                            (unsigned long long)d->max_alloc_bytes);
+    return CLBFGS_SUCCESS;
+}
+
+/* hess_inv0 must be a symmetric positive definite matrix: finite, symmetric
+ * to a few ulps, and with a Cholesky factor (computed on the host, once). */
+static clbfgs_status check_spd(const double *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double a = h[i * n + j], b = h[j * n + i];
+            if (!isfinite(a))
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "hess_inv0[%zu][%zu] = %g is not finite", i, j, a);
+            if (fabs(a - b) > 8 * 2.220446049250313e-16 * fmax(fabs(a), fabs(b)))
+                return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                    "hess_inv0 is not symmetric: [%zu][%zu] = %.17g but "
+                                    "[%zu][%zu] = %.17g",
+                                    i, j, a, j, i, b);
+        }
+    double *l = malloc(n * n * sizeof *l);
+    if (!l)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "checking hess_inv0 (n = %zu)", n);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    for (size_t j = 0; j < n && status == CLBFGS_SUCCESS; j++) {
+        double d = h[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            d -= l[j * n + k] * l[j * n + k];
+        if (!(d > 0)) {
+            status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                  "hess_inv0 is not positive definite (its Cholesky "
+                                  "factorisation breaks down at row %zu, pivot %g)",
+                                  j, d);
+            break;
+        }
+        l[j * n + j] = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double v = h[i * n + j];
+            for (size_t k = 0; k < j; k++)
+                v -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    free(l);
+    return status;
+}
+
+/* x0 must be finite and, in float, representable: a value that becomes
+ * infinite on the device would make the run's first step NaN. */
+static clbfgs_status check_x0(const char *who, const double *x0, size_t n,
+                              clbfgs_precision precision)
+{
+    if (!x0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0[%zu] = %g is not finite",
+                                who, i, x0[i]);
+        if (precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(x0[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "%s: x0[%zu] = %g overflows float (largest %g); "
+                                "run in double precision or rescale the problem",
+                                who, i, x0[i], (double)FLT_MAX);
+    }
+    return CLBFGS_SUCCESS;
+}
+
+/* hess_inv0, when given: in float within float's range, and SPD. */
+static clbfgs_status check_hess_inv0(const char *who, const double *h, size_t n,
+                                     clbfgs_precision precision)
+{
+    if (!h)
+        return CLBFGS_SUCCESS;
+    for (size_t i = 0; precision == CLBFGS_PRECISION_FLOAT && i < n * n; i++)
+        if (!clbfgs__fits_float(h[i]))
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                "%s: hess_inv0[%zu][%zu] = %g overflows float "
+                                "(largest %g); run in double precision or rescale the problem",
+                                who, i / n, i % n, h[i], (double)FLT_MAX);
+    return check_spd(h, n);
+}
+
+/* ---- the step machine ---- */
+
+enum solver_state { SOLVER_IDLE, SOLVER_RUNNING, SOLVER_STOPPED, SOLVER_FAILED };
+
+struct clbfgs_solver {
+    clbfgs_context *ctx;
+    const clbfgs_objective *objective;
+    size_t n;
+    clbfgs_options opts; /* the caller's, read once; hess_inv0 points at h0 */
+    double *h0;          /* a copy of options.hess_inv0, or NULL */
+    size_t maxiter;
+    clbfgs_ls_params ls_params;
+    /* the layers below */
+    clbfgs_exec exec;
+    clbfgs_eval eval;
+    const clbfgs_hop_ops *ops;
+    clbfgs_hop *hop;
+    int speculate; /* evaluate the first trial point before the host asks */
+    cl_kernel trial_scalars, axpy_into, fill;
+    size_t wg; /* trial_scalars' work-group */
+    cl_mem x, g, p, xt, gt;
+    double *host_x, *x0; /* n each: callback copies; the run's starting point */
+    /* the run */
+    enum solver_state state;
+    int on_device; /* x on the device is the best point */
+    int evaluated; /* f and g of that point are known */
+    int warnflag;
+    size_t k, skipped;
+    double f, gnorm, step, xnorm, dphi0, alpha0;
+    size_t syncs, launches; /* the iterations' counts, kept when the run stops */
+    /* the first trial point, evaluated ahead (speculate) */
+    int prefetched;
+    double pre_f, pre_dphi;
+    size_t spec_nfev, spec_njev;
+    clbfgs_status error; /* what ended a failed run, and its message */
+    char error_message[256];
+    clbfgs_timings time;
+    double t_created;
+};
+
+/* Records an error that ended the run; returns it. */
+static clbfgs_status failed(clbfgs_solver *s, clbfgs_status status)
+{
+    s->state = SOLVER_FAILED;
+    s->error = status;
+    snprintf(s->error_message, sizeof s->error_message, "%s", clbfgs_last_error());
+    return status;
+}
+
+void clbfgs_solver_free(clbfgs_solver *s)
+{
+    if (!s)
+        return;
+    clbfgs__eval_release(&s->eval);
+    if (s->ops)
+        s->ops->free(s->hop);
+    cl_kernel kernels[] = {s->trial_scalars, s->axpy_into, s->fill};
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+        if (kernels[i])
+            clReleaseKernel(kernels[i]);
+    cl_mem bufs[] = {s->x, s->g, s->p, s->xt, s->gt};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        if (bufs[i])
+            clReleaseMemObject(bufs[i]);
+    clbfgs__exec_release(&s->exec);
+    free(s->host_x);
+    free(s->x0);
+    free(s->h0);
+    free(s);
+}
+
+/* Builds a solver from checked arguments (opts read, precision resolved). */
+static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
+                            const clbfgs_objective *objective, size_t n,
+                            const clbfgs_options *opts, clbfgs_precision precision)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    char *source = NULL;
+    double t0 = clbfgs__now();
+    clbfgs_solver *s = calloc(1, sizeof *s);
+    if (!s)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "a solver");
+    s->t_created = t0;
+    s->ctx = ctx;
+    s->objective = objective;
+    s->n = n;
+    s->opts = *opts;
+    s->ops = &clbfgs__hop_dense;
+    s->maxiter = opts->maxiter ? opts->maxiter : 200 * n;
+    s->ls_params = (clbfgs_ls_params){opts->c1, opts->c2, 1e-100, 1e100, 1e-14};
+    s->speculate = clbfgs__objective_pure(objective);
+    s->host_x = malloc(n * sizeof(double));
+    s->x0 = malloc(n * sizeof(double));
+    if (opts->hess_inv0) {
+        s->h0 = malloc(n * n * sizeof(double));
+        if (s->h0)
+            memcpy(s->h0, opts->hess_inv0, n * n * sizeof(double));
+    }
+    s->opts.hess_inv0 = s->h0;
+    if (!s->host_x || !s->x0 || (opts->hess_inv0 && !s->h0)) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the solver's host copies (n = %zu)",
+                              n);
+        goto cleanup;
+    }
+    CLBFGS_TRY(clbfgs__exec_init(&s->exec, ctx, precision, n));
+    const char *parts[] = {clbfgs__cl_iteration};
+    source = clbfgs__exec_source(parts, 1);
+    if (!source) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the iteration's source");
+        goto cleanup;
+    }
+    cl_program iteration, util;
+    CLBFGS_TRY(
+        clbfgs__program_get(ctx, "cl/iteration.cl", source, NULL, precision, &iteration, NULL));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, iteration, "trial_scalars", &s->trial_scalars));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, iteration, "axpy_into", &s->axpy_into));
+    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, precision, &util,
+                                   NULL));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "fill", &s->fill));
+    CLBFGS_TRY(clbfgs__exec_group_size(&s->exec, s->trial_scalars, 256, &s->wg));
+    cl_mem *vectors[DRIVER_VECTORS] = {&s->x, &s->g, &s->p, &s->xt, &s->gt};
+    for (size_t i = 0; i < DRIVER_VECTORS; i++)
+        CLBFGS_TRY(clbfgs__exec_buffer(&s->exec, n, vectors[i], "a vector of the iteration"));
+    CLBFGS_TRY(s->ops->create(&s->hop, &s->exec, n));
+    CLBFGS_TRY(clbfgs__eval_prepare(&s->eval, objective, &s->exec, n, opts->eps));
+    s->time.setup = clbfgs__now() - t0;
+    *out = s;
+    s = NULL;
+cleanup:
+    free(source);
+    clbfgs_solver_free(s);
+    return status;
+}
+
+clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *ctx,
+                                clbfgs_objective *objective, size_t n,
+                                const clbfgs_options *options)
+{
+    static const char who[] = "clbfgs_solver_new";
+    if (!solver)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: solver must not be NULL", who);
+    *solver = NULL;
+    clbfgs_options opts;
+    options_defaults(&opts);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    if (options)
+        CLBFGS_TRY(clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options,
+                                        "clbfgs_options"));
+    CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
+    clbfgs_precision precision;
+    CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
+    CLBFGS_TRY(check_memory(ctx, objective, &clbfgs__hop_dense, n, precision));
+    CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
+    CLBFGS_TRY(create(solver, ctx, objective, n, &opts, precision));
+cleanup:
+    return status;
+}
+
+/* Fills a vector with NaN, so a kernel that forgets to write shows up. */
+static clbfgs_status poison(clbfgs_solver *s, cl_mem buf)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(&s->exec, s->fill, 0, buf));
+    CLBFGS_TRY(clbfgs__exec_arg_real(&s->exec, s->fill, 1, (double)NAN));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(&s->exec, s->fill, 2, (cl_uint)s->n));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(&s->exec, s->fill, s->n, "fill"));
+cleanup:
+    return status;
+}
+
+/* f and phi' at the trial point in (xt, gt): the objective, then the
+ * kernel that sums its terms and forms gt . p. Nothing is read. */
+static clbfgs_status evaluate(clbfgs_solver *s, cl_mem x, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_exec *e = &s->exec;
+    clbfgs_terms terms;
+    CLBFGS_TRY(clbfgs__eval(&s->eval, x, g, &terms));
+    cl_kernel k = s->trial_scalars;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, e->scalars));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, terms.terms ? terms.terms : g));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 2, (cl_uint)terms.count));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, g));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 4, s->p));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 5, (cl_uint)s->n));
+    CLBFGS_TRY(clbfgs__exec_arg_local(e, k, 6, 2 * s->wg));
+    CLBFGS_TRY(clbfgs__exec_launch_groups(e, k, 1, s->wg, "trial_scalars"));
+cleanup:
+    return status;
+}
+
+/* After the operator's start or step: the first trial point evaluated
+ * ahead where allowed, then every scalar in one read. */
+static clbfgs_status read_iteration(clbfgs_solver *s, double *sc)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    s->prefetched = 0;
+    s->spec_nfev = s->spec_njev = 0;
+    if (s->speculate) {
+        size_t nfev = s->eval.nfev, njev = s->eval.njev;
+        CLBFGS_TRY(evaluate(s, s->xt, s->gt));
+        s->spec_nfev = s->eval.nfev - nfev;
+        s->spec_njev = s->eval.njev - njev;
+    }
+    CLBFGS_TRY(clbfgs__exec_read_scalars(&s->exec, sc));
+    s->prefetched = s->speculate;
+    s->pre_f = sc[SLOT_F];
+    s->pre_dphi = sc[SLOT_DPHI];
+    s->gnorm = sc[SLOT_GNORM];
+    s->xnorm = sc[SLOT_XNORM];
+    s->dphi0 = sc[SLOT_DPHI0];
+    s->alpha0 = sc[SLOT_ALPHA0];
+cleanup:
+    return status;
+}
+
+/* An evaluation made ahead that the run did not use: SciPy never made it. */
+static void drop_prefetch(clbfgs_solver *s)
+{
+    s->eval.nfev -= s->spec_nfev;
+    s->eval.njev -= s->spec_njev;
+    s->spec_nfev = s->spec_njev = 0;
+    s->prefetched = 0;
+}
+
+clbfgs_status clbfgs_solver_start(clbfgs_solver *s, const double *x0)
+{
+    static const char who[] = "clbfgs_solver_start";
+    if (!s)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: solver must not be NULL", who);
+    clbfgs_status status = check_x0(who, x0, s->n, s->exec.precision);
+    if (status != CLBFGS_SUCCESS)
+        return status; /* the solver is as it was */
+    double t0 = clbfgs__now();
+    double setup = s->time.setup;
+    memset(&s->time, 0, sizeof s->time);
+    s->time.setup = setup;
+    s->t_created = t0 - setup;
+    s->state = SOLVER_RUNNING;
+    s->on_device = s->evaluated = s->prefetched = 0;
+    s->warnflag = 0;
+    s->k = s->skipped = 0;
+    s->f = s->gnorm = (double)NAN;
+    s->step = s->xnorm = 0;
+    s->eval.nfev = s->eval.njev = 0;
+    s->spec_nfev = s->spec_njev = 0;
+    memcpy(s->x0, x0, s->n * sizeof(double));
+    double sc[SLOT_COUNT];
+
+    CLBFGS_TRY(clbfgs__exec_write_reals(&s->exec, s->x, 0, x0, s->n));
+    s->on_device = 1;
+    cl_mem work[] = {s->g, s->p, s->xt, s->gt};
+    for (size_t i = 0; i < sizeof work / sizeof work[0]; i++)
+        CLBFGS_TRY(poison(s, work[i]));
+    CLBFGS_TRY(s->ops->reset(s->hop, s->opts.hess_inv0));
+    CLBFGS_TRY(evaluate(s, s->x, s->g));
+    clbfgs_hop_args a = {s->x, s->g, NULL, s->p, s->xt, 0, 0, s->opts.norm, s->speculate};
+    CLBFGS_TRY(s->ops->start(s->hop, &a));
+    CLBFGS_TRY(read_iteration(s, sc));
+    s->f = sc[SLOT_FX];
+    s->evaluated = 1;
+    if (!isfinite(s->f) || !isfinite(s->gnorm))
+        s->warnflag = 3; /* nothing to descend from */
+    /* The counts below are the iterations' (the last read left nothing in flight). */
+    CLBFGS_TRY(clbfgs__exec_reset_counts(&s->exec));
+    s->time.setup += clbfgs__now() - t0;
+cleanup:
+    return status == CLBFGS_SUCCESS ? status : failed(s, status);
+}
+
+/* phi(alpha) = f(x + alpha p), phi'(alpha) = g(x + alpha p) . p, into xt,
+ * gt: one sync, or none for the first trial point when it was evaluated
+ * ahead. */
+static int phi(void *user, double alpha, double *f, double *dphi)
+{
+    clbfgs_solver *s = user;
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_exec *e = &s->exec;
+    if (s->prefetched) {
+        if (alpha == s->alpha0) {
+            s->prefetched = 0;
+            s->spec_nfev = s->spec_njev = 0; /* used: SciPy made it too */
+            *f = s->pre_f;
+            *dphi = s->pre_dphi;
+            return 0;
+        }
+        drop_prefetch(s);
+    }
+    cl_kernel k = s->axpy_into;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, s->xt));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, s->x));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 2, alpha));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, s->p));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, (cl_uint)s->n));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, s->n, "axpy_into"));
+    CLBFGS_TRY(evaluate(s, s->xt, s->gt));
+    double both[2];
+    CLBFGS_TRY(clbfgs__exec_read_reals(e, e->scalars, SLOT_F, both, 2));
+    *f = both[0];
+    *dphi = both[1];
+cleanup:
+    s->error = status;
+    return status != CLBFGS_SUCCESS;
+}
+
+/* Ends the run with SciPy's status: the last checks need x on the host. */
+static clbfgs_status stop(clbfgs_solver *s, int warnflag)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    drop_prefetch(s);
+    s->warnflag = warnflag;
+    s->state = SOLVER_STOPPED;
+    s->syncs = s->exec.syncs;
+    s->launches = s->exec.launches;
+    if (warnflag == 0) {
+        int has_nan = isnan(s->gnorm) || isnan(s->f);
+        if (!has_nan) {
+            CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->x, 0, s->host_x, s->n));
+            for (size_t i = 0; i < s->n && !has_nan; i++)
+                has_nan = isnan(s->host_x[i]);
+        }
+        if (has_nan)
+            s->warnflag = 3;
+    }
+cleanup:
+    return status == CLBFGS_SUCCESS ? status : failed(s, status);
+}
+
+/* The loop's own test, before an iteration: SciPy's while condition. */
+static int loop_ends(const clbfgs_solver *s)
+{
+    return s->warnflag != 0 || !(s->gnorm > s->opts.gtol) || s->k >= s->maxiter;
+}
+
+static int loop_status(const clbfgs_solver *s)
+{
+    if (s->warnflag != 0)
+        return s->warnflag;
+    return s->gnorm > s->opts.gtol && s->k >= s->maxiter ? 1 : 0;
+}
+
+static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    const clbfgs_options *o = &s->opts;
+    double sc[SLOT_COUNT];
+    if (loop_ends(s)) {
+        *stopped = 1;
+        return stop(s, loop_status(s));
+    }
+    double t0 = clbfgs__now();
+    clbfgs_ls_result ls;
+    s->error = CLBFGS_SUCCESS;
+    clbfgs_ls_outcome out =
+        clbfgs__line_search_from(phi, s, s->f, s->dphi0, s->alpha0, &s->ls_params, &ls);
+    if (out == CLBFGS_LS_ABORTED)
+        return s->error;
+    if (out == CLBFGS_LS_OK && ls.last_alpha != ls.alpha) {
+        /* xt and gt must hold the accepted point. */
+        double fa, da;
+        if (phi(s, ls.alpha, &fa, &da) != 0)
+            return s->error;
+    }
+    s->time.line_search += clbfgs__now() - t0;
+    if (out == CLBFGS_LS_FAILED) {
+        *stopped = 1;
+        return stop(s, 2);
+    }
+
+    double t1 = clbfgs__now();
+    /* x, g take the new point; the old gradient stays in gt for y. */
+    cl_mem swap = s->x;
+    s->x = s->xt;
+    s->xt = swap;
+    swap = s->g;
+    s->g = s->gt;
+    s->gt = swap;
+    double f_prev = s->f;
+    s->f = ls.phi;
+    s->k++;
+    clbfgs_hop_args a = {s->x, s->g, s->gt, s->p, s->xt, ls.alpha, f_prev, o->norm, s->speculate};
+    CLBFGS_TRY(s->ops->step(s->hop, &a));
+    CLBFGS_TRY(read_iteration(s, sc));
+    s->step = ls.alpha * sc[SLOT_PNORM];
+    s->time.hessian += clbfgs__now() - t1;
+
+    if (o->callback) {
+        double t2 = clbfgs__now();
+        CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->x, 0, s->host_x, s->n));
+        clbfgs_iterate it = {s->k,      s->f,      s->gnorm, s->step,
+                             s->eval.nfev - s->spec_nfev, s->host_x, s->n};
+        int halt = o->callback(o->callback_user, &it);
+        s->time.callback += clbfgs__now() - t2;
+        if (halt) {
+            *stopped = 1;
+            return stop(s, 99);
+        }
+    }
+    /* SciPy's tests after a step, in its order; ||x|| counts only when xrtol > 0. */
+    double xbound = o->xrtol > 0 ? o->xrtol * (o->xrtol + s->xnorm) : 0;
+    if (s->gnorm <= o->gtol || s->step <= xbound) {
+        *stopped = 1;
+        return stop(s, 0);
+    }
+    if (!isfinite(s->f)) {
+        *stopped = 1;
+        return stop(s, 2);
+    }
+    /* The update was made (pending) or skipped; SciPy decides it here. */
+    s->skipped += (size_t)s->ops->skipped(s->hop, sc);
+    if (loop_ends(s)) {
+        *stopped = 1;
+        return stop(s, loop_status(s));
+    }
+cleanup:
+    return status;
+}
+
+clbfgs_status clbfgs_solver_iterate(clbfgs_solver *s, int *stopped)
+{
+    static const char who[] = "clbfgs_solver_iterate";
+    if (!s || !stopped)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: solver and stopped must not be NULL",
+                            who);
+    *stopped = s->state != SOLVER_RUNNING;
+    switch (s->state) {
+    case SOLVER_IDLE:
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: no run has started; call clbfgs_solver_start first", who);
+    case SOLVER_STOPPED:
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: the run has stopped (status %d: %s); take its result, or call "
+                            "clbfgs_solver_start for a new run",
+                            who, s->warnflag, message_of(s->warnflag));
+    case SOLVER_FAILED:
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: the run ended with an error (%s: %s); call clbfgs_solver_start "
+                            "for a new run",
+                            who, clbfgs_strerror(s->error), s->error_message);
+    case SOLVER_RUNNING: break;
+    }
+    clbfgs_status status = iterate(s, stopped);
+    if (status != CLBFGS_SUCCESS && s->state != SOLVER_FAILED)
+        failed(s, status);
+    if (status != CLBFGS_SUCCESS)
+        *stopped = 1;
+    return status;
+}
+
+clbfgs_status clbfgs_solver_x(clbfgs_solver *s, double *x)
+{
+    if (!s || !x)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "clbfgs_solver_x: solver and x must not "
+                                                         "be NULL");
+    if (s->state == SOLVER_IDLE)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_solver_x: no run has started; call clbfgs_solver_start first");
+    if (!s->on_device) {
+        memcpy(x, s->x0, s->n * sizeof(double));
+        return CLBFGS_SUCCESS;
+    }
+    return clbfgs__exec_read_reals(&s->exec, s->x, 0, x, s->n);
+}
+
+/* The result of a failed run: the best point and its f and g if the device
+ * still answers; the error's own message stands. */
+static void failed_result(clbfgs_solver *s, clbfgs_result *r)
+{
+    if (s->on_device &&
+        clbfgs__exec_read_reals(&s->exec, s->x, 0, s->host_x, s->n) == CLBFGS_SUCCESS)
+        memcpy(r->x, s->host_x, s->n * sizeof(double));
+    if (s->on_device && s->evaluated &&
+        clbfgs__exec_read_reals(&s->exec, s->g, 0, s->host_x, s->n) == CLBFGS_SUCCESS)
+        memcpy(r->jac, s->host_x, s->n * sizeof(double));
+    r->fun = s->evaluated ? s->f : (double)NAN;
+    ended_by_error(r, s->error, s->error_message);
+}
+
+clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
+{
+    static const char who[] = "clbfgs_solver_result";
+    if (!r)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: result must not be NULL", who);
+    memset(r, 0, sizeof *r);
+    if (!s)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: solver must not be NULL", who);
+    if (s->state == SOLVER_IDLE)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: no run has started; call clbfgs_solver_start first", who);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    size_t n = s->n;
+    r->n = n;
+    r->precision = s->exec.precision;
+    r->x = malloc(n * sizeof(double));
+    r->jac = malloc(n * sizeof(double));
+    if (!r->x || !r->jac) {
+        clbfgs_result_free(r);
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's x and jac (n = %zu)", n);
+    }
+    memcpy(r->x, s->x0, n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        r->jac[i] = (double)NAN;
+    r->fun = (double)NAN;
+    r->nit = s->k;
+    r->nfev = s->eval.nfev - s->spec_nfev;
+    r->njev = s->eval.njev - s->spec_njev;
+    r->skipped_updates = s->skipped;
+    CLBFGS_TRY(clbfgs__exec_finish(&s->exec));
+    r->time = s->time;
+    int counted = s->state == SOLVER_STOPPED;
+    r->time.syncs = counted ? s->syncs : s->exec.syncs;
+    r->time.launches = counted ? s->launches : s->exec.launches;
+    r->time.device_objective = s->exec.device_time[PHASE_OBJECTIVE];
+    r->time.device_hessian = s->exec.device_time[PHASE_HESSIAN];
+    r->time.device_other = s->exec.device_time[PHASE_OTHER];
+    r->time.device_transfer = s->exec.device_time[PHASE_TRANSFER];
+    if (s->state == SOLVER_FAILED) {
+        failed_result(s, r);
+        r->time.total = clbfgs__now() - s->t_created;
+        return CLBFGS_SUCCESS;
+    }
+    int running = s->state == SOLVER_RUNNING;
+    r->fun = s->f;
+    CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->x, 0, r->x, n));
+    CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->g, 0, r->jac, n));
+    if (s->opts.return_hess_inv) {
+        r->hess_inv = malloc(n * n * sizeof(double));
+        if (!r->hess_inv) {
+            status =
+                clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
+            goto cleanup;
+        }
+        /* A run that goes on has its last update pending: fold it in. */
+        CLBFGS_TRY(s->ops->matrix(s->hop, running, r->hess_inv));
+    }
+    r->status = running ? 99 : s->warnflag;
+    r->success = r->status == 0;
+    snprintf(r->message, sizeof r->message, "%s",
+             running ? "Stopped by the caller." : message_of(s->warnflag));
+    r->time.total = clbfgs__now() - s->t_created;
+cleanup:
+    if (status != CLBFGS_SUCCESS)
+        ended_by_error(r, status, NULL);
+    return status;
+}
+
+/* ---- clbfgs_minimize: a loop over the step machine ---- */
+
+clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
+                              const double *x0, const clbfgs_options *options,
+                              clbfgs_result *result)
+{
+    static const char who[] = "clbfgs_minimize";
+    double t_start = clbfgs__now();
+    if (!result)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: result must not be NULL", who);
+    memset(result, 0, sizeof *result);
+    clbfgs_options opts;
+    options_defaults(&opts);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_solver *s = NULL;
+    if (options)
+        CLBFGS_TRY(clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options,
+                                        "clbfgs_options"));
+    CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
+    if (!x0) {
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);
+        goto cleanup;
+    }
+    clbfgs_precision precision;
+    CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
+    result->precision = precision;
+    /* Sizes before values: n may be too large to read x0 by. */
+    CLBFGS_TRY(check_memory(ctx, objective, &clbfgs__hop_dense, n, precision));
+    CLBFGS_TRY(check_x0(who, x0, n, precision));
+    CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
+
+    /* From here the result holds x0 at least, so even an early error leaves a point. */
+    status = create(&s, ctx, objective, n, &opts, precision);
+    if (status == CLBFGS_SUCCESS)
+        status = clbfgs_solver_start(s, x0);
+    int stopped = 0;
+    while (status == CLBFGS_SUCCESS && !stopped)
+        status = clbfgs_solver_iterate(s, &stopped);
+    if (s) {
+        clbfgs_status got = clbfgs_solver_result(s, result);
+        status = status != CLBFGS_SUCCESS ? status : got;
+    } else {
+        char why[256];
+        snprintf(why, sizeof why, "%s", clbfgs_last_error());
+        result->n = n;
+        result->x = malloc(n * sizeof(double));
+        result->jac = malloc(n * sizeof(double));
+        if (result->x && result->jac) {
+            memcpy(result->x, x0, n * sizeof(double));
+            for (size_t i = 0; i < n; i++)
+                result->jac[i] = (double)NAN;
+        } else {
+            clbfgs_result_free(result);
+        }
+        result->fun = (double)NAN;
+        ended_by_error(result, status, why);
+        clbfgs__fail(status, "%s", why);
+    }
+    if (s && s->state == SOLVER_FAILED) /* the first error's message stands */
+        clbfgs__fail(status, "%s", s->error_message);
+    clbfgs_solver_free(s);
+    result->time.total = clbfgs__now() - t_start;
+    return status;
+cleanup:
+    return ended_by_error(result, status, NULL);
+}
+
+void clbfgs_result_free(clbfgs_result *result)
+{
+    if (!result)
+        return;
+    free(result->x);
+    free(result->jac);
+    free(result->hess_inv);
+    result->x = result->jac = result->hess_inv = NULL;
+}
