@@ -102,6 +102,20 @@ run minimize --builtin ext-rosenbrock --n 3
 check "an odd n for ext-rosenbrock is bad input (2)" rc_is 2
 run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 5 --profile
 check "--profile prints the device time by phase" out_has "device time: .*objective .*, H .*syncs"
+check "the text output counts syncs and launches" out_has "device calls: [0-9]* syncs, [0-9]* kernel launches"
+run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 20 --json
+if command -v python3 > /dev/null; then
+    # One read per iteration, which carries the first trial point; one per
+    # further trial point; 4 or 5 launches per iteration, 3 per further trial.
+    check "--json counts one sync per evaluation and the launches" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+t, nit, extra = r["time"], r["nit"], r["nfev"] - 1 - r["nit"]
+assert nit == 20, r
+assert t["syncs"] == r["nfev"] - 1, t
+assert 4 * nit + 3 * extra <= t["launches"] <= 5 * nit + 3 * extra, t
+' "$tmp/out"
+fi
 check "help documents --profile" sh -c '"$1" help | grep -q -- --profile' sh "$clbfgs"
 run minimize --builtin quadratic --n 3 --json
 check "--json exits 0" rc_is 0
@@ -398,6 +412,9 @@ check "examples/rosen prints SciPy's message" out_has "Optimization terminated s
 "$top_builddir/examples/host_callback" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/host_callback converges" rc_is 0
 check "examples/host_callback recovers b" out_has "b = 1.3"
+"$top_builddir/examples/multistart" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
+check "examples/multistart runs eight starts through one solver" rc_is 0
+check "examples/multistart reaches the global minimum" out_has "of 8 starts reached the global minimum"
 "$top_builddir/examples/denoise" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/denoise converges and lowers the error" rc_is 0
 check "examples/denoise reports the error" out_has "denoised"
