@@ -252,18 +252,21 @@ def write_markdown(res, path):
                  "OpenCL profiling, the rest is launches, host work and waiting on syncs):")
     lines.append("")
     lines.append("| n | iteration (profiled) | H pass | objective | other kernels | transfers "
-                 "| host, launches, syncs | syncs / iteration | H pass GB/s | of triad |")
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "| host, launches, syncs | syncs / iteration | launches / iteration | H pass GB/s "
+                 "| of triad |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in res["sizes"]:
         c = row["clbfgs"]
         n = row["n"]
         dev = c["device_hessian"] + c["device_objective"] + c["device_other"] + c["device_transfer"]
         gbs = 16.0 * n * n / c["device_hessian"] * 1e-9
-        lines.append("| %d | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.0f %% |" % (
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %.2f | %s | %.1f | %.0f %% |" % (
             n, fmt_ms(c["profiled_per_iteration"]), fmt_ms(c["device_hessian"]),
             fmt_ms(c["device_objective"]), fmt_ms(c["device_other"]),
             fmt_ms(c["device_transfer"]), fmt_ms(c["profiled_per_iteration"] - dev),
-            c["syncs_per_iteration"], gbs, 100 * gbs / floor_bw))
+            c["syncs_per_iteration"],
+            "%.1f" % c["launches_per_iteration"] if "launches_per_iteration" in c else "—",
+            gbs, 100 * gbs / floor_bw))
     lines.append("")
     lines.append("Small problems: SciPy's rosen from its tutorial start (1.3, 0.7, 0.8, 1.9, "
                  "1.2, ...) to gtol = 1e-5, whole solve (ms, median of %d, warm process):"

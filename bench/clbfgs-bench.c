@@ -418,7 +418,8 @@ static int cmd_iterations(const struct args *a)
     MEDIAN_OF(device_hessian, nit);
     MEDIAN_OF(device_other, nit);
     MEDIAN_OF(device_transfer, nit);
-    printf(", \"syncs_per_iteration\": %.3f}\n", (double)times[0].syncs / nit);
+    printf(", \"syncs_per_iteration\": %.3f, \"launches_per_iteration\": %.3f}\n",
+           (double)times[0].syncs / nit, (double)times[0].launches / nit);
     rc = 0;
 done:
     clbfgs_result_free(&last);
