@@ -234,8 +234,8 @@ struct clbfgs_solver {
     clbfgs_context *ctx;
     const clbfgs_objective *objective;
     size_t n;
-    clbfgs_options opts; /* the caller's, read once; hess_inv0 points at h0 */
-    double *h0;          /* a copy of options.hess_inv0, or NULL */
+    clbfgs_options opts; /* the caller's, read once; hess_inv0 may point at h0 */
+    double *h0;          /* a copy of options.hess_inv0 (solvers from clbfgs_solver_new) */
     size_t maxiter;
     clbfgs_ls_params ls_params;
     /* the layers below */
@@ -297,10 +297,12 @@ void clbfgs_solver_free(clbfgs_solver *s)
     free(s);
 }
 
-/* Builds a solver from checked arguments (opts read, precision resolved). */
+/* Builds a solver from checked arguments (opts read, precision resolved).
+ * copy_h0: keep a copy of hess_inv0 (a solver outlives the caller's options;
+ * clbfgs_minimize's run does not, and n x n doubles are worth not copying). */
 static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
                             const clbfgs_objective *objective, size_t n,
-                            const clbfgs_options *opts, clbfgs_precision precision)
+                            const clbfgs_options *opts, clbfgs_precision precision, int copy_h0)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     char *source = NULL;
@@ -319,13 +321,13 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
     s->speculate = clbfgs__objective_pure(objective);
     s->host_x = malloc(n * sizeof(double));
     s->x0 = malloc(n * sizeof(double));
-    if (opts->hess_inv0) {
+    if (opts->hess_inv0 && copy_h0) {
         s->h0 = malloc(n * n * sizeof(double));
         if (s->h0)
             memcpy(s->h0, opts->hess_inv0, n * n * sizeof(double));
+        s->opts.hess_inv0 = s->h0;
     }
-    s->opts.hess_inv0 = s->h0;
-    if (!s->host_x || !s->x0 || (opts->hess_inv0 && !s->h0)) {
+    if (!s->host_x || !s->x0 || (opts->hess_inv0 && !s->opts.hess_inv0)) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the solver's host copies (n = %zu)",
                               n);
         goto cleanup;
@@ -379,7 +381,7 @@ clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *ctx,
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
     CLBFGS_TRY(check_memory(ctx, objective, &clbfgs__hop_dense, n, precision));
     CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
-    CLBFGS_TRY(create(solver, ctx, objective, n, &opts, precision));
+    CLBFGS_TRY(create(solver, ctx, objective, n, &opts, precision, 1));
 cleanup:
     return status;
 }
@@ -804,7 +806,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
 
     /* From here the result holds x0 at least, so even an early error leaves a point. */
-    status = create(&s, ctx, objective, n, &opts, precision);
+    status = create(&s, ctx, objective, n, &opts, precision, 0);
     if (status == CLBFGS_SUCCESS)
         status = clbfgs_solver_start(s, x0);
     int stopped = 0;
