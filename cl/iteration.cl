@@ -92,8 +92,7 @@ static real first_step(const real f, const real dphi0, const real old_f)
 
 /* The end of every iteration, whatever the operator, once p holds the new
  * direction: g . p into SLOT_DPHI0, the first trial step into SLOT_ALPHA0,
- * f and old_f into SLOT_FX and SLOT_OLD_F (a trial evaluated next
- * overwrites SLOT_F) and, when trial != 0, the trial point xt = x + alpha0 p, so that the
+ * f into SLOT_FX (a trial evaluated next overwrites SLOT_F) and, when trial != 0, the trial point xt = x + alpha0 p, so that the
  * objective can be evaluated there before the host has read anything.
  * acc_gp is this work-item's part of g . p. */
 static void direction_end(__global real *sc, const real acc_gp, const real f, const real old_f,
@@ -110,7 +109,6 @@ static void direction_end(__global real *sc, const real acc_gp, const real f, co
     if (lid == 0) {
         sc[SLOT_DPHI0] = gp[0];
         sc[SLOT_ALPHA0] = alpha0;
-        sc[SLOT_OLD_F] = old_f;
         sc[SLOT_FX] = f;
     }
 }

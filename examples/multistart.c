@@ -45,8 +45,10 @@ int main(void)
         if (clbfgs_solver_result(solver, &res) != CLBFGS_SUCCESS)
             goto fail;
         printf("start %d: %-8s f = %-12.6g nit %3zu  x = (%.3f, %.3f, %.3f, %.3f)\n", start,
-               gave_up ? "gave up" : res.success ? "minimum" : "stopped", res.fun, res.nit,
-               res.x[0], res.x[1], res.x[2], res.x[3]);
+               gave_up       ? "gave up"
+               : res.success ? "minimum"
+                             : "stopped",
+               res.fun, res.nit, res.x[0], res.x[1], res.x[2], res.x[3]);
         found_global += res.success && res.fun < 1e-8;
         clbfgs_result_free(&res);
     }

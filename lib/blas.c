@@ -14,12 +14,11 @@ clbfgs_status clbfgs__blas_gemv(clbfgs_exec *e, int transpose, size_t m, size_t 
 {
     cl_command_queue q = e->ctx->queue;
     CLBlastTranspose t = transpose ? CLBlastTransposeYes : CLBlastTransposeNo;
-    CLBlastStatusCode code =
-        e->precision == CLBFGS_PRECISION_DOUBLE
-            ? CLBlastDgemv(CLBlastLayoutRowMajor, t, m, n, 1.0, a, 0, n, x, 0, 1, beta, y, 0, 1,
-                           &q, clbfgs__exec_event(e))
-            : CLBlastSgemv(CLBlastLayoutRowMajor, t, m, n, 1.0f, a, 0, n, x, 0, 1, (float)beta, y,
-                           0, 1, &q, clbfgs__exec_event(e));
+    CLBlastStatusCode code = e->precision == CLBFGS_PRECISION_DOUBLE
+                                 ? CLBlastDgemv(CLBlastLayoutRowMajor, t, m, n, 1.0, a, 0, n, x, 0,
+                                                1, beta, y, 0, 1, &q, clbfgs__exec_event(e))
+                                 : CLBlastSgemv(CLBlastLayoutRowMajor, t, m, n, 1.0f, a, 0, n, x, 0,
+                                                1, (float)beta, y, 0, 1, &q, clbfgs__exec_event(e));
     if (code == CLBlastSuccess)
         return CLBFGS_SUCCESS;
     return clbfgs__fail(CLBFGS_ERR_BLAS, "CLBlast %sgemv failed with status %d on '%s' (%zu x %zu)",

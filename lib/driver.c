@@ -200,8 +200,8 @@ static clbfgs_status check_x0(const char *who, const double *x0, size_t n,
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x0[i]))
-            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0[%zu] = %g is not finite",
-                                who, i, x0[i]);
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0[%zu] = %g is not finite", who,
+                                i, x0[i]);
         if (precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(x0[i]))
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "%s: x0[%zu] = %g overflows float (largest %g); "
@@ -301,8 +301,8 @@ void clbfgs_solver_free(clbfgs_solver *s)
  * copy_h0: keep a copy of hess_inv0 (a solver outlives the caller's options;
  * clbfgs_minimize's run does not, and n x n doubles are worth not copying). */
 static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
-                            const clbfgs_objective *objective, size_t n,
-                            const clbfgs_options *opts, clbfgs_precision precision, int copy_h0)
+                            const clbfgs_objective *objective, size_t n, const clbfgs_options *opts,
+                            clbfgs_precision precision, int copy_h0)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     char *source = NULL;
@@ -328,8 +328,8 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
         s->opts.hess_inv0 = s->h0;
     }
     if (!s->host_x || !s->x0 || (opts->hess_inv0 && !s->opts.hess_inv0)) {
-        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the solver's host copies (n = %zu)",
-                              n);
+        status =
+            clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the solver's host copies (n = %zu)", n);
         goto cleanup;
     }
     CLBFGS_TRY(clbfgs__exec_init(&s->exec, ctx, precision, n));
@@ -344,8 +344,8 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
         clbfgs__program_get(ctx, "cl/iteration.cl", source, NULL, precision, &iteration, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, iteration, "trial_scalars", &s->trial_scalars));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, iteration, "axpy_into", &s->axpy_into));
-    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, precision, &util,
-                                   NULL));
+    CLBFGS_TRY(
+        clbfgs__program_get(ctx, "cl/util.cl", clbfgs__cl_util, NULL, precision, &util, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, util, "fill", &s->fill));
     CLBFGS_TRY(clbfgs__exec_group_size(&s->exec, s->trial_scalars, 256, &s->wg));
     cl_mem *vectors[DRIVER_VECTORS] = {&s->x, &s->g, &s->p, &s->xt, &s->gt};
@@ -374,8 +374,8 @@ clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *ctx,
     options_defaults(&opts);
     clbfgs_status status = CLBFGS_SUCCESS;
     if (options)
-        CLBFGS_TRY(clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options,
-                                        "clbfgs_options"));
+        CLBFGS_TRY(
+            clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
     clbfgs_precision precision;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
@@ -617,8 +617,8 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
     if (o->callback) {
         double t2 = clbfgs__now();
         CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->x, 0, s->host_x, s->n));
-        clbfgs_iterate it = {s->k,      s->f,      s->gnorm, s->step,
-                             s->eval.nfev - s->spec_nfev, s->host_x, s->n};
+        clbfgs_iterate it = {s->k,      s->f, s->gnorm, s->step, s->eval.nfev - s->spec_nfev,
+                             s->host_x, s->n};
         int halt = o->callback(o->callback_user, &it);
         s->time.callback += clbfgs__now() - t2;
         if (halt) {
@@ -790,8 +790,8 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_solver *s = NULL;
     if (options)
-        CLBFGS_TRY(clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options,
-                                        "clbfgs_options"));
+        CLBFGS_TRY(
+            clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
     if (!x0) {
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);

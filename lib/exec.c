@@ -35,8 +35,8 @@ clbfgs_status clbfgs__exec_init(clbfgs_exec *e, clbfgs_context *ctx, clbfgs_prec
     e->tmp_count = tmp_count > SLOT_COUNT ? tmp_count : SLOT_COUNT;
     e->tmp = malloc(e->tmp_count * sizeof(double));
     if (!e->tmp) {
-        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
-                              "a conversion buffer of %zu values", e->tmp_count);
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "a conversion buffer of %zu values",
+                              e->tmp_count);
         goto cleanup;
     }
     CLBFGS_TRY(clbfgs__exec_buffer(e, SLOT_COUNT, &e->scalars, "the run's scalars"));
@@ -205,8 +205,8 @@ clbfgs_status clbfgs__exec_arg_local(const clbfgs_exec *e, cl_kernel k, cl_uint 
 clbfgs_status clbfgs__exec_group_size(const clbfgs_exec *e, cl_kernel k, size_t want, size_t *wg)
 {
     size_t most = 0;
-    cl_int err = clGetKernelWorkGroupInfo(k, e->ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                          sizeof most, &most, NULL);
+    cl_int err = clGetKernelWorkGroupInfo(k, e->ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof most,
+                                          &most, NULL);
     if (err != CL_SUCCESS)
         return clbfgs__fail_cl(e->ctx, err, "clGetKernelWorkGroupInfo",
                                "the work-group size of a reduction kernel");
@@ -264,8 +264,8 @@ static float *float_buffer(clbfgs_exec *e, size_t n, float **big)
     return *big = malloc(n * sizeof **big);
 }
 
-clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset,
-                                       const double *src, size_t n)
+clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset, const double *src,
+                                       size_t n)
 {
     const void *data = src;
     float *big = NULL;
@@ -327,11 +327,14 @@ char *clbfgs__exec_source(const char *const *parts, size_t count)
     static const struct {
         const char *name;
         int value;
-    } slots[] = {{"SLOT_F", SLOT_F},         {"SLOT_DPHI", SLOT_DPHI},
-                 {"SLOT_GNORM", SLOT_GNORM}, {"SLOT_PNORM", SLOT_PNORM},
-                 {"SLOT_XNORM", SLOT_XNORM}, {"SLOT_DPHI0", SLOT_DPHI0},
-                 {"SLOT_ALPHA0", SLOT_ALPHA0}, {"SLOT_OLD_F", SLOT_OLD_F}, {"SLOT_FX", SLOT_FX},
-                 {"SLOT_OPERATOR", SLOT_OPERATOR}};
+    } slots[] = {
+        {"SLOT_F", SLOT_F},           {"SLOT_DPHI", SLOT_DPHI},   {"SLOT_GNORM", SLOT_GNORM},
+        {"SLOT_PNORM", SLOT_PNORM},   {"SLOT_XNORM", SLOT_XNORM}, {"SLOT_DPHI0", SLOT_DPHI0},
+        {"SLOT_ALPHA0", SLOT_ALPHA0}, {"SLOT_FX", SLOT_FX},       {"SLOT_OPERATOR", SLOT_OPERATOR}};
+    /* every driver slot, and the operator's block: a slot added to the enum
+     * without its name here would leave the kernels a number short */
+    _Static_assert(sizeof slots / sizeof slots[0] == SLOT_DRIVER_COUNT + 1,
+                   "exec.c's slot names and exec.h's enum disagree");
     char defines[512];
     size_t used = 0;
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)

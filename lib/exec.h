@@ -16,15 +16,14 @@
  * by the host together. The driver's slots first, then a block each layer
  * above may use for itself (objective, H operator). */
 enum {
-    SLOT_F = 0,    /* f at the last evaluated point (every objective leaves it here) */
-    SLOT_DPHI,     /* g . p at that point: phi'(alpha) */
-    SLOT_GNORM,    /* the current gradient's norm (options.norm) */
-    SLOT_PNORM,    /* ||p||_2 of the step just taken, for xrtol */
-    SLOT_XNORM,    /* ||x||_2 at the current point, for xrtol */
-    SLOT_DPHI0,    /* g . p at the current point along the new direction */
-    SLOT_ALPHA0,   /* the line search's first trial step along it */
-    SLOT_OLD_F,    /* SciPy's f before the current point (the first one: f + ||g||_2 / 2) */
-    SLOT_FX,       /* f at the current point, kept when a trial overwrites SLOT_F */
+    SLOT_F = 0,  /* f at the last evaluated point (every objective leaves it here) */
+    SLOT_DPHI,   /* g . p at that point: phi'(alpha) */
+    SLOT_GNORM,  /* the current gradient's norm (options.norm) */
+    SLOT_PNORM,  /* ||p||_2 of the step just taken, for xrtol */
+    SLOT_XNORM,  /* ||x||_2 at the current point, for xrtol */
+    SLOT_DPHI0,  /* g . p at the current point along the new direction */
+    SLOT_ALPHA0, /* the line search's first trial step along it */
+    SLOT_FX,     /* f at the current point, kept when a trial overwrites SLOT_F */
     SLOT_DRIVER_COUNT,
     SLOT_OPERATOR = SLOT_DRIVER_COUNT, /* the H operator's own slots */
     SLOT_OPERATOR_COUNT = 6,
@@ -103,8 +102,8 @@ clbfgs_status clbfgs__exec_mark(clbfgs_exec *e, int end);
 
 /* ---- transfers: blocking, each one a sync ---- */
 /* Copies n doubles into a buffer of reals (from element offset), converting for float. */
-clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset,
-                                       const double *src, size_t n);
+clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset, const double *src,
+                                       size_t n);
 /* Copies n reals from a buffer (from element offset) into doubles. */
 clbfgs_status clbfgs__exec_read_reals(clbfgs_exec *e, cl_mem buf, size_t offset, double *dst,
                                       size_t n);

@@ -42,7 +42,7 @@ typedef struct clbfgs_hop_ops {
     clbfgs_status (*reset)(clbfgs_hop *hop, const double *h0);
     /* p = -H g at the start of a run, then the epilogue (see above); also
      * SLOT_GNORM and SLOT_XNORM. f at x is read from SLOT_F, where the last
- * evaluation left it. */
+     * evaluation left it. */
     clbfgs_status (*start)(clbfgs_hop *hop, const clbfgs_hop_args *a);
     /* After an accepted step alpha along p: the update with s = alpha p and
      * y = g - g_old (kept pending until the next pass, or skipped when y.s

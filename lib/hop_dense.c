@@ -105,8 +105,8 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
         goto cleanup;
     }
     cl_program program;
-    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/hessian.cl", source, NULL, e->precision, &program,
-                                   NULL));
+    CLBFGS_TRY(
+        clbfgs__program_get(ctx, "cl/hessian.cl", source, NULL, e->precision, &program, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "set_identity", &hop->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_apply", &hop->apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update", &hop->update));
@@ -268,8 +268,15 @@ cleanup:
 }
 
 const clbfgs_hop_ops clbfgs__hop_dense = {
-    "dense",     dense_bytes,   dense_create, dense_reset, dense_start,
-    dense_step,  dense_skipped, dense_matrix, dense_free,
+    .name = "dense",
+    .bytes = dense_bytes,
+    .create = dense_create,
+    .reset = dense_reset,
+    .start = dense_start,
+    .step = dense_step,
+    .skipped = dense_skipped,
+    .matrix = dense_matrix,
+    .free = dense_free,
 };
 
 /* ---- the parts, for the tests ---- */

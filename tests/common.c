@@ -195,3 +195,17 @@ void put_file(const char *dir, const char *name, const char *text)
 {
     assert_int_equal(write_text(dir, name, text), 0);
 }
+
+void rosen_on_host(const double *x, size_t n, double *fx, double *g)
+{
+    double f = 0;
+    for (size_t i = 0; i < n; i++)
+        g[i] = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        double d = x[i + 1] - x[i] * x[i];
+        f += 100 * d * d + (1 - x[i]) * (1 - x[i]);
+        g[i] += -400 * x[i] * d - 2 * (1 - x[i]);
+        g[i + 1] += 200 * d;
+    }
+    *fx = f;
+}

@@ -138,4 +138,7 @@ void release_cl_context(void *context);
  * the teardown. */
 clbfgs_result *hold_result(void);
 
+/* SciPy's rosen and rosen_der on the host, into *fx and g (n values). */
+void rosen_on_host(const double *x, size_t n, double *fx, double *g);
+
 #endif

@@ -14,16 +14,7 @@ static int host_rosen(void *user, const double *x, size_t n, double *fx, double 
     int *calls = user;
     if (calls)
         ++*calls;
-    double f = 0;
-    for (size_t i = 0; i < n; i++)
-        g[i] = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        double d = x[i + 1] - x[i] * x[i];
-        f += 100 * d * d + (1 - x[i]) * (1 - x[i]);
-        g[i] += -400 * x[i] * d - 2 * (1 - x[i]);
-        g[i + 1] += 200 * d;
-    }
-    *fx = f;
+    rosen_on_host(x, n, fx, g);
     return 0;
 }
 

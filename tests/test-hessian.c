@@ -256,7 +256,8 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
 
     /* No update pending: H is only read. */
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
-    ok_or_fail(clbfgs__dense_update_apply(run->hop, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
+    ok_or_fail(
+        clbfgs__dense_update_apply(run->hop, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
     read_matrix(run, run->h, h_ref);
     for (size_t i = 0; i < n * n; i++)
         if (h_ref[i] != h_fused[i])
