@@ -166,7 +166,9 @@ __kernel void dense_step(__global real *sc, __global const real *v, __global rea
         gn = norm_add(gn, gi, ord);
         acc[XX] += fabs(xi) * fabs(xi);
         if (step) {
-            const real pi = p[i], si = alpha * pi, yi = gi - g_old[i], ui = v[i] + pi;
+            /* u as combine3(u, 1, v, 1, p, 0, p) made it: 0 p keeps an inf in p a NaN */
+            const real pi = p[i], si = alpha * pi, yi = gi - g_old[i];
+            const real ui = ((real)1 * v[i] + (real)1 * pi) + (real)0 * pi;
             s[i] = si;
             u[i] = ui;
             acc[YS] += yi * si;

@@ -486,8 +486,9 @@ static inline void clbfgs_options_init(clbfgs_options *options)
 /** Where the run's time went, in seconds of wall time. */
 typedef struct clbfgs_timings {
     double total;       /**< clbfgs_minimize from entry to return (a solver's
-                             result: from clbfgs_solver_new) */
-    double setup;       /**< programs, buffers, the first evaluation */
+                             result: its setup, then from clbfgs_solver_start on) */
+    double setup;       /**< programs, buffers (a solver's: clbfgs_solver_new), the
+                             first evaluation */
     double line_search; /**< the line searches, objective evaluations included */
     double hessian;     /**< the H update and product, the new direction, every scalar
                              the iteration reads, and the first trial point evaluated

@@ -256,22 +256,32 @@ struct clbfgs_solver {
     size_t k, skipped;
     double f, gnorm, step, xnorm, dphi0, alpha0;
     size_t syncs, launches; /* the iterations' counts, kept when the run stops */
+    double device_time[PHASE_COUNT];
+    int commit_on_stop; /* the result's H has the pending update folded in */
     /* the first trial point, evaluated ahead (speculate) */
     int prefetched;
     double pre_f, pre_dphi;
     size_t spec_nfev, spec_njev;
     clbfgs_status error; /* what ended a failed run, and its message */
-    char error_message[256];
+    char *error_message; /* a copy of clbfgs_last_error() then, whole (build logs) */
     clbfgs_timings time;
-    double t_created;
+    double built;   /* seconds clbfgs_solver_new took: every run's setup includes them */
+    double t_start; /* when the run started, less `built`: the result's total counts from here */
 };
+
+/* The message of the error that ended the run. */
+static const char *error_message(const clbfgs_solver *s)
+{
+    return s->error_message ? s->error_message : "(its message was lost: out of host memory)";
+}
 
 /* Records an error that ended the run; returns it. */
 static clbfgs_status failed(clbfgs_solver *s, clbfgs_status status)
 {
     s->state = SOLVER_FAILED;
     s->error = status;
-    snprintf(s->error_message, sizeof s->error_message, "%s", clbfgs_last_error());
+    free(s->error_message);
+    s->error_message = clbfgs__strdup(clbfgs_last_error()); /* NULL: said as such below */
     return status;
 }
 
@@ -294,6 +304,7 @@ void clbfgs_solver_free(clbfgs_solver *s)
     free(s->host_x);
     free(s->x0);
     free(s->h0);
+    free(s->error_message);
     free(s);
 }
 
@@ -310,7 +321,6 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
     clbfgs_solver *s = calloc(1, sizeof *s);
     if (!s)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "a solver");
-    s->t_created = t0;
     s->ctx = ctx;
     s->objective = objective;
     s->n = n;
@@ -353,7 +363,7 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
         CLBFGS_TRY(clbfgs__exec_buffer(&s->exec, n, vectors[i], "a vector of the iteration"));
     CLBFGS_TRY(s->ops->create(&s->hop, &s->exec, n));
     CLBFGS_TRY(clbfgs__eval_prepare(&s->eval, objective, &s->exec, n, opts->eps));
-    s->time.setup = clbfgs__now() - t0;
+    s->built = clbfgs__now() - t0;
     *out = s;
     s = NULL;
 cleanup:
@@ -462,10 +472,8 @@ clbfgs_status clbfgs_solver_start(clbfgs_solver *s, const double *x0)
     if (status != CLBFGS_SUCCESS)
         return status; /* the solver is as it was */
     double t0 = clbfgs__now();
-    double setup = s->time.setup;
     memset(&s->time, 0, sizeof s->time);
-    s->time.setup = setup;
-    s->t_created = t0 - setup;
+    s->t_start = t0 - s->built;
     s->state = SOLVER_RUNNING;
     s->on_device = s->evaluated = s->prefetched = 0;
     s->warnflag = 0;
@@ -476,6 +484,7 @@ clbfgs_status clbfgs_solver_start(clbfgs_solver *s, const double *x0)
     s->spec_nfev = s->spec_njev = 0;
     memcpy(s->x0, x0, s->n * sizeof(double));
     double sc[SLOT_COUNT];
+    CLBFGS_TRY(clbfgs__exec_reset_counts(&s->exec)); /* none of a previous run's */
 
     CLBFGS_TRY(clbfgs__exec_write_reals(&s->exec, s->x, 0, x0, s->n));
     s->on_device = 1;
@@ -493,7 +502,7 @@ clbfgs_status clbfgs_solver_start(clbfgs_solver *s, const double *x0)
         s->warnflag = 3; /* nothing to descend from */
     /* The counts below are the iterations' (the last read left nothing in flight). */
     CLBFGS_TRY(clbfgs__exec_reset_counts(&s->exec));
-    s->time.setup += clbfgs__now() - t0;
+    s->time.setup = s->built + clbfgs__now() - t0;
 cleanup:
     return status == CLBFGS_SUCCESS ? status : failed(s, status);
 }
@@ -533,15 +542,28 @@ cleanup:
     return status != CLBFGS_SUCCESS;
 }
 
-/* Ends the run with SciPy's status: the last checks need x on the host. */
-static clbfgs_status stop(clbfgs_solver *s, int warnflag)
+/* Ends the run with SciPy's status, as its BFGS sets it after the loop:
+ * precision loss (2) and a stop by the callback (99) stand; otherwise the
+ * iteration limit, once reached, is status 1 even if the tests also held;
+ * a NaN in f, the gradient norm or x turns success into 3. The last check
+ * needs x on the host: its read is not counted with the iterations'.
+ * after_update: whether SciPy had made the H update the device holds
+ * pending (the loop ended by its own test, or the line search failed at
+ * the top of an iteration) or not (a test after the step stopped the run
+ * before SciPy's update). */
+static clbfgs_status stop(clbfgs_solver *s, int warnflag, int after_update)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     drop_prefetch(s);
+    if (warnflag == 0 && s->k >= s->maxiter)
+        warnflag = 1;
     s->warnflag = warnflag;
     s->state = SOLVER_STOPPED;
+    s->commit_on_stop = after_update;
+    CLBFGS_TRY(clbfgs__exec_finish(&s->exec)); /* the device times, collected */
     s->syncs = s->exec.syncs;
     s->launches = s->exec.launches;
+    memcpy(s->device_time, s->exec.device_time, sizeof s->device_time);
     if (warnflag == 0) {
         int has_nan = isnan(s->gnorm) || isnan(s->f);
         if (!has_nan) {
@@ -562,13 +584,6 @@ static int loop_ends(const clbfgs_solver *s)
     return s->warnflag != 0 || !(s->gnorm > s->opts.gtol) || s->k >= s->maxiter;
 }
 
-static int loop_status(const clbfgs_solver *s)
-{
-    if (s->warnflag != 0)
-        return s->warnflag;
-    return s->gnorm > s->opts.gtol && s->k >= s->maxiter ? 1 : 0;
-}
-
 static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -576,7 +591,7 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
     double sc[SLOT_COUNT];
     if (loop_ends(s)) {
         *stopped = 1;
-        return stop(s, loop_status(s));
+        return stop(s, s->warnflag, 1);
     }
     double t0 = clbfgs__now();
     clbfgs_ls_result ls;
@@ -594,7 +609,7 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
     s->time.line_search += clbfgs__now() - t0;
     if (out == CLBFGS_LS_FAILED) {
         *stopped = 1;
-        return stop(s, 2);
+        return stop(s, 2, 1);
     }
 
     double t1 = clbfgs__now();
@@ -623,24 +638,24 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
         s->time.callback += clbfgs__now() - t2;
         if (halt) {
             *stopped = 1;
-            return stop(s, 99);
+            return stop(s, 99, 0);
         }
     }
     /* SciPy's tests after a step, in its order; ||x|| counts only when xrtol > 0. */
     double xbound = o->xrtol > 0 ? o->xrtol * (o->xrtol + s->xnorm) : 0;
     if (s->gnorm <= o->gtol || s->step <= xbound) {
         *stopped = 1;
-        return stop(s, 0);
+        return stop(s, 0, 0);
     }
     if (!isfinite(s->f)) {
         *stopped = 1;
-        return stop(s, 2);
+        return stop(s, 2, 0);
     }
     /* The update was made (pending) or skipped; SciPy decides it here. */
     s->skipped += (size_t)s->ops->skipped(s->hop, sc);
     if (loop_ends(s)) {
         *stopped = 1;
-        return stop(s, loop_status(s));
+        return stop(s, s->warnflag, 1);
     }
 cleanup:
     return status;
@@ -666,7 +681,7 @@ clbfgs_status clbfgs_solver_iterate(clbfgs_solver *s, int *stopped)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: the run ended with an error (%s: %s); call clbfgs_solver_start "
                             "for a new run",
-                            who, clbfgs_strerror(s->error), s->error_message);
+                            who, clbfgs_strerror(s->error), error_message(s));
     case SOLVER_RUNNING: break;
     }
     clbfgs_status status = iterate(s, stopped);
@@ -703,7 +718,7 @@ static void failed_result(clbfgs_solver *s, clbfgs_result *r)
         clbfgs__exec_read_reals(&s->exec, s->g, 0, s->host_x, s->n) == CLBFGS_SUCCESS)
         memcpy(r->jac, s->host_x, s->n * sizeof(double));
     r->fun = s->evaluated ? s->f : (double)NAN;
-    ended_by_error(r, s->error, s->error_message);
+    ended_by_error(r, s->error, error_message(s));
 }
 
 clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
@@ -735,18 +750,22 @@ clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
     r->nfev = s->eval.nfev - s->spec_nfev;
     r->njev = s->eval.njev - s->spec_njev;
     r->skipped_updates = s->skipped;
-    CLBFGS_TRY(clbfgs__exec_finish(&s->exec));
     r->time = s->time;
     int counted = s->state == SOLVER_STOPPED;
+    /* A failed run's device may not answer: its counts are what they are. */
+    if (!counted && s->state != SOLVER_FAILED)
+        CLBFGS_TRY(clbfgs__exec_finish(&s->exec));
+    const double *device = counted ? s->device_time : s->exec.device_time;
     r->time.syncs = counted ? s->syncs : s->exec.syncs;
     r->time.launches = counted ? s->launches : s->exec.launches;
-    r->time.device_objective = s->exec.device_time[PHASE_OBJECTIVE];
-    r->time.device_hessian = s->exec.device_time[PHASE_HESSIAN];
-    r->time.device_other = s->exec.device_time[PHASE_OTHER];
-    r->time.device_transfer = s->exec.device_time[PHASE_TRANSFER];
+    r->time.device_objective = device[PHASE_OBJECTIVE];
+    r->time.device_hessian = device[PHASE_HESSIAN];
+    r->time.device_other = device[PHASE_OTHER];
+    r->time.device_transfer = device[PHASE_TRANSFER];
     if (s->state == SOLVER_FAILED) {
         failed_result(s, r);
-        r->time.total = clbfgs__now() - s->t_created;
+        r->time.total = clbfgs__now() - s->t_start;
+        clbfgs__fail(s->error, "%s", error_message(s)); /* not a failed read's */
         return CLBFGS_SUCCESS;
     }
     int running = s->state == SOLVER_RUNNING;
@@ -760,14 +779,15 @@ clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
                 clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's hess_inv (n = %zu)", n);
             goto cleanup;
         }
-        /* A run that goes on has its last update pending: fold it in. */
-        CLBFGS_TRY(s->ops->matrix(s->hop, running, r->hess_inv));
+        /* SciPy's H has the pending update in a run that goes on, and in one
+         * that stopped where SciPy had made it (see stop()). */
+        CLBFGS_TRY(s->ops->matrix(s->hop, running || s->commit_on_stop, r->hess_inv));
     }
     r->status = running ? 99 : s->warnflag;
     r->success = r->status == 0;
     snprintf(r->message, sizeof r->message, "%s",
              running ? "Stopped by the caller." : message_of(s->warnflag));
-    r->time.total = clbfgs__now() - s->t_created;
+    r->time.total = clbfgs__now() - s->t_start;
 cleanup:
     if (status != CLBFGS_SUCCESS)
         ended_by_error(r, status, NULL);
@@ -815,9 +835,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     if (s) {
         clbfgs_status got = clbfgs_solver_result(s, result);
         status = status != CLBFGS_SUCCESS ? status : got;
-    } else {
-        char why[256];
-        snprintf(why, sizeof why, "%s", clbfgs_last_error());
+    } else { /* nothing since the error has touched its message */
         result->n = n;
         result->x = malloc(n * sizeof(double));
         result->jac = malloc(n * sizeof(double));
@@ -829,11 +847,10 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
             clbfgs_result_free(result);
         }
         result->fun = (double)NAN;
-        ended_by_error(result, status, why);
-        clbfgs__fail(status, "%s", why);
+        ended_by_error(result, status, NULL);
     }
     if (s && s->state == SOLVER_FAILED) /* the first error's message stands */
-        clbfgs__fail(status, "%s", s->error_message);
+        clbfgs__fail(status, "%s", error_message(s));
     clbfgs_solver_free(s);
     result->time.total = clbfgs__now() - t_start;
     return status;

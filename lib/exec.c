@@ -226,9 +226,11 @@ clbfgs_status clbfgs__exec_launch(clbfgs_exec *e, cl_kernel k, cl_uint dims, con
                                         clbfgs__exec_event(e));
     if (err == CL_SUCCESS)
         return CLBFGS_SUCCESS;
-    return clbfgs__fail_cl(e->ctx, err, "clEnqueueNDRangeKernel", "launching %s (%zu%s%s)", what,
-                           global[0], dims > 1 ? " x " : "",
-                           dims > 1 ? (global[1] == 1 ? "1" : "rows") : "");
+    if (dims > 1)
+        return clbfgs__fail_cl(e->ctx, err, "clEnqueueNDRangeKernel", "launching %s (%zu x %zu)",
+                               what, global[0], global[1]);
+    return clbfgs__fail_cl(e->ctx, err, "clEnqueueNDRangeKernel", "launching %s (%zu)", what,
+                           global[0]);
 }
 
 clbfgs_status clbfgs__exec_launch_1d(clbfgs_exec *e, cl_kernel k, size_t n, const char *what)

@@ -52,9 +52,10 @@ typedef struct clbfgs_hop_ops {
     /* From the scalars as read after a step: whether its update was skipped. */
     int (*skipped)(const clbfgs_hop *hop, const double *scalars);
     /* H as an n x n row-major matrix into out. With the pending update
-     * folded in (commit != 0: the H a run that goes on would use next), or
-     * as the last pass left it (commit = 0: the H of the iteration that
-     * stopped, as SciPy reports it). */
+     * folded in (commit != 0: SciPy's H in a run that goes on, or that
+     * stopped at the iteration limit or in a failed line search), or as the
+     * last pass left it (commit = 0: a run that a test after its step
+     * stopped, before SciPy's update). */
     clbfgs_status (*matrix)(clbfgs_hop *hop, int commit, double *out);
     void (*free)(clbfgs_hop *hop);
 } clbfgs_hop_ops;

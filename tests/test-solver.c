@@ -310,6 +310,108 @@ static void an_error_ends_the_run_and_a_new_start_recovers(void **state)
     assert_int_equal(ok->status, 0);
 }
 
+/* Stops the run after iteration `at` (status 99). */
+static int stop_after(void *user, const clbfgs_iterate *it) { return it->k >= *(size_t *)user; }
+
+static void hess_inv_at_the_iteration_limit_has_the_last_update(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
+    size_t n = 4, k = 3 + (size_t)(rand() % 4);
+    double x0[4];
+    for (size_t i = 0; i < n; i++)
+        x0[i] = 1 + random_in(-0.5, 0.5);
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.return_hess_inv = 1;
+    o.gtol = 0;
+    /* SciPy updates H at the end of every iteration the loop does not break
+     * out of: at the limit k, H has k updates; a callback that stops after
+     * iteration k + 1 breaks before that iteration's update, so H has k too */
+    o.maxiter = k;
+    clbfgs_result *limit = hold_result(), *callback = hold_result(), *stepped = hold_result();
+    assert_ok(clbfgs_minimize(ctx, obj, n, x0, &o, limit));
+    assert_int_equal(limit->status, 1);
+    o.maxiter = 0;
+    size_t at = k + 1;
+    o.callback = stop_after;
+    o.callback_user = &at;
+    assert_ok(clbfgs_minimize(ctx, obj, n, x0, &o, callback));
+    assert_int_equal(callback->status, 99);
+    assert_int_equal(callback->nit, k + 1);
+    assert_int_equal(limit->skipped_updates, callback->skipped_updates);
+    assert_memory_equal(limit->hess_inv, callback->hess_inv, n * n * sizeof(double));
+    /* and a result taken on the way does not change it */
+    o.maxiter = k;
+    o.callback = NULL;
+    clbfgs_solver *s = NULL;
+    assert_ok(clbfgs_solver_new(&s, ctx, obj, n, &o));
+    hold(s, release_solver);
+    assert_ok(clbfgs_solver_start(s, x0));
+    int stopped = 0;
+    assert_ok(clbfgs_solver_iterate(s, &stopped));
+    assert_ok(clbfgs_solver_iterate(s, &stopped));
+    clbfgs_result mid;
+    assert_ok(clbfgs_solver_result(s, &mid));
+    clbfgs_result_free(&mid);
+    while (!stopped)
+        assert_ok(clbfgs_solver_iterate(s, &stopped));
+    assert_ok(clbfgs_solver_result(s, stepped));
+    assert_int_equal(stepped->status, 1);
+    assert_memory_equal(limit->hess_inv, stepped->hess_inv, n * n * sizeof(double));
+    assert_memory_equal(limit->x, stepped->x, n * sizeof(double));
+}
+
+static void converging_at_the_iteration_limit_is_status_1_as_in_scipy(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
+    double x0[3] = {1.3, 0.7, 0.8};
+    for (size_t i = 0; i < 3; i++)
+        x0[i] += random_in(-0.05, 0.05);
+    clbfgs_result *free_run = hold_result(), *limited = hold_result();
+    assert_ok(clbfgs_minimize(ctx, obj, 3, x0, NULL, free_run));
+    assert_int_equal(free_run->status, 0);
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.maxiter = free_run->nit; /* the tests hold on the last allowed iteration */
+    assert_ok(clbfgs_minimize(ctx, obj, 3, x0, &o, limited));
+    assert_int_equal(limited->status, 1);
+    assert_string_equal(limited->message, "Maximum number of iterations has been exceeded.");
+    assert_int_equal(limited->nit, free_run->nit);
+    assert_memory_equal(limited->x, free_run->x, 3 * sizeof(double));
+}
+
+static void a_long_build_log_reaches_the_caller_whole(void **state)
+{
+    (void)state;
+    /* twelve errors, the last one named so it can be found */
+    char source[2048] = "__kernel void f(const uint n, __global const real *x,\n"
+                        "                __global real *t, __global real *g) {\n";
+    for (int i = 0; i < 11; i++)
+        snprintf(source + strlen(source), sizeof source - strlen(source),
+                 "    t[0] = undeclared_value_number_%d;\n", i);
+    strcat(source, "    t[0] = the_last_undeclared_value;\n}\n");
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_source(&obj, source, "f", NULL));
+    hold(obj, release_objective);
+    double x0[2] = {0, 0};
+    clbfgs_result *r = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, obj, 2, x0, NULL, r), CLBFGS_ERR_BUILD);
+    const char *why = clbfgs_last_error();
+    assert_true(strlen(why) > 1000);
+    assert_non_null(strstr(why, "the_last_undeclared_value"));
+    assert_int_equal(r->status, CLBFGS_ERR_BUILD);
+    clbfgs_solver *s = NULL;
+    assert_int_equal(clbfgs_solver_new(&s, ctx, obj, 2, NULL), CLBFGS_ERR_BUILD);
+    assert_null(s);
+    assert_non_null(strstr(clbfgs_last_error(), "the_last_undeclared_value"));
+}
+
 int main(void)
 {
     skip_without_opencl();
@@ -322,6 +424,9 @@ int main(void)
         held_test(a_run_that_starts_at_the_minimum_stops_at_once),
         held_test(misuse_is_a_named_error),
         held_test(an_error_ends_the_run_and_a_new_start_recovers),
+        held_test(hess_inv_at_the_iteration_limit_has_the_last_update),
+        held_test(converging_at_the_iteration_limit_is_status_1_as_in_scipy),
+        held_test(a_long_build_log_reaches_the_caller_whole),
     };
     return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }
