@@ -26,6 +26,17 @@ __kernel void set_identity(__global real *h, const uint n)
         h[i * n + j] = (i == j) ? (real)1 : (real)0;
 }
 
+/* The pending update as the host gives it (the tests; folding the update
+ * into H for a result): a kernel rather than a write, so nothing waits. */
+__kernel void dense_set_update(__global real *sc, const real a, const real b, const int pending)
+{
+    if (get_global_id(0) == 0) {
+        sc[DENSE_A] = a;
+        sc[DENSE_B] = b;
+        sc[DENSE_PENDING] = pending ? (real)1 : (real)0;
+    }
+}
+
 /* The reference pair: one product, one rank-two update. */
 
 /* v = H g, one row per work-item. */
@@ -122,6 +133,71 @@ __kernel void hessian_update_apply_rows(__global real *h, __global const real *s
     }
     v[i] = acc;
 }
+
+/* The pass by rows with four rows per work-item, for large n on CPUs: at
+ * each column j the work-item updates and accumulates its four rows side by
+ * side, so four sums advance at once instead of one chain of dependent
+ * additions, and s_j, u_j and g_j are loaded once for the four. Each row's
+ * element update and order of summation are still the reference pair's, so
+ * the result is identical to it. On pocl (AVX-512 host) it moved 25-27 GB/s
+ * against the one-row pass's 20-21 GB/s at n = 2048-8192, and was 10 %
+ * slower at n = 1024, where H stays in cache. */
+#define ROWS 4
+__kernel void hessian_update_apply_rows4(__global real *h, __global const real *sc,
+                                         __global const real *u, __global const real *s,
+                                         __global const real *g, __global real *v, const uint n)
+{
+    const size_t i0 = get_global_id(0) * ROWS;
+    if (i0 >= n)
+        return;
+    const uint rows = min((uint)ROWS, (uint)(n - i0));
+    const real a = sc[DENSE_A], b = sc[DENSE_B];
+    const int update = sc[DENSE_PENDING] != 0;
+    real si[ROWS], ui[ROWS], acc[ROWS];
+    for (uint r = 0; r < ROWS; r++) {
+        const size_t i = r < rows ? i0 + r : i0; /* a short last block repeats its first row */
+        si[r] = s[i];
+        ui[r] = u[i];
+        acc[r] = 0;
+    }
+    __global real *row = h + i0 * (size_t)n;
+    if (rows == ROWS && update) {
+        for (size_t j = 0; j < n; j++) {
+            const real sj = s[j], uj = u[j], gj = g[j];
+            for (uint r = 0; r < ROWS; r++) {
+                const real hv =
+                    row[r * (size_t)n + j] + (a * (ui[r] * sj + si[r] * uj) + b * (si[r] * sj));
+                row[r * (size_t)n + j] = hv;
+                acc[r] += hv * gj;
+            }
+        }
+    } else if (rows == ROWS) {
+        for (size_t j = 0; j < n; j++) {
+            const real gj = g[j];
+            for (uint r = 0; r < ROWS; r++)
+                acc[r] += row[r * (size_t)n + j] * gj;
+        }
+    } else { /* the last, short block: row by row */
+        for (uint r = 0; r < rows; r++) {
+            __global real *rr = row + r * (size_t)n;
+            const real sr = s[i0 + r], ur = u[i0 + r];
+            real sum = 0;
+            for (size_t j = 0; j < n; j++) {
+                real hv = rr[j];
+                if (update) {
+                    const real sj = s[j], uj = u[j];
+                    hv = hv + (a * (ur * sj + sr * uj) + b * (sr * sj));
+                    rr[j] = hv;
+                }
+                sum += hv * g[j];
+            }
+            acc[r] = sum;
+        }
+    }
+    for (uint r = 0; r < rows; r++)
+        v[i0 + r] = acc[r];
+}
+#undef ROWS
 
 /* v[i] = sum over chunks of the partial sums of hessian_update_apply. */
 __kernel void sum_chunks(__global real *v, __global const real *partial, const uint n,

@@ -65,19 +65,21 @@ typedef struct clbfgs_hop_ops {
 extern const clbfgs_hop_ops clbfgs__hop_dense;
 
 /* ---- the dense operator's parts, for its tests ---- */
-/* Whether the fused pass goes by rows on the context's device (CPUs), and
- * how many row chunks the column pass uses (1 by rows). */
-int clbfgs__dense_default_by_rows(const clbfgs_context *ctx);
+/* How the fused pass goes on the context's device for n: by rows (CPUs),
+ * with 1 or 4 rows per work-item, or 0 by columns; and how many row chunks
+ * the column pass uses (1 by rows). */
+int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
-/* Chooses the pass (by rows, or by columns in chunks 1 .. n). */
+/* Chooses the pass: by_rows 1 or 4 rows per work-item, or 0 by columns in
+ * chunks 1 .. n; anything else is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks);
 /* H itself, and its s and u vectors (n reals each). */
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop);
 /* The reference pair: v = H g; H += a (u s^T + s u^T) + b s s^T. */
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g);
 clbfgs_status clbfgs__dense_update(clbfgs_hop *hop, double a, cl_mem u, double b, cl_mem s);
-/* The fused pass with the update given here (written to the scalars, one
- * sync): when update, H += a (u s^T + s u^T) + b s s^T; then v = H g. */
+/* The fused pass with the update given here (set in the scalars by a
+ * kernel): when update, H += a (u s^T + s u^T) + b s s^T; then v = H g. */
 clbfgs_status clbfgs__dense_update_apply(clbfgs_hop *hop, int update, double a, cl_mem u, double b,
                                          cl_mem s, cl_mem v, cl_mem g);
 

@@ -20,27 +20,32 @@ enum { DENSE_A = SLOT_OPERATOR, DENSE_B, DENSE_PENDING };
 struct clbfgs_hop {
     clbfgs_exec *e;
     size_t n;
-    cl_kernel set_identity, apply, update, pass_cols, pass_rows, sum_chunks, step;
+    cl_kernel set_identity, set_update, apply, update, pass_cols, pass_rows, pass_rows4, sum_chunks,
+        step;
     cl_mem h, s, u, v, partial;
-    int by_rows;   /* the fused pass by rows (CPUs) or columns */
+    int by_rows;   /* the fused pass by rows (CPUs): rows per work-item, 1 or 4; 0 by columns */
     size_t chunks; /* row chunks of the column pass */
     size_t wg;     /* dense_step's work-group */
     int identity;  /* H was reset to the identity and not yet updated */
 };
 
-int clbfgs__dense_default_by_rows(const clbfgs_context *ctx)
+int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n)
 {
     /* A CPU runs a work-group's items one after another on a core: rows
      * keep each one's reads in order. A GPU runs them side by side: columns
-     * make neighbours read neighbouring addresses. */
-    return ctx->info.type == CLBFGS_DEVICE_CPU;
+     * make neighbours read neighbouring addresses. Past the caches (from
+     * n = 2048, 32 MB of H in double), four rows per work-item keep four
+     * sums going at once (cl/hessian.cl). */
+    if (ctx->info.type != CLBFGS_DEVICE_CPU)
+        return 0;
+    return n >= 2048 ? 4 : 1;
 }
 
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n)
 {
     /* A GPU wants tens of thousands of work-items in flight; with n columns
      * alone it would idle below n = 64K, so split the rows (at least 16 each). */
-    if (clbfgs__dense_default_by_rows(ctx))
+    if (clbfgs__dense_default_by_rows(ctx, n))
         return 1;
     size_t want = (65536 + n - 1) / n;
     size_t most = n / 16 ? n / 16 : 1;
@@ -60,8 +65,9 @@ static void dense_free(clbfgs_hop *hop)
 {
     if (!hop)
         return;
-    cl_kernel kernels[] = {hop->set_identity, hop->apply,      hop->update, hop->pass_cols,
-                           hop->pass_rows,    hop->sum_chunks, hop->step};
+    cl_kernel kernels[] = {hop->set_identity, hop->set_update, hop->apply,
+                           hop->update,       hop->pass_cols,  hop->pass_rows,
+                           hop->pass_rows4,   hop->sum_chunks, hop->step};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
@@ -74,6 +80,10 @@ static void dense_free(clbfgs_hop *hop)
 
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks)
 {
+    if (by_rows != 0 && by_rows != 1 && by_rows != 4)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the H pass takes 1 or 4 rows per work-item, or 0 (by columns), not %d",
+                            by_rows);
     if (by_rows || chunks < 1 || chunks > hop->n)
         chunks = 1;
     if (hop->partial) {
@@ -108,10 +118,12 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(
         clbfgs__program_get(ctx, "cl/hessian.cl", source, NULL, e->precision, &program, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "set_identity", &hop->set_identity));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_set_update", &hop->set_update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_apply", &hop->apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update", &hop->update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply", &hop->pass_cols));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows", &hop->pass_rows));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows4", &hop->pass_rows4));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "sum_chunks", &hop->sum_chunks));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_step", &hop->step));
     CLBFGS_TRY(clbfgs__exec_group_size(e, hop->step, 256, &hop->wg));
@@ -119,7 +131,7 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->s, "the step s"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->u, "u = H y"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->v, "v = H g"));
-    CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_by_rows(ctx),
+    CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_by_rows(ctx, n),
                                       clbfgs__dense_default_chunks(ctx, n)));
     *out = hop;
     hop = NULL;
@@ -129,11 +141,21 @@ cleanup:
     return status;
 }
 
-/* The pending update's a, b and flag, written from the host (one sync). */
+/* The pending update's a, b and flag, set by a kernel: no sync. (A write
+ * at an offset into the scalars would also do, but Oclgrind 21.10 takes
+ * what such a write leaves for uninitialized memory.) */
 static clbfgs_status write_update(clbfgs_hop *hop, int update, double a, double b)
 {
-    double coef[3] = {update ? a : 0, update ? b : 0, update ? 1 : 0};
-    return clbfgs__exec_write_reals(hop->e, hop->e->scalars, DENSE_A, coef, 3);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_exec *e = hop->e;
+    cl_kernel k = hop->set_update;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, e->scalars));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 1, update ? a : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 2, update ? b : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, 3, update ? 1 : 0));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, 1, "dense_set_update"));
+cleanup:
+    return status;
 }
 
 static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
@@ -141,8 +163,7 @@ static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    /* Nothing is pending from here: the start's dense_step writes the
-     * update's slots before any pass reads them. */
+    CLBFGS_TRY(write_update(hop, 0, 0, 0)); /* nothing pending */
     hop->identity = h0 == NULL;
     if (h0) { /* one transfer, not a round trip per row */
         CLBFGS_TRY(clbfgs__exec_write_reals(e, hop->h, 0, h0, hop->n * hop->n));
@@ -166,8 +187,12 @@ static clbfgs_status pass(clbfgs_hop *hop, cl_mem u, cl_mem s, cl_mem v, cl_mem 
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
     cl_uint n = (cl_uint)hop->n;
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
-    cl_kernel k = hop->by_rows ? hop->pass_rows : hop->pass_cols;
-    const char *name = hop->by_rows ? "hessian_update_apply_rows" : "hessian_update_apply";
+    cl_kernel k = hop->by_rows == 4 ? hop->pass_rows4
+                  : hop->by_rows    ? hop->pass_rows
+                                    : hop->pass_cols;
+    const char *name = hop->by_rows == 4 ? "hessian_update_apply_rows4"
+                       : hop->by_rows    ? "hessian_update_apply_rows"
+                                         : "hessian_update_apply";
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, e->scalars));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, u));
@@ -176,7 +201,8 @@ static clbfgs_status pass(clbfgs_hop *hop, cl_mem u, cl_mem s, cl_mem v, cl_mem 
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, out));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 6, n));
     if (hop->by_rows) {
-        CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, hop->n, name));
+        size_t items = (hop->n + (size_t)hop->by_rows - 1) / (size_t)hop->by_rows;
+        CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, items, name));
         goto cleanup;
     }
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 7, (cl_uint)((hop->n + hop->chunks - 1) / hop->chunks)));

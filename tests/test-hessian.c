@@ -173,7 +173,7 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     cl_mem *vectors[] = {&run->u, &run->s, &run->g, &run->v};
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
         ok_or_fail(clbfgs__exec_buffer(&run->e, n, vectors[i], "a test vector"));
-    run->h_by_rows = clbfgs__dense_default_by_rows(ctx);
+    run->h_by_rows = clbfgs__dense_default_by_rows(ctx, n);
     run->h_chunks = clbfgs__dense_default_chunks(ctx, n);
     if (chunks) {
         ok_or_fail(clbfgs__dense_set_pass(run->hop, by_rows, chunks));
@@ -248,7 +248,10 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
             fail_seeded("n = %zu: v[%zu] was not written", n, i);
         if (run->h_chunks == 1 && v_fused[i] != v_ref[i]) /* same order of summation */
             fail_seeded("n = %zu, %s: v[%zu] = %.17g, reference %.17g", n,
-                        run->h_by_rows ? "by rows" : "one chunk", i, v_fused[i], v_ref[i]);
+                        run->h_by_rows == 4 ? "four rows a work-item"
+                        : run->h_by_rows    ? "by rows"
+                                            : "one chunk",
+                        i, v_fused[i], v_ref[i]);
     }
     /* h_ref equals h_fused to the bit: one host product checks both */
     check_product("fused", n, h_fused, in.g, v_fused, u, run);
@@ -275,6 +278,7 @@ static void awkward_sizes(clbfgs_precision precision)
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
         check_case(n, precision, 1, 1); /* by rows */
+        check_case(n, precision, 4, 1); /* by rows, four to a work-item (a short last block) */
         check_case(n, precision, 0, 1); /* by columns */
         if (n >= 7) {
             check_case(n, precision, 0, 3);  /* chunks of unequal length */
@@ -315,6 +319,20 @@ static void default_chunks_fit_the_device(void **state)
     }
 }
 
+static void a_pass_that_does_not_exist_is_refused(void **state)
+{
+    (void)state;
+    size_t mark = held_mark();
+    hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
+    if (!run)
+        fail_seeded("%s", "out of memory for the run");
+    ok_or_fail(clbfgs__exec_init(&run->e, ctx, CLBFGS_PRECISION_FLOAT, 8));
+    ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, 8));
+    assert_int_equal(clbfgs__dense_set_pass(run->hop, 3, 1), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "1 or 4 rows per work-item"));
+    release_held_since(mark);
+}
+
 int main(void)
 {
     skip_without_opencl();
@@ -323,6 +341,7 @@ int main(void)
         held_test(fused_pass_matches_the_pair_and_the_host_in_double),
         held_test(fused_pass_matches_the_pair_and_the_host_in_float),
         held_test(default_chunks_fit_the_device),
+        held_test(a_pass_that_does_not_exist_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
