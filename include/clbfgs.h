@@ -426,6 +426,55 @@ CLBFGS_API clbfgs_status clbfgs_objective_logistic(clbfgs_objective **objective,
                                                    const double *a, const double *y, double lambda,
                                                    clbfgs_precision precision);
 
+/** Options for clbfgs_objective_terms(). Fill with clbfgs_terms_options_init(). */
+typedef struct clbfgs_terms_options {
+    /** sizeof the struct as the caller was compiled; set by clbfgs_terms_options_init()
+     * (never by hand). See "Versioned option structs". */
+    size_t struct_size;
+    /** A name for messages and build logs; default "terms.cl". */
+    const char *name;
+    /** The function's data parameters after g, declared as in OpenCL C
+     * ("__global const real *t, __global const real *y, const real c");
+     * NULL (default) for none. Set them with clbfgs_objective_set_arg_*(),
+     * counting from 0. */
+    const char *args;
+    /** 1 (default): the function writes its item's gradient into g (n reals,
+     * zero on entry); 0: it has no g parameter, and the gradient comes from
+     * forward differences in the same pass over the data (SciPy's rule). */
+    int gradient;
+    /** 1: the function's value is a residual r_i (and g its gradient);
+     * f = 1/2 sum r_i^2 and the gradient J^T r. Default 0: f = sum of the values. */
+    int least_squares;
+    /** Extra OpenCL build options (-D...), checked as clbfgs_source_options'. */
+    const char *build_options;
+} clbfgs_terms_options;
+
+/** Fills the first struct_size bytes of options with the defaults. */
+CLBFGS_API void clbfgs_terms_options_init_size(clbfgs_terms_options *options, size_t struct_size);
+/** Fills options with the defaults above and struct_size; NULL is fine. */
+static inline void clbfgs_terms_options_init(clbfgs_terms_options *options)
+{
+    clbfgs_terms_options_init_size(options, sizeof *options);
+}
+
+/** An objective summed over m data items (1 .. 2^32 - 1): f = sum over
+ * i < m of `function` for item i, written by the caller in OpenCL C as
+ *
+ *     real FUNCTION(const uint i, const real *x, real *g, <the data arguments>)
+ *
+ * (without `real *g` when options.gradient is 0): it returns item i's
+ * value and, with a gradient, writes d(value)/dx_j into g[j] (g holds n
+ * reals, zero on entry; x holds the n parameters; both are private). The
+ * library writes and launches the kernels that sum f and the gradient on
+ * the device: each work-item accumulates its items in private memory, each
+ * work-group adds its work-items' sums in a fixed tree, and a second pass
+ * adds the groups' sums in order, so the same inputs give the same bits on
+ * one device. n is compiled in: small n stays in registers. Work in
+ * progress (issue 12). */
+CLBFGS_API clbfgs_status clbfgs_objective_terms(clbfgs_objective **objective, const char *source,
+                                                const char *function, size_t m,
+                                                const clbfgs_terms_options *options);
+
 /** Releases an objective and anything it holds; NULL is fine. */
 CLBFGS_API void clbfgs_objective_free(clbfgs_objective *objective);
 

@@ -9,6 +9,7 @@
 #include "kernel_args.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One kernel argument as the driver describes it (built with
@@ -351,4 +352,30 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
     }
 cleanup:
     return status;
+}
+
+void clbfgs__args_clear(struct extra_arg *args, unsigned count)
+{
+    for (unsigned k = 0; k < count; k++) {
+        if (args[k].kind == ARG_BUFFER)
+            clReleaseMemObject(args[k].buffer);
+        free(args[k].reals);
+    }
+}
+
+clbfgs_status clbfgs__args_slot(struct extra_arg **args, unsigned *nargs, unsigned k,
+                                const char *who, struct extra_arg **slot)
+{
+    if (k >= *nargs) {
+        struct extra_arg *grown = realloc(*args, (k + 1) * sizeof *grown);
+        if (!grown)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s", who);
+        memset(grown + *nargs, 0, (k + 1 - *nargs) * sizeof *grown);
+        *args = grown;
+        *nargs = k + 1;
+    }
+    *slot = &(*args)[k];
+    clbfgs__args_clear(*slot, 1);
+    memset(*slot, 0, sizeof **slot);
+    return CLBFGS_SUCCESS;
 }

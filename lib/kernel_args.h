@@ -30,6 +30,13 @@ struct kernel_args {
     unsigned nargs;
 };
 
+/* Releases what count arguments hold. */
+void clbfgs__args_clear(struct extra_arg *args, unsigned count);
+/* The slot for argument k of a list of *nargs, grown (zeroed) as needed,
+ * and cleared; out of memory, the message is who. */
+clbfgs_status clbfgs__args_slot(struct extra_arg **args, unsigned *nargs, unsigned k,
+                                const char *who, struct extra_arg **slot);
+
 /* The contract's arguments, the library's: n, x, f_terms (and g). */
 static inline unsigned clbfgs__fixed_args(int gradient) { return gradient ? 4 : 3; }
 

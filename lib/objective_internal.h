@@ -37,6 +37,14 @@ struct clbfgs_objective {
     void *data; /* the kind's own */
 };
 
+struct extra_arg;
+/* The term objectives' kind (objective_terms.c), and the slot of a term
+ * function's data argument index (0 is the first after g) for the
+ * clbfgs_objective_set_arg* family. */
+extern const clbfgs_objective_ops clbfgs__terms_ops;
+clbfgs_status clbfgs__terms_arg_slot(void *data, unsigned index, const char *who,
+                                     struct extra_arg **slot);
+
 /* A new objective of the kind ops that owns data from then on; out of
  * memory, the message is who and data is still the caller's. */
 clbfgs_status clbfgs__objective_new(clbfgs_objective **objective, const clbfgs_objective_ops *ops,

@@ -48,22 +48,13 @@ static const struct {
     {"quadratic", "quadratic", 0},
 };
 
-/* Releases what count arguments hold. */
-static void clear_args(struct extra_arg *args, unsigned count)
-{
-    for (unsigned k = 0; k < count; k++) {
-        if (args[k].kind == ARG_BUFFER)
-            clReleaseMemObject(args[k].buffer);
-        free(args[k].reals);
-    }
-}
 
 static void source_free(void *data)
 {
     struct source *o = data;
     if (!o)
         return;
-    clear_args(o->args, o->nargs);
+    clbfgs__args_clear(o->args, o->nargs);
     free(o->args);
     free(o->source);
     free(o->name);
@@ -396,10 +387,14 @@ static clbfgs_status arg_slot(clbfgs_objective *objective, unsigned index, const
 {
     if (!objective)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: objective must not be NULL", who);
+    if (objective->ops == &clbfgs__terms_ops)
+        return clbfgs__terms_arg_slot(objective->data, index, who, slot);
     struct source *o = objective->data;
     if (objective->ops != &source_ops || o->builtin)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "%s: only objectives from clbfgs_objective_source take arguments", who);
+                            "%s: only objectives from clbfgs_objective_source or "
+                            "clbfgs_objective_terms take arguments",
+                            who);
     unsigned fixed = clbfgs__fixed_args(o->gradient);
     if (index < fixed)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -410,19 +405,7 @@ static clbfgs_status arg_slot(clbfgs_objective *objective, unsigned index, const
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: argument %u is beyond the %d extra arguments supported", who,
                             index, CLBFGS_MAX_EXTRA_ARGS);
-    unsigned k = index - fixed;
-    if (k >= o->nargs) {
-        struct extra_arg *grown = realloc(o->args, (k + 1) * sizeof *grown);
-        if (!grown)
-            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "%s", who);
-        memset(grown + o->nargs, 0, (k + 1 - o->nargs) * sizeof *grown);
-        o->args = grown;
-        o->nargs = k + 1;
-    }
-    *slot = &o->args[k];
-    clear_args(*slot, 1);
-    memset(*slot, 0, sizeof **slot);
-    return CLBFGS_SUCCESS;
+    return clbfgs__args_slot(&o->args, &o->nargs, index - fixed, who, slot);
 }
 
 clbfgs_status clbfgs_objective_set_arg(clbfgs_objective *objective, unsigned index, size_t size,

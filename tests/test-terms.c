@@ -1,0 +1,223 @@
+/* Term objectives: f and g summed on the device over m data items against
+ * the same sums on the host, in the plain, least-squares and
+ * forward-difference forms; a fit through them against the same fit
+ * through a host callback; bad input. Fresh random data each run. */
+#include "common.h"
+
+#include <math.h>
+
+extern clbfgs_context *ctx; /* tests/common.c, made by context_setup */
+
+/* A damped, decaying signal y = a exp(-b t) + c, observed with noise. */
+static const char model[] =
+    "real decay(const uint i, const real *x, real *g, __global const real *t,\n"
+    "           __global const real *y)\n"
+    "{\n"
+    "    const real e = exp(-x[1] * t[i]);\n"
+    "    const real r = x[0] * e + x[2] - y[i];\n"
+    "    g[0] = e;\n"
+    "    g[1] = -x[0] * t[i] * e;\n"
+    "    g[2] = 1;\n"
+    "    return r;\n"
+    "}\n"
+    "real decay_sq(const uint i, const real *x, real *g, __global const real *t,\n"
+    "              __global const real *y)\n"
+    "{\n"
+    "    real d[3];\n"
+    "    const real r = decay(i, x, d, t, y);\n"
+    "    for (int j = 0; j < 3; j++) g[j] = r * d[j];\n"
+    "    return r * r / 2;\n"
+    "}\n"
+    "real decay_value(const uint i, const real *x, __global const real *t, __global const real *y)\n"
+    "{\n"
+    "    const real r = x[0] * exp(-x[1] * t[i]) + x[2] - y[i];\n"
+    "    return r * r / 2;\n"
+    "}\n";
+
+static const char args[] = "__global const real *t, __global const real *y";
+
+struct data {
+    size_t m;
+    double *t, *y;
+};
+
+static double random_in(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
+
+static struct data make_data(size_t m)
+{
+    struct data d = {m, hold_alloc(m * sizeof(double)), hold_alloc(m * sizeof(double))};
+    for (size_t i = 0; i < m; i++) {
+        d.t[i] = 10.0 * (double)i / (double)m;
+        d.y[i] = 2.5 * exp(-0.7 * d.t[i]) + 0.3 + random_in(-0.05, 0.05);
+    }
+    return d;
+}
+
+/* f = 1/2 sum r^2 and its gradient on the host, in long double. */
+static void host_sums(const struct data *d, const double *x, double *f, double *g)
+{
+    long double fs = 0, gs[3] = {0, 0, 0};
+    for (size_t i = 0; i < d->m; i++) {
+        long double e = expl(-(long double)x[1] * d->t[i]);
+        long double r = x[0] * e + x[2] - d->y[i];
+        fs += r * r / 2;
+        gs[0] += r * e;
+        gs[1] += r * (-(long double)x[0] * d->t[i] * e);
+        gs[2] += r;
+    }
+    *f = (double)fs;
+    for (int j = 0; j < 3; j++)
+        g[j] = (double)gs[j];
+}
+
+static int host_objective(void *user, const double *x, size_t n, double *f, double *g)
+{
+    (void)n;
+    host_sums(user, x, f, g);
+    return 0;
+}
+
+static clbfgs_objective *terms(const struct data *d, const char *function, int gradient,
+                               int least_squares)
+{
+    clbfgs_terms_options o;
+    clbfgs_terms_options_init(&o);
+    o.args = args;
+    o.gradient = gradient;
+    o.least_squares = least_squares;
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_terms(&obj, model, function, d->m, &o));
+    hold(obj, release_objective);
+    assert_ok(clbfgs_objective_set_arg_reals(obj, 0, d->t, d->m));
+    assert_ok(clbfgs_objective_set_arg_reals(obj, 1, d->y, d->m));
+    return obj;
+}
+
+/* f and g at x0 (a run stopped before its first iteration). */
+static void at(clbfgs_objective *obj, const double *x0, double *f, double *g)
+{
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.gtol = 1e300;
+    clbfgs_result *r = hold_result();
+    assert_ok(clbfgs_minimize(ctx, obj, 3, x0, &o, r));
+    assert_int_equal(r->nit, 0);
+    *f = r->fun;
+    memcpy(g, r->jac, 3 * sizeof(double));
+}
+
+static void close_to(const char *what, double got, double want, double rel)
+{
+    if (!(fabs(got - want) <= rel * fmax(fabs(want), 1e-300)))
+        fail_msg("%s: %.17g, host %.17g, relative error %.3g > %.3g", what, got, want,
+                 fabs(got - want) / fabs(want), rel);
+}
+
+static void the_sums_are_the_hosts_in_every_form(void **state)
+{
+    (void)state;
+    struct data d = make_data(100000 + (size_t)(rand() % 1000));
+    double x0[3] = {random_in(1, 4), random_in(0.2, 2), random_in(-1, 1)}, f, g[3], fh, gh[3];
+    host_sums(&d, x0, &fh, gh);
+    /* the residual form, least squares by the library */
+    at(terms(&d, "decay", 1, 1), x0, &f, g);
+    close_to("least squares f", f, fh, 1e-12);
+    for (int j = 0; j < 3; j++)
+        close_to("least squares g", g[j], gh[j], 1e-10);
+    /* the same sum written as plain terms */
+    at(terms(&d, "decay_sq", 1, 0), x0, &f, g);
+    close_to("plain f", f, fh, 1e-12);
+    for (int j = 0; j < 3; j++)
+        close_to("plain g", g[j], gh[j], 1e-10);
+    /* values only: forward differences in the same pass */
+    at(terms(&d, "decay_value", 0, 0), x0, &f, g);
+    close_to("forward-difference f", f, fh, 1e-12);
+    for (int j = 0; j < 3; j++)
+        close_to("forward-difference g", g[j], gh[j], 1e-5);
+}
+
+static void the_same_inputs_give_the_same_bits(void **state)
+{
+    (void)state;
+    struct data d = make_data(50000);
+    double x0[3] = {2, 1, 0}, f1, g1[3], f2, g2[3];
+    clbfgs_objective *obj = terms(&d, "decay", 1, 1);
+    at(obj, x0, &f1, g1);
+    at(obj, x0, &f2, g2);
+    assert_memory_equal(&f1, &f2, sizeof f1);
+    assert_memory_equal(g1, g2, sizeof g1);
+}
+
+static void a_fit_matches_the_host_callbacks(void **state)
+{
+    (void)state;
+    struct data d = make_data(200000);
+    double x0[3] = {1, 1, 0};
+    clbfgs_objective *host = NULL;
+    assert_ok(clbfgs_objective_host(&host, host_objective, &d));
+    hold(host, release_objective);
+    clbfgs_result *a = hold_result(), *b = hold_result();
+    assert_ok(clbfgs_minimize(ctx, terms(&d, "decay", 1, 1), 3, x0, NULL, a));
+    assert_ok(clbfgs_minimize(ctx, host, 3, x0, NULL, b));
+    assert_int_equal(a->status, b->status);
+    close_to("fit f", a->fun, b->fun, 1e-8);
+    assert_true(labs((long)a->nit - (long)b->nit) <= (long)(b->nit / 10 + 1));
+    /* and it recovers the parameters the data came from */
+    assert_true(fabs(a->x[0] - 2.5) < 0.02 && fabs(a->x[1] - 0.7) < 0.02 &&
+                fabs(a->x[2] - 0.3) < 0.02);
+}
+
+static void bad_input_is_named(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = (clbfgs_objective *)&obj;
+    clbfgs_terms_options o;
+    clbfgs_terms_options_init(&o);
+    assert_int_equal(clbfgs_objective_terms(&obj, model, "decay", 0, NULL),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_null(obj);
+    assert_non_null(strstr(clbfgs_last_error(), "m = 0"));
+    assert_int_equal(clbfgs_objective_terms(&obj, model, "not a name", 10, NULL),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    o.args = "__global const real *, y";
+    assert_int_equal(clbfgs_objective_terms(&obj, model, "decay", 10, &o),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "not a parameter list"));
+    /* an argument the function does not declare */
+    o.args = args;
+    assert_ok(clbfgs_objective_terms(&obj, model, "decay", 10, &o));
+    hold(obj, release_objective);
+    double v[10] = {0};
+    assert_int_equal(clbfgs_objective_set_arg_reals(obj, 2, v, 10), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "declares 2 data arguments"));
+    /* one of two set: refused when the run starts */
+    assert_ok(clbfgs_objective_set_arg_reals(obj, 0, v, 10));
+    double x0[3] = {1, 1, 0};
+    clbfgs_result *r = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "but 1 were set"));
+    /* a compile error names the caller's file and line */
+    clbfgs_objective *broken = NULL;
+    o.name = "mine.cl";
+    o.args = NULL;
+    assert_ok(clbfgs_objective_terms(&broken, "real f(const uint i, const real *x, real *g)\n"
+                                              "{\n    return oops;\n}\n",
+                                     "f", 10, &o));
+    hold(broken, release_objective);
+    assert_int_equal(clbfgs_minimize(ctx, broken, 3, x0, NULL, r), CLBFGS_ERR_BUILD);
+    if (!strstr(clbfgs_last_error(), "mine.cl:3"))
+        fail_msg("the build log does not point at mine.cl:3: %s", clbfgs_last_error());
+}
+
+int main(void)
+{
+    skip_without_opencl();
+    seed_random();
+    const struct CMUnitTest tests[] = {
+        held_test(the_sums_are_the_hosts_in_every_form),
+        held_test(the_same_inputs_give_the_same_bits),
+        held_test(a_fit_matches_the_host_callbacks),
+        held_test(bad_input_is_named),
+    };
+    return cmocka_run_group_tests(tests, context_setup, context_teardown);
+}
