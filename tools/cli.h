@@ -68,6 +68,10 @@ int cli_args_next(cli_args *a, const char **value);
 int cli_parse_size(const char *option, const char *text, size_t min, size_t max, size_t *out);
 int cli_parse_int64(const char *option, const char *text, int64_t min, int64_t max, int64_t *out);
 int cli_parse_uint64(const char *option, const char *text, uint64_t max, uint64_t *out);
+/* The number that is the whole of text, read as cli_parse_double reads it,
+ * without a message: 0, -1 when it is not a number, -2 when it is out of the
+ * range of a double (1e999). For readers that name the place themselves. */
+int cli_strict_double(const char *text, double *out);
 /* Any double strtod reads, inf and nan included, but the whole text and no
  * leading space; overflow (1e999) is an error. */
 int cli_parse_double(const char *option, const char *text, double *out);

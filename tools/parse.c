@@ -60,8 +60,7 @@ int cli_parse_size(const char *option, const char *text, size_t min, size_t max,
     return EXIT_OK;
 }
 
-/* The number that is the whole of text, or -1 (no message). */
-static int read_double(const char *text, double *out)
+int cli_strict_double(const char *text, double *out)
 {
     const char *s = text;
     if (*s == '+' || *s == '-')
@@ -83,7 +82,7 @@ static int read_double(const char *text, double *out)
 
 int cli_parse_double(const char *option, const char *text, double *out)
 {
-    int r = read_double(text, out);
+    int r = cli_strict_double(text, out);
     if (r == -2)
         return cli_usage_error("%s: %s is out of the range of a double", option, text);
     if (r != 0)
@@ -198,7 +197,7 @@ static int parse_list_text(const char *option, const char *where, const char *te
         memcpy(token, p, len);
         token[len] = '\0';
         double d;
-        int r = read_double(token, &d);
+        int r = cli_strict_double(token, &d);
         if (r != 0) {
             rc = cli_usage_error("%s: value %zu%s, '%s', is %s", option, n + 1, where, token,
                                  r == -2 ? "out of the range of a double" : "not a number");
