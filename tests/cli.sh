@@ -27,7 +27,8 @@ check "help documents devices" out_has "devices \[--json\]"
 check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
 for opt in json verbose profile no-gradient builtin cl kernel options data arg work-size n x0 \
-    hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda; do
+    hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda terms function \
+    least-squares; do
     check "help documents --$opt" out_has "--$opt[ =,)]"
 done
 check "help documents exit status 4" out_has "4 out of host memory"
@@ -404,6 +405,50 @@ check "an open cache directory is a warning on stderr" err_has "warning: .*open-
 CLBFGS_CACHE_DIR="$tmp/open-cache" "$clbfgs" build "$tmp/good.cl" > "$tmp/out" 2> "$tmp/err"
 echo $? > "$tmp/rc"
 check "build warns about it too" err_has "warning: .*open-cache"
+
+# Term objectives: a straight line fitted to 400 points read from CSV files.
+cat > "$tmp/line.cl" << 'EOF'
+real line(const uint i, const real *x, real *g, __global const real *t,
+          __global const real *y)
+{
+    g[0] = t[i];
+    g[1] = 1;
+    return x[0] * t[i] + x[1] - y[i];
+}
+real line_value(const uint i, const real *x, __global const real *t, __global const real *y)
+{
+    const real r = x[0] * t[i] + x[1] - y[i];
+    return r * r / 2;
+}
+EOF
+awk 'BEGIN { for (i = 0; i < 400; i++) printf "%.17g\n", i / 40.0 }' > "$tmp/t.csv"
+awk 'BEGIN { for (i = 0; i < 400; i++) printf "%.17g\n", 3 * i / 40.0 - 2 + ((i % 7) - 3) / 100.0 }' > "$tmp/y.csv"
+run minimize --terms "$tmp/line.cl" --function line --least-squares --data "$tmp/t.csv" \
+    --data "$tmp/y.csv" --x0 0,0 --json
+check "--terms fits a line to CSV data" rc_is 0
+if command -v python3 > /dev/null; then
+    check "--terms recovers the slope and the intercept" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert abs(r["x"][0] - 3) < 0.01 and abs(r["x"][1] + 2) < 0.05, r["x"]
+' "$tmp/out"
+fi
+run minimize --terms "$tmp/line.cl" --function line_value --no-gradient --data "$tmp/t.csv" \
+    --data "$tmp/y.csv" --x0 0,0 --gtol 1e-4
+check "--terms --no-gradient fits it by forward differences" rc_is 0
+run minimize --terms "$tmp/line.cl" --data "$tmp/t.csv" --x0 0,0
+check "--terms without --function is a usage error" rc_is 2
+check "its message asks for --function" err_has "needs --function NAME"
+run minimize --terms "$tmp/line.cl" --function line --x0 0,0
+check "--terms without --data is a usage error" rc_is 2
+check "its message asks for --data" err_has "needs its data: --data FILE"
+head -n 100 "$tmp/y.csv" > "$tmp/short.csv"
+run minimize --terms "$tmp/line.cl" --function line --data "$tmp/t.csv" --data "$tmp/short.csv" \
+    --x0 0,0
+check "data files of different lengths are bad input" rc_is 2
+check "the message gives both lengths" err_has "has 100 rows, but .* has 400"
+run minimize --builtin rosen --n 2 --function line
+check "--function without --terms is a usage error" rc_is 2
 
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"

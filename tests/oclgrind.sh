@@ -5,7 +5,8 @@
 # runs: the built-in objectives, forward differences, a caller's kernel with
 # buffer and scalar arguments, the fused H pass by columns in chunks with its
 # sum (Oclgrind says it is a GPU), profiling, a starting inverse Hessian,
-# double and float. About 20 s on the 2-core development machine.
+# double and float; term objectives' generated kernels. About 30 s on the
+# 2-core development machine.
 # Skips (77) where Oclgrind is not installed (./quickstart check installs it).
 set -u
 command -v oclgrind > /dev/null || { echo "oclgrind not found: skipped"; exit 77; }
@@ -62,6 +63,28 @@ grind "forward differences" 0 --cl "$top_srcdir/tests/mgh.cl" --kernel trigonome
 # n = 40 splits the columns into two chunks summed by a second kernel; a
 # few iterations of it are enough (a whole solve takes Oclgrind 20 s).
 grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4
+# term objectives: the generated sum and final kernels, with and without a gradient
+cat > "$tmp/line.cl" << 'EOF'
+real line(const uint i, const real *x, real *g, __global const real *t,
+          __global const real *y)
+{
+    g[0] = t[i];
+    g[1] = 1;
+    return x[0] * t[i] + x[1] - y[i];
+}
+real line_value(const uint i, const real *x, __global const real *t, __global const real *y)
+{
+    const real r = x[0] * t[i] + x[1] - y[i];
+    return r * r / 2;
+}
+EOF
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", i / 30.0 }' > "$tmp/t.csv"
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", 3 * i / 30.0 - 2 }' > "$tmp/y.csv"
+grind "a term objective, least squares" 0 --terms "$tmp/line.cl" --function line \
+    --least-squares --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0
+grind "a term objective by forward differences" 1 --terms "$tmp/line.cl" \
+    --function line_value --no-gradient --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 \
+    --maxiter 3
 # Not here: the logistic objective. It runs clean, then the process aborts at
 # exit ("corrupted double-linked list"): CLBlast's process-wide program cache
 # releases its programs from a static destructor after Oclgrind's runtime has

@@ -139,7 +139,10 @@ enum {
     CLI_OPT_C1,
     CLI_OPT_C2,
     CLI_OPT_EPS,
-    CLI_OPT_LAMBDA
+    CLI_OPT_LAMBDA,
+    CLI_OPT_TERMS,
+    CLI_OPT_FUNCTION,
+    CLI_OPT_LEAST_SQUARES
 };
 /* minimize and demo: the same run, each with its own table of options. */
 int cli_minimize_with(int argc, char **argv, const struct option *options, int demo);

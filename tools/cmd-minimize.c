@@ -1,6 +1,7 @@
 /* clbfgs minimize (and demo, its fixed-problem form): reads the objective and
  * the options, runs the minimization, prints the result. */
 #include "cli.h"
+#include "data.h"
 
 #include <float.h>
 #include <limits.h>
@@ -12,9 +13,12 @@
 
 /* What to minimize, as the command line gives it. */
 struct problem {
-    const char *builtin, *cl_file, *kernel, *build_options, *data_file;
+    const char *builtin, *cl_file, *kernel, *build_options;
+    const char *terms_file, *function; /* --terms FILE --function NAME */
+    const char *data[MAX_ARGS];        /* --data FILE, in order */
+    int ndata;
     size_t work_size;
-    int no_gradient;
+    int no_gradient, least_squares;
     double lambda;
     const char *args[MAX_ARGS]; /* --arg TYPE:VALUE, in order */
     int nargs;
@@ -129,18 +133,68 @@ static int read_dataset(const char *file, size_t n, double **a, double **y, size
     return EXIT_OK;
 }
 
+/* A term objective from --terms FILE --function NAME: each --data file is a
+ * `__global const real *` argument of the function, in order, its table
+ * row-major; m is the first file's rows, and every file must have as many. */
+static int make_terms(const struct problem *pb, clbfgs_objective **objective)
+{
+    cli_table tables[MAX_ARGS];
+    memset(tables, 0, sizeof tables);
+    char *source = NULL, *name = NULL, decl[MAX_ARGS * 32] = "";
+    clbfgs_status status = CLBFGS_SUCCESS;
+    int rc = EXIT_OK;
+    for (int k = 0; k < pb->ndata && rc == EXIT_OK; k++) {
+        rc = cli_read_table("--data", pb->data[k], CLI_MAX_DATA_BYTES, &tables[k]);
+        if (rc == EXIT_OK && tables[k].rows != tables[0].rows)
+            rc = cli_input_error("--data: '%s' has %zu rows, but '%s' has %zu: every data file "
+                                 "holds one row per data item",
+                                 pb->data[k], tables[k].rows, pb->data[0], tables[0].rows);
+        size_t used = strlen(decl);
+        snprintf(decl + used, sizeof decl - used, "%s__global const real *data%d", k ? ", " : "",
+                 k);
+    }
+    if (rc == EXIT_OK && pb->ndata == 0)
+        rc = cli_usage_error("--terms %s needs its data: --data FILE (.npy or CSV), once per "
+                             "data argument of the function",
+                             pb->terms_file);
+    if (rc == EXIT_OK)
+        rc = cli_read_file("--terms", pb->terms_file, CLI_MAX_FILE_BYTES, &source);
+    if (rc == EXIT_OK && !(name = cli_path_with_dir(pb->terms_file)))
+        rc = cli_out_of_memory("reading an OpenCL file");
+    if (rc == EXIT_OK) {
+        clbfgs_terms_options to;
+        clbfgs_terms_options_init(&to);
+        to.name = name;
+        to.args = decl;
+        to.gradient = !pb->no_gradient;
+        to.least_squares = pb->least_squares;
+        to.build_options = pb->build_options;
+        status = clbfgs_objective_terms(objective, source, pb->function, tables[0].rows, &to);
+        for (int k = 0; k < pb->ndata && status == CLBFGS_SUCCESS; k++)
+            status = clbfgs_objective_set_arg_reals(*objective, (unsigned)k, tables[k].values,
+                                                    tables[k].rows * tables[k].cols);
+        if (status != CLBFGS_SUCCESS)
+            rc = cli_library_error(status);
+    }
+    for (int k = 0; k < pb->ndata; k++)
+        cli_table_free(&tables[k]);
+    free(source);
+    free(name);
+    return rc;
+}
+
 /* Makes the objective; returns an exit status (EXIT_OK on success). */
 static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t n,
                           clbfgs_precision precision, clbfgs_objective **objective)
 {
     clbfgs_status status;
     if (pb->builtin && strcmp(pb->builtin, "logistic") == 0) {
-        if (!pb->data_file)
-            return cli_usage_error("--builtin logistic needs --data FILE (lines of: label x_1 .. "
-                                   "x_n)");
+        if (pb->ndata != 1)
+            return cli_usage_error("--builtin logistic needs one --data FILE (lines of: label "
+                                   "x_1 .. x_n)");
         double *a = NULL, *y = NULL;
         size_t m = 0;
-        int rc = read_dataset(pb->data_file, n, &a, &y, &m);
+        int rc = read_dataset(pb->data[0], n, &a, &y, &m);
         status = rc == EXIT_OK
                      ? clbfgs_objective_logistic(objective, ctx, m, n, a, y, pb->lambda, precision)
                      : CLBFGS_SUCCESS;
@@ -154,6 +208,8 @@ static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t 
         status = clbfgs_objective_builtin(objective, pb->builtin);
         return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
     }
+    if (pb->terms_file)
+        return make_terms(pb, objective);
     char *source;
     /* The library starts the source at #line 1 "NAME" itself. */
     int rc = cli_read_file("--cl", pb->cl_file, CLI_MAX_FILE_BYTES, &source);
@@ -207,6 +263,9 @@ int cli_minimize(int argc, char **argv)
         {"kernel", required_argument, NULL, CLI_OPT_KERNEL},
         {"options", required_argument, NULL, CLI_OPT_OPTIONS},
         {"data", required_argument, NULL, CLI_OPT_DATA},
+        {"terms", required_argument, NULL, CLI_OPT_TERMS},
+        {"function", required_argument, NULL, CLI_OPT_FUNCTION},
+        {"least-squares", no_argument, NULL, CLI_OPT_LEAST_SQUARES},
         {"arg", required_argument, NULL, CLI_OPT_ARG},
         {"work-size", required_argument, NULL, CLI_OPT_WORK_SIZE},
         {"n", required_argument, NULL, CLI_OPT_N},
@@ -258,7 +317,15 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_OPT_CL: pb.cl_file = v; break;
         case CLI_OPT_KERNEL: pb.kernel = v; break;
         case CLI_OPT_OPTIONS: pb.build_options = v; break;
-        case CLI_OPT_DATA: pb.data_file = v; break;
+        case CLI_OPT_DATA:
+            if (pb.ndata == MAX_ARGS)
+                rc = cli_usage_error("--data: at most %d files", MAX_ARGS);
+            else
+                pb.data[pb.ndata++] = v;
+            break;
+        case CLI_OPT_TERMS: pb.terms_file = v; break;
+        case CLI_OPT_FUNCTION: pb.function = v; break;
+        case CLI_OPT_LEAST_SQUARES: pb.least_squares = 1; break;
         case CLI_OPT_ARG:
             if (pb.nargs == MAX_ARGS)
                 return cli_usage_error("at most %d --arg", MAX_ARGS);
@@ -287,18 +354,27 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     }
     if (rc != EXIT_OK)
         return rc;
-    if (!pb.builtin && !pb.cl_file)
-        return cli_usage_error("minimize: which objective? --builtin NAME, or --cl FILE --kernel "
-                               "NAME");
-    if (pb.builtin && pb.cl_file)
-        return cli_usage_error("minimize: --builtin and --cl are alternatives; give one");
+    if (!pb.builtin && !pb.cl_file && !pb.terms_file)
+        return cli_usage_error("minimize: which objective? --builtin NAME, --cl FILE --kernel "
+                               "NAME, or --terms FILE --function NAME");
+    if (!!pb.builtin + !!pb.cl_file + !!pb.terms_file > 1)
+        return cli_usage_error("minimize: --builtin, --cl and --terms are alternatives; give one");
+    if (pb.terms_file && !pb.function)
+        return cli_usage_error("minimize: --terms %s needs --function NAME", pb.terms_file);
+    if (pb.function && !pb.terms_file)
+        return cli_usage_error("minimize: --function goes with --terms");
+    if (pb.least_squares && !pb.terms_file)
+        return cli_usage_error("minimize: --least-squares goes with --terms");
+    if (pb.terms_file && (pb.kernel || pb.nargs || pb.work_size))
+        return cli_usage_error("minimize: --kernel, --arg and --work-size go with --cl, not "
+                               "--terms");
     if (pb.cl_file && !pb.kernel)
         return cli_usage_error("minimize: --cl %s needs --kernel NAME", pb.cl_file);
     if (pb.builtin && (pb.kernel || pb.nargs || pb.work_size || pb.no_gradient || pb.build_options))
         return cli_usage_error("minimize: --kernel, --arg, --work-size, --no-gradient and "
                                "--options go with --cl, not --builtin");
-    if (pb.data_file && !(pb.builtin && strcmp(pb.builtin, "logistic") == 0))
-        return cli_usage_error("minimize: --data goes with --builtin logistic");
+    if (pb.ndata && !pb.terms_file && !(pb.builtin && strcmp(pb.builtin, "logistic") == 0))
+        return cli_usage_error("minimize: --data goes with --terms or --builtin logistic");
     if (x0_spec && !isnan(fill))
         return cli_usage_error("minimize: --x0 and --fill are alternatives; give one");
     double *x0 = NULL, *hess_inv0 = NULL;
@@ -339,6 +415,8 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     char problem[512];
     if (pb.builtin)
         snprintf(problem, sizeof problem, "%s", pb.builtin);
+    else if (pb.terms_file)
+        snprintf(problem, sizeof problem, "%s:%s", pb.terms_file, pb.function);
     else
         snprintf(problem, sizeof problem, "%s:%s", pb.cl_file, pb.kernel);
     clbfgs_objective *objective = NULL;

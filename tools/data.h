@@ -1,6 +1,5 @@
 /* Data files for the command: a table of numbers read from a NumPy .npy file
- * or from CSV text. Used by the data-parallel objectives' --data option
- * (issue 12); not wired into a command yet. */
+ * or from CSV text: the data of `clbfgs minimize --terms ... --data FILE`. */
 #ifndef CLBFGS_TOOLS_DATA_H
 #define CLBFGS_TOOLS_DATA_H
 
