@@ -469,8 +469,8 @@ static inline void clbfgs_terms_options_init(clbfgs_terms_options *options)
  * the device: each work-item accumulates its items in private memory, each
  * work-group adds its work-items' sums in a fixed tree, and a second pass
  * adds the groups' sums in order, so the same inputs give the same bits on
- * one device. n is compiled in: small n stays in registers. Work in
- * progress (issue 12). */
+ * one device. n is compiled in: small n stays in registers; n above 256
+ * is CLBFGS_ERR_UNSUPPORTED for now. Work in progress (issue 12). */
 CLBFGS_API clbfgs_status clbfgs_objective_terms(clbfgs_objective **objective, const char *source,
                                                 const char *function, size_t m,
                                                 const clbfgs_terms_options *options);

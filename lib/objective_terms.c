@@ -34,12 +34,14 @@
 
 /* The work-group of the generated kernel: its local arrays are sized by it. */
 #define TERMS_WG 64
+/* The most parameters: the private arrays are 3 n reals per work-item. */
+#define TERMS_MAX_N 256
 
 struct terms {
     char *source, *name, *function, *args_decl, *args_names, *build_options;
     size_t m;
     int gradient, least_squares;
-    struct extra_arg *args; /* args[k] is the function's data parameter k */
+    struct extra_arg *args;  /* args[k] is the function's data parameter k */
     unsigned nargs, nparams; /* set, and declared in args_decl */
 };
 
@@ -189,8 +191,7 @@ static char *term_source(const struct terms *t, size_t n, double eps)
         "    const real xj = xg[k - 1];\n"
         "    g[k - 1] = acc / (clbfgs_step(xj) - xj);\n"
         "}\n",
-        n, TERMS_WG, eps, sep, decl, t->function, sep, names, f_add, t->function, sep,
-        names, f_add,
+        n, TERMS_WG, eps, sep, decl, t->function, sep, names, f_add, t->function, sep, names, f_add,
         t->least_squares);
 }
 
@@ -216,6 +217,15 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
     struct terms_run *run = ev->state;
     clbfgs_exec *e = ev->exec;
     char *body = NULL, *source = NULL, *options = NULL;
+    /* Each work-item keeps x, its item's gradient and its sums in private
+     * arrays of n: past a few hundred they would overflow a CPU thread's
+     * stack (pocl) or a GPU's private memory. Larger n waits for sums
+     * through local or global memory. */
+    if (ev->n > TERMS_MAX_N)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
+                            "%s: term objectives take n up to %d for now (each work-item keeps "
+                            "its gradient sums in private memory), not n = %zu",
+                            t->name, TERMS_MAX_N, ev->n);
     double machine_eps =
         e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16 : 1.1920928955078125e-07;
     run->fd_eps = eps > 0 ? eps : sqrt(machine_eps);
@@ -409,8 +419,8 @@ clbfgs_status clbfgs_objective_terms(clbfgs_objective **objective, const char *s
     clbfgs_terms_options opts;
     terms_defaults(&opts);
     if (options) {
-        clbfgs_status read = clbfgs__options_read(&opts, sizeof opts, TERMS_OPTIONS_OLDEST,
-                                                  options, "clbfgs_terms_options");
+        clbfgs_status read = clbfgs__options_read(&opts, sizeof opts, TERMS_OPTIONS_OLDEST, options,
+                                                  "clbfgs_terms_options");
         if (read != CLBFGS_SUCCESS)
             return read;
     }

@@ -28,7 +28,8 @@ static const char model[] =
     "    for (int j = 0; j < 3; j++) g[j] = r * d[j];\n"
     "    return r * r / 2;\n"
     "}\n"
-    "real decay_value(const uint i, const real *x, __global const real *t, __global const real *y)\n"
+    "real decay_value(const uint i, const real *x, __global const real *t, __global const real "
+    "*y)\n"
     "{\n"
     "    const real r = x[0] * exp(-x[1] * t[i]) + x[2] - y[i];\n"
     "    return r * r / 2;\n"
@@ -196,12 +197,17 @@ static void bad_input_is_named(void **state)
     clbfgs_result *r = hold_result();
     assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "but 1 were set"));
+    /* n past what the private sums hold is refused, not a crash */
+    double big[300] = {0};
+    assert_int_equal(clbfgs_minimize(ctx, obj, 300, big, NULL, r), CLBFGS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(clbfgs_last_error(), "n up to 256"));
     /* a compile error names the caller's file and line */
     clbfgs_objective *broken = NULL;
     o.name = "mine.cl";
     o.args = NULL;
-    assert_ok(clbfgs_objective_terms(&broken, "real f(const uint i, const real *x, real *g)\n"
-                                              "{\n    return oops;\n}\n",
+    assert_ok(clbfgs_objective_terms(&broken,
+                                     "real f(const uint i, const real *x, real *g)\n"
+                                     "{\n    return oops;\n}\n",
                                      "f", 10, &o));
     hold(broken, release_objective);
     assert_int_equal(clbfgs_minimize(ctx, broken, 3, x0, NULL, r), CLBFGS_ERR_BUILD);
