@@ -82,6 +82,31 @@ clbfgs_status clbfgs__terms_arg_slot(void *data, unsigned index, const char *who
     return clbfgs__args_slot(&t->args, &t->nargs, index, who, slot);
 }
 
+/* The end of both sum kernels and the start of the final pass: each
+ * group's n + 1 sums (fsum, gsum[]) through local memory in a fixed tree,
+ * then the groups' partials added in group order, one work-item per sum. */
+#define TERMS_REDUCE                                                                               \
+    "    __global real *out = partial + get_group_id(0) * (CLBFGS_N + 1);\n"                       \
+    "    for (uint k = 0; k <= CLBFGS_N; k++) {\n"                                                 \
+    "        scratch[lid] = k == 0 ? fsum : gsum[k - 1];\n"                                        \
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"                                                      \
+    "        for (size_t s = CLBFGS_WG / 2; s > 0; s /= 2) {\n"                                    \
+    "            if (lid < s) scratch[lid] += scratch[lid + s];\n"                                 \
+    "            barrier(CLK_LOCAL_MEM_FENCE);\n"                                                  \
+    "        }\n"                                                                                  \
+    "        if (lid == 0) out[k] = scratch[0];\n"                                                 \
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n"                                                      \
+    "    }\n"                                                                                      \
+    "}\n"                                                                                          \
+    "__kernel void clbfgs_terms_final(__global const real *partial, const uint groups,\n"          \
+    "                                 __global const real *xg,\n"                                  \
+    "                                 __global real *g, __global real *sc)\n"                      \
+    "{\n"                                                                                          \
+    "    const size_t k = get_global_id(0);\n"                                                     \
+    "    if (k > CLBFGS_N) return;\n"                                                              \
+    "    real acc = 0;\n"                                                                          \
+    "    for (uint c = 0; c < groups; c++) acc += partial[c * (CLBFGS_N + 1) + k];\n"
+
 /* The generated kernels that follow the caller's source, for n parameters. */
 static char *term_source(const struct terms *t, size_t n, double eps)
 {
@@ -107,28 +132,7 @@ static char *term_source(const struct terms *t, size_t n, double eps)
             "        const real r = %s((uint)i, x, g%s%s);\n"
             "        fsum += %s;\n"
             "        for (uint j = 0; j < CLBFGS_N; j++) gsum[j] += %s;\n"
-            "    }\n"
-            "    __global real *out = partial + get_group_id(0) * (CLBFGS_N + 1);\n"
-            "    for (uint k = 0; k <= CLBFGS_N; k++) {\n"
-            "        scratch[lid] = k == 0 ? fsum : gsum[k - 1];\n"
-            "        barrier(CLK_LOCAL_MEM_FENCE);\n"
-            "        for (size_t s = CLBFGS_WG / 2; s > 0; s /= 2) {\n"
-            "            if (lid < s) scratch[lid] += scratch[lid + s];\n"
-            "            barrier(CLK_LOCAL_MEM_FENCE);\n"
-            "        }\n"
-            "        if (lid == 0) out[k] = scratch[0];\n"
-            "        barrier(CLK_LOCAL_MEM_FENCE);\n"
-            "    }\n"
-            "}\n"
-            "__kernel void clbfgs_terms_final(__global const real *partial, const uint groups,\n"
-            "                                 __global const real *xg,\n"
-            "                                 __global real *g, __global real *sc)\n"
-            "{\n"
-            "    const size_t k = get_global_id(0);\n"
-            "    if (k > CLBFGS_N) return;\n"
-            "    real acc = 0;\n"
-            "    for (uint c = 0; c < groups; c++) acc += partial[c * (CLBFGS_N + 1) + k];\n"
-            "    if (k == 0) sc[SLOT_F] = %s; else g[k - 1] = acc;\n"
+            "    }\n" TERMS_REDUCE "    if (k == 0) sc[SLOT_F] = %s; else g[k - 1] = acc;\n"
             "}\n",
             n, TERMS_WG, eps, sep, decl, t->function, sep, names, f_add,
             t->least_squares ? "r * g[j]" : "g[j]", t->least_squares ? "acc / 2" : "acc");
@@ -150,9 +154,9 @@ static char *term_source(const struct terms *t, size_t n, double eps)
         "{\n"
         "    __local real scratch[CLBFGS_WG];\n"
         "    const size_t lid = get_local_id(0);\n"
-        "    real x[CLBFGS_N], xs[CLBFGS_N], dsum[CLBFGS_N], fsum = 0;\n"
+        "    real x[CLBFGS_N], xs[CLBFGS_N], gsum[CLBFGS_N], fsum = 0;\n"
         "    for (uint j = 0; j < CLBFGS_N; j++) {\n"
-        "        x[j] = xg[j]; xs[j] = clbfgs_step(x[j]); dsum[j] = 0;\n"
+        "        x[j] = xg[j]; xs[j] = clbfgs_step(x[j]); gsum[j] = 0;\n"
         "    }\n"
         "    for (size_t i = get_global_id(0); i < m; i += get_global_size(0)) {\n"
         "        real r = %s((uint)i, x%s%s);\n"
@@ -163,30 +167,9 @@ static char *term_source(const struct terms *t, size_t n, double eps)
         "            x[j] = xs[j];\n"
         "            r = %s((uint)i, x%s%s);\n"
         "            x[j] = keep;\n"
-        "            dsum[j] += %s - f0;\n"
+        "            gsum[j] += %s - f0;\n"
         "        }\n"
-        "    }\n"
-        "    __global real *out = partial + get_group_id(0) * (CLBFGS_N + 1);\n"
-        "    for (uint k = 0; k <= CLBFGS_N; k++) {\n"
-        "        scratch[lid] = k == 0 ? fsum : dsum[k - 1];\n"
-        "        barrier(CLK_LOCAL_MEM_FENCE);\n"
-        "        for (size_t s = CLBFGS_WG / 2; s > 0; s /= 2) {\n"
-        "            if (lid < s) scratch[lid] += scratch[lid + s];\n"
-        "            barrier(CLK_LOCAL_MEM_FENCE);\n"
-        "        }\n"
-        "        if (lid == 0) out[k] = scratch[0];\n"
-        "        barrier(CLK_LOCAL_MEM_FENCE);\n"
-        "    }\n"
-        "}\n"
-        "__kernel void clbfgs_terms_final(__global const real *partial, const uint groups,\n"
-        "                                 __global const real *xg,\n"
-        "                                 __global real *g, __global real *sc)\n"
-        "{\n"
-        "    const size_t k = get_global_id(0);\n"
-        "    if (k > CLBFGS_N) return;\n"
-        "    real acc = 0;\n"
-        "    for (uint c = 0; c < groups; c++) acc += partial[c * (CLBFGS_N + 1) + k];\n"
-        "    if (%d) acc = acc / 2;\n"
+        "    }\n" TERMS_REDUCE "    if (%d) acc = acc / 2;\n"
         "    if (k == 0) { sc[SLOT_F] = acc; return; }\n"
         "    const real xj = xg[k - 1];\n"
         "    g[k - 1] = acc / (clbfgs_step(xj) - xj);\n"

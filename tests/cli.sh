@@ -407,23 +407,9 @@ echo $? > "$tmp/rc"
 check "build warns about it too" err_has "warning: .*open-cache"
 
 # Term objectives: a straight line fitted to 400 points read from CSV files.
-cat > "$tmp/line.cl" << 'EOF'
-real line(const uint i, const real *x, real *g, __global const real *t,
-          __global const real *y)
-{
-    g[0] = t[i];
-    g[1] = 1;
-    return x[0] * t[i] + x[1] - y[i];
-}
-real line_value(const uint i, const real *x, __global const real *t, __global const real *y)
-{
-    const real r = x[0] * t[i] + x[1] - y[i];
-    return r * r / 2;
-}
-EOF
 awk 'BEGIN { for (i = 0; i < 400; i++) printf "%.17g\n", i / 40.0 }' > "$tmp/t.csv"
 awk 'BEGIN { for (i = 0; i < 400; i++) printf "%.17g\n", 3 * i / 40.0 - 2 + ((i % 7) - 3) / 100.0 }' > "$tmp/y.csv"
-run minimize --terms "$tmp/line.cl" --function line --least-squares --data "$tmp/t.csv" \
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares --data "$tmp/t.csv" \
     --data "$tmp/y.csv" --x0 0,0 --json
 check "--terms fits a line to CSV data" rc_is 0
 if command -v python3 > /dev/null; then
@@ -433,17 +419,17 @@ r = json.load(open(sys.argv[1]))
 assert abs(r["x"][0] - 3) < 0.01 and abs(r["x"][1] + 2) < 0.05, r["x"]
 ' "$tmp/out"
 fi
-run minimize --terms "$tmp/line.cl" --function line_value --no-gradient --data "$tmp/t.csv" \
+run minimize --terms "$top_srcdir/tests/line.cl" --function line_value --no-gradient --data "$tmp/t.csv" \
     --data "$tmp/y.csv" --x0 0,0 --gtol 1e-4
 check "--terms --no-gradient fits it by forward differences" rc_is 0
-run minimize --terms "$tmp/line.cl" --data "$tmp/t.csv" --x0 0,0
+run minimize --terms "$top_srcdir/tests/line.cl" --data "$tmp/t.csv" --x0 0,0
 check "--terms without --function is a usage error" rc_is 2
 check "its message asks for --function" err_has "needs --function NAME"
-run minimize --terms "$tmp/line.cl" --function line --x0 0,0
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --x0 0,0
 check "--terms without --data is a usage error" rc_is 2
 check "its message asks for --data" err_has "needs its data: --data FILE"
 head -n 100 "$tmp/y.csv" > "$tmp/short.csv"
-run minimize --terms "$tmp/line.cl" --function line --data "$tmp/t.csv" --data "$tmp/short.csv" \
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/t.csv" --data "$tmp/short.csv" \
     --x0 0,0
 check "data files of different lengths are bad input" rc_is 2
 check "the message gives both lengths" err_has "has 100 rows, but .* has 400"

@@ -64,25 +64,11 @@ grind "forward differences" 0 --cl "$top_srcdir/tests/mgh.cl" --kernel trigonome
 # few iterations of it are enough (a whole solve takes Oclgrind 20 s).
 grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4
 # term objectives: the generated sum and final kernels, with and without a gradient
-cat > "$tmp/line.cl" << 'EOF'
-real line(const uint i, const real *x, real *g, __global const real *t,
-          __global const real *y)
-{
-    g[0] = t[i];
-    g[1] = 1;
-    return x[0] * t[i] + x[1] - y[i];
-}
-real line_value(const uint i, const real *x, __global const real *t, __global const real *y)
-{
-    const real r = x[0] * t[i] + x[1] - y[i];
-    return r * r / 2;
-}
-EOF
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", i / 30.0 }' > "$tmp/t.csv"
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", 3 * i / 30.0 - 2 }' > "$tmp/y.csv"
-grind "a term objective, least squares" 0 --terms "$tmp/line.cl" --function line \
+grind "a term objective, least squares" 0 --terms "$top_srcdir/tests/line.cl" --function line \
     --least-squares --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0
-grind "a term objective by forward differences" 1 --terms "$tmp/line.cl" \
+grind "a term objective by forward differences" 1 --terms "$top_srcdir/tests/line.cl" \
     --function line_value --no-gradient --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 \
     --maxiter 3
 # Not here: the logistic objective. It runs clean, then the process aborts at
