@@ -13,8 +13,8 @@
 #include "internal.h"
 
 /* The run's scalars: one small device buffer, written by kernels and read
- * by the host together. The driver's slots first, then a block each layer
- * above may use for itself (objective, H operator). */
+ * by the host together. The driver's slots first, then a block the H
+ * operator keeps for itself. */
 enum {
     SLOT_F = 0,  /* f at the last evaluated point (every objective leaves it here) */
     SLOT_DPHI,   /* g . p at that point: phi'(alpha) */

@@ -50,7 +50,6 @@ struct terms_run {
     cl_mem partial;
     cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS];
     size_t groups;
-    double fd_eps; /* compiled into the forward-difference kernels */
 };
 
 static void terms_free(void *data)
@@ -211,8 +210,8 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
                             t->name, TERMS_MAX_N, ev->n);
     double machine_eps =
         e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16 : 1.1920928955078125e-07;
-    run->fd_eps = eps > 0 ? eps : sqrt(machine_eps);
-    body = term_source(t, ev->n, run->fd_eps);
+    /* the step is compiled into the forward-difference kernels */
+    body = term_source(t, ev->n, eps > 0 ? eps : sqrt(machine_eps));
     /* the caller's source first, so its lines keep their numbers; then the
      * slot numbers and the generated kernels */
     const char *parts[1] = {body};
