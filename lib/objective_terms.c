@@ -2,27 +2,20 @@
  * caller writes in OpenCL C for one item; the library writes the kernels
  * that sum f and the gradient over the items.
  *
- * The generated kernel (see term_source) gives each work-item x in private
- * memory, runs a grid-stride loop over the items, accumulating f and the
- * n gradient components in private memory, then adds each of the n + 1
- * sums across the work-group through local memory in a fixed tree; each
- * group writes its n + 1 partial sums, and a second short kernel adds the
- * groups' partials in group order, one work-item per component. The
- * number of groups depends only on m and the device, so the same inputs
- * give the same bits on one device.
- *
- * Without a gradient the same pass evaluates each item at x and at the n
- * points x + h_j e_j (SciPy's step rule, as util.cl's fd_points), so one
- * read of the data gives f and the whole forward-difference gradient;
- * the differences are summed term by term. Least squares: the function
- * gives a residual r_i (and its gradient), f = 1/2 sum r_i^2, g = J^T r.
- *
- * n is a compile-time constant of the generated program: the private
- * arrays (x, the gradient sums, the item's gradient) are in registers for
- * small n and spill to private memory beyond. */
+ * The kernels are cl/terms.cl, compiled after the caller's source with
+ * definitions that name the function, its data parameters and the form
+ * (gradient or forward differences, plain sum or least squares); that file
+ * says how the sums go. n is a compile-time constant: up to TERMS_NARROW_N
+ * each work-item's sums are private (registers), beyond it they go through
+ * global memory, up to TERMS_MAX_N, where x and the item's gradient, private
+ * arrays by the function's contract, stop fitting. Least squares: the
+ * function gives a residual r_i (and its gradient), f = 1/2 sum r_i^2,
+ * g = J^T r.
+ */
 #include "config.h"
 
 #include "build_options.h"
+#include "cl_sources.h"
 #include "kernel_args.h"
 #include "objective_internal.h"
 
@@ -32,10 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The work-group of the generated kernel: its local arrays are sized by it. */
+/* The work-group of the generated kernels: their local arrays are sized by it. */
 #define TERMS_WG 64
-/* The most parameters: the private arrays are 3 n reals per work-item. */
-#define TERMS_MAX_N 256
+/* Up to this n each work-item's sums are private (registers for small n);
+ * past it they go through global memory. */
+#define TERMS_NARROW_N 64
+/* The most parameters: x and the item's gradient stay private arrays (the
+ * term function's contract), 2 n reals per work-item. */
+#define TERMS_MAX_N 1024
+/* The most work-groups: narrow, and wide (each work-item then holds
+ * 2 (n + 1) reals of global memory). */
+#define TERMS_GROUPS_MAX 4096
+#define TERMS_WIDE_GROUPS_MAX 64
 
 struct terms {
     char *source, *name, *function, *args_decl, *args_names, *build_options;
@@ -81,109 +82,39 @@ clbfgs_status clbfgs__terms_arg_slot(void *data, unsigned index, const char *who
     return clbfgs__args_slot(&t->args, &t->nargs, index, who, slot);
 }
 
-/* The end of both sum kernels and the start of the final pass: each
- * group's n + 1 sums (fsum, gsum[]) through local memory in a fixed tree,
- * then the groups' partials added in group order, one work-item per sum. */
-#define TERMS_REDUCE                                                                               \
-    "    __global real *out = partial + get_group_id(0) * (CLBFGS_N + 1);\n"                       \
-    "    for (uint k = 0; k <= CLBFGS_N; k++) {\n"                                                 \
-    "        scratch[lid] = k == 0 ? fsum : gsum[k - 1];\n"                                        \
-    "        barrier(CLK_LOCAL_MEM_FENCE);\n"                                                      \
-    "        for (size_t s = CLBFGS_WG / 2; s > 0; s /= 2) {\n"                                    \
-    "            if (lid < s) scratch[lid] += scratch[lid + s];\n"                                 \
-    "            barrier(CLK_LOCAL_MEM_FENCE);\n"                                                  \
-    "        }\n"                                                                                  \
-    "        if (lid == 0) out[k] = scratch[0];\n"                                                 \
-    "        barrier(CLK_LOCAL_MEM_FENCE);\n"                                                      \
-    "    }\n"                                                                                      \
-    "}\n"                                                                                          \
-    "__kernel void clbfgs_terms_final(__global const real *partial, const uint groups,\n"          \
-    "                                 __global const real *xg,\n"                                  \
-    "                                 __global real *g, __global real *sc)\n"                      \
-    "{\n"                                                                                          \
-    "    const size_t k = get_global_id(0);\n"                                                     \
-    "    if (k > CLBFGS_N) return;\n"                                                              \
-    "    real acc = 0;\n"                                                                          \
-    "    for (uint c = 0; c < groups; c++) acc += partial[c * (CLBFGS_N + 1) + k];\n"
-
-/* The generated kernels that follow the caller's source, for n parameters. */
-static char *term_source(const struct terms *t, size_t n, double eps)
+/* The definitions that make cl/terms.cl the kernels of t, for n parameters. */
+static char *term_defines(const struct terms *t, int wide, double eps)
 {
     const char *decl = t->args_decl ? t->args_decl : "";
     const char *names = t->args_names ? t->args_names : "";
     const char *sep = t->nparams ? ", " : "";
-    /* an item's contribution to f and to gradient component j */
-    const char *f_add = t->least_squares ? "r * r" : "r";
-    if (t->gradient)
-        return clbfgs__strdup_printf(
-            "#line 1 \"clbfgs-terms (generated)\"\n"
-            "#define CLBFGS_N %zu\n#define CLBFGS_WG %d\n#define CLBFGS_EPS ((real)%.17g)\n"
-            "#pragma OPENCL FP_CONTRACT OFF\n"
-            "__kernel __attribute__((reqd_work_group_size(CLBFGS_WG, 1, 1)))\n"
-            "void clbfgs_terms(const uint m, __global const real *xg, __global real *partial%s%s)\n"
-            "{\n"
-            "    __local real scratch[CLBFGS_WG];\n"
-            "    const size_t lid = get_local_id(0);\n"
-            "    real x[CLBFGS_N], gsum[CLBFGS_N], g[CLBFGS_N], fsum = 0;\n"
-            "    for (uint j = 0; j < CLBFGS_N; j++) { x[j] = xg[j]; gsum[j] = 0; }\n"
-            "    for (size_t i = get_global_id(0); i < m; i += get_global_size(0)) {\n"
-            "        for (uint j = 0; j < CLBFGS_N; j++) g[j] = 0;\n"
-            "        const real r = %s((uint)i, x, g%s%s);\n"
-            "        fsum += %s;\n"
-            "        for (uint j = 0; j < CLBFGS_N; j++) gsum[j] += %s;\n"
-            "    }\n" TERMS_REDUCE "    if (k == 0) sc[SLOT_F] = %s; else g[k - 1] = acc;\n"
-            "}\n",
-            n, TERMS_WG, eps, sep, decl, t->function, sep, names, f_add,
-            t->least_squares ? "r * g[j]" : "g[j]", t->least_squares ? "acc / 2" : "acc");
-    /* forward differences: each item at x and at the n stepped points */
     return clbfgs__strdup_printf(
         "#line 1 \"clbfgs-terms (generated)\"\n"
-        "#define CLBFGS_N %zu\n#define CLBFGS_WG %d\n#define CLBFGS_EPS ((real)%.17g)\n"
-        "#pragma OPENCL FP_CONTRACT OFF\n"
-        "static real clbfgs_step(const real xj)\n"
-        "{\n"
-        "    const real eps = CLBFGS_EPS;\n"
-        "    real t = xj + eps;\n"
-        "    if (t - xj == 0) t = xj + eps * (xj >= 0 ? (real)1 : (real)-1) * fmax((real)1, "
-        "fabs(xj));\n"
-        "    return t;\n"
-        "}\n"
-        "__kernel __attribute__((reqd_work_group_size(CLBFGS_WG, 1, 1)))\n"
-        "void clbfgs_terms(const uint m, __global const real *xg, __global real *partial%s%s)\n"
-        "{\n"
-        "    __local real scratch[CLBFGS_WG];\n"
-        "    const size_t lid = get_local_id(0);\n"
-        "    real x[CLBFGS_N], xs[CLBFGS_N], gsum[CLBFGS_N], fsum = 0;\n"
-        "    for (uint j = 0; j < CLBFGS_N; j++) {\n"
-        "        x[j] = xg[j]; xs[j] = clbfgs_step(x[j]); gsum[j] = 0;\n"
-        "    }\n"
-        "    for (size_t i = get_global_id(0); i < m; i += get_global_size(0)) {\n"
-        "        real r = %s((uint)i, x%s%s);\n"
-        "        const real f0 = %s;\n"
-        "        fsum += f0;\n"
-        "        for (uint j = 0; j < CLBFGS_N; j++) {\n"
-        "            const real keep = x[j];\n"
-        "            x[j] = xs[j];\n"
-        "            r = %s((uint)i, x%s%s);\n"
-        "            x[j] = keep;\n"
-        "            gsum[j] += %s - f0;\n"
-        "        }\n"
-        "    }\n" TERMS_REDUCE "    if (%d) acc = acc / 2;\n"
-        "    if (k == 0) { sc[SLOT_F] = acc; return; }\n"
-        "    const real xj = xg[k - 1];\n"
-        "    g[k - 1] = acc / (clbfgs_step(xj) - xj);\n"
-        "}\n",
-        n, TERMS_WG, eps, sep, decl, t->function, sep, names, f_add, t->function, sep, names, f_add,
-        t->least_squares);
+        "#define CLBFGS_WG %d\n#define CLBFGS_EPS ((real)%.17g)\n"
+        "#define CLBFGS_GRADIENT %d\n#define CLBFGS_LSQ %d\n#define CLBFGS_WIDE %d\n"
+        "#define CLBFGS_TERM_PARAMS %s%s\n"
+        "#define CLBFGS_TERM(i, x%s) %s(i, x%s%s%s)\n",
+        TERMS_WG, eps, t->gradient, t->least_squares, wide, sep, decl, t->gradient ? ", g" : "",
+        t->function, t->gradient ? ", g" : "", sep, names);
+}
+
+/* The reals of the partial-sums buffer for n parameters and this many
+ * groups: the groups' n + 1 sums, and a wide run's per-work-item sums. */
+static double partial_reals(size_t n, size_t groups)
+{
+    double reals = (double)groups * ((double)n + 1);
+    if (n > TERMS_NARROW_N)
+        reals += (double)groups * TERMS_WG * 2 * ((double)n + 1);
+    return reals;
 }
 
 static double terms_bytes(const void *data, size_t n, size_t elem, double *largest)
 {
     (void)data;
-    /* the groups' partial sums: at most 4096 groups of n + 1 */
-    double partial = 4096.0 * ((double)n + 1) * (double)elem;
-    *largest = partial;
-    return partial;
+    double bytes = partial_reals(n, n > TERMS_NARROW_N ? TERMS_WIDE_GROUPS_MAX : TERMS_GROUPS_MAX) *
+                   (double)elem;
+    *largest = bytes;
+    return bytes;
 }
 
 static size_t terms_values(const void *data, size_t n)
@@ -199,24 +130,28 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
     struct terms_run *run = ev->state;
     clbfgs_exec *e = ev->exec;
     char *body = NULL, *source = NULL, *options = NULL;
-    /* Each work-item keeps x, its item's gradient and its sums in private
-     * arrays of n: past a few hundred they would overflow a CPU thread's
-     * stack (pocl) or a GPU's private memory. Larger n waits for sums
-     * through local or global memory. */
+    /* x and the item's gradient are private arrays of n (the term
+     * function's contract): past TERMS_MAX_N they would overflow a CPU
+     * thread's stack (pocl) or crawl through a GPU's spilled registers */
     if (ev->n > TERMS_MAX_N)
         return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
-                            "%s: term objectives take n up to %d for now (each work-item keeps "
-                            "its gradient sums in private memory), not n = %zu",
+                            "%s: term objectives take n up to %d (the term function's x and g "
+                            "are private arrays of n), not n = %zu",
                             t->name, TERMS_MAX_N, ev->n);
+    int wide = ev->n > TERMS_NARROW_N;
     double machine_eps =
         e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16 : 1.1920928955078125e-07;
     /* the step is compiled into the forward-difference kernels */
-    body = term_source(t, ev->n, eps > 0 ? eps : sqrt(machine_eps));
-    /* the caller's source first, so its lines keep their numbers; then the
-     * slot numbers and the generated kernels */
-    const char *parts[1] = {body};
-    char *generated = body ? clbfgs__exec_source(parts, 1) : NULL;
-    source = generated ? clbfgs__strdup_printf("%s\n%s", t->source, generated) : NULL;
+    body = term_defines(t, wide, eps > 0 ? eps : sqrt(machine_eps));
+    /* CLBFGS_N for the caller's source, which keeps its own name and line
+     * numbers; then the slot numbers, the definitions and cl/terms.cl */
+    const char *parts[2] = {body, clbfgs__cl_terms};
+    char *generated = body ? clbfgs__exec_source(parts, 2) : NULL;
+    /* a name that cannot sit in a #line string is left out of it */
+    const char *line_name = strpbrk(t->name, "\"\\\n\r") ? "terms.cl" : t->name;
+    source = generated ? clbfgs__strdup_printf("#define CLBFGS_N %zu\n#line 1 \"%s\"\n%s\n%s",
+                                               ev->n, line_name, t->source, generated)
+                       : NULL;
     free(generated);
     options = clbfgs__strdup_printf("-cl-kernel-arg-info%s%s", t->build_options ? " " : "",
                                     t->build_options ? t->build_options : "");
@@ -243,11 +178,13 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
                                 t->function, t->name, t->nparams, t->args_decl ? t->args_decl : "",
                                 t->nargs));
     CLBFGS_TRY(clbfgs__set_extra_args(e, run->sum, &args, run->arg_buffers));
+    /* enough groups to fill the device, and no more: each adds n + 1 partials */
     cl_uint units = e->ctx->info.compute_units ? e->ctx->info.compute_units : 1;
     size_t want = (t->m + TERMS_WG - 1) / TERMS_WG, most = (size_t)units * 8;
-    most = most > 4096 ? 4096 : most;
+    size_t cap = wide ? TERMS_WIDE_GROUPS_MAX : TERMS_GROUPS_MAX;
+    most = most > cap ? cap : most;
     run->groups = want < most ? want : most;
-    CLBFGS_TRY(clbfgs__exec_buffer(e, run->groups * (ev->n + 1), &run->partial,
+    CLBFGS_TRY(clbfgs__exec_buffer(e, (size_t)partial_reals(ev->n, run->groups), &run->partial,
                                    "the term sums' partials"));
 cleanup:
     free(body);
