@@ -9,14 +9,15 @@
  *     analytic gradient, one thread (what a user writes first).
  *
  *   clbfgs-terms-bench --dir DIR --m M --n N [--gradient analytic|fd]
- *                      [--precision double|float] [--reps R] [--host 0|1]
- *                      [--device SEL]
+ *                      [--precision double|float] [--reps R] [--max-seconds S]
+ *                      [--host 0|1] [--device SEL]
  *
  * DIR holds X.bin (m x n float64, row-major, as NumPy's tofile writes a
  * C-order array) and y.bin (m float64 labels, -1 or 1). Each solve is the
- * whole clbfgs_minimize call, data upload included; the first of R + 1 is
- * a warm-up (program cache). Prints one JSON object; times in seconds,
- * medians. */
+ * whole clbfgs_minimize call, data upload included, after a warm-up run of
+ * one evaluation (the program cache; its time is first_eval); R solves (3;
+ * 0 for the warm-up alone), or fewer once they have taken S seconds (30). Prints one
+ * JSON object; times in seconds, medians. */
 #include <clbfgs.h>
 
 #include "bench.h"
@@ -100,23 +101,34 @@ static double *read_doubles(const char *dir, const char *file, size_t count)
 }
 
 struct run {
-    double seconds, fun, setup, iterations, device_objective;
+    double seconds, eval_seconds, fun, setup, iterations, device_objective;
     size_t nit, nfev;
     int status;
+    size_t reps;
 };
 
+/* A warm-up (stopped at x0: the program built or loaded from the cache, the
+ * data uploaded, one evaluation; its time is out->eval_seconds), then up to
+ * reps solves, fewer once they have taken max_seconds; reps 0: two
+ * warm-ups, the second timed. */
 static int solve(clbfgs_context *ctx, clbfgs_objective *obj, size_t n, clbfgs_precision precision,
-                 size_t reps, struct run *out)
+                 size_t reps, double max_seconds, struct run *out)
 {
-    double *times = calloc(reps, sizeof *times), *x0 = calloc(n, sizeof *x0);
+    double *times = calloc(reps + 1, sizeof *times), *x0 = calloc(n, sizeof *x0), spent = 0;
+    size_t done_reps = 0;
     int rc = 1;
     if (!times || !x0)
         goto done;
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.precision = precision;
-    for (size_t r = 0; r <= reps; r++) {
+    const double gtol = o.gtol;
+    *out = (struct run){0};
+    /* reps 0: a second warm-up, timed with the program cache warm */
+    size_t warmups = reps ? 1 : 2;
+    for (size_t r = 0; r < warmups + reps && (r <= warmups || spent < max_seconds); r++) {
         clbfgs_result res;
+        o.gtol = r < warmups ? 1e300 : gtol; /* a warm-up stops at x0 */
         double t0 = now();
         clbfgs_status st = clbfgs_minimize(ctx, obj, n, x0, &o, &res);
         double t = now() - t0;
@@ -125,13 +137,25 @@ static int solve(clbfgs_context *ctx, clbfgs_objective *obj, size_t n, clbfgs_pr
             clbfgs_result_free(&res);
             goto done;
         }
-        if (r > 0)
-            times[r - 1] = t;
-        *out = (struct run){0,        res.fun, res.time.setup, res.time.total - res.time.setup,
-                            res.time.device_objective, res.nit, res.nfev, res.status};
+        if (r < warmups) {
+            out->eval_seconds = t;
+        } else {
+            times[done_reps++] = t;
+            spent += t;
+            *out = (struct run){0,
+                                out->eval_seconds,
+                                res.fun,
+                                res.time.setup,
+                                res.time.total - res.time.setup,
+                                res.time.device_objective,
+                                res.nit,
+                                res.nfev,
+                                res.status,
+                                done_reps};
+        }
         clbfgs_result_free(&res);
     }
-    out->seconds = median(times, reps);
+    out->seconds = done_reps ? median(times, done_reps) : 0;
     rc = 0;
 done:
     free(times);
@@ -141,17 +165,18 @@ done:
 
 static void print_run(const char *key, const struct run *r)
 {
-    printf("\"%s\": {\"seconds\": %.6e, \"setup\": %.6e, \"iterations\": %.6e, "
-           "\"device_objective\": %.6e, \"fun\": %.17g, \"nit\": %zu, \"nfev\": %zu, "
-           "\"status\": %d}",
-           key, r->seconds, r->setup, r->iterations, r->device_objective, r->fun, r->nit, r->nfev,
-           r->status);
+    printf("\"%s\": {\"seconds\": %.6e, \"reps\": %zu, \"first_eval\": %.6e, \"setup\": %.6e, "
+           "\"iterations\": %.6e, \"device_objective\": %.6e, \"fun\": %.17g, \"nit\": %zu, "
+           "\"nfev\": %zu, \"status\": %d}",
+           key, r->seconds, r->reps, r->eval_seconds, r->setup, r->iterations, r->device_objective,
+           r->fun, r->nit, r->nfev, r->status);
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *device = NULL;
     size_t m = 0, n = 0, reps = 3;
+    double max_seconds = 30;
     int fd = 0, host = 1;
     clbfgs_precision precision = CLBFGS_PRECISION_DOUBLE;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -166,6 +191,8 @@ int main(int argc, char **argv)
             n = strtoull(v, NULL, 10);
         else if (strcmp(k, "--reps") == 0)
             reps = strtoull(v, NULL, 10);
+        else if (strcmp(k, "--max-seconds") == 0)
+            max_seconds = strtod(v, NULL);
         else if (strcmp(k, "--host") == 0)
             host = atoi(v);
         else if (strcmp(k, "--gradient") == 0 && (!strcmp(v, "analytic") || !strcmp(v, "fd")))
@@ -177,9 +204,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!dir || m == 0 || n == 0 || reps == 0 || argc % 2 == 0) {
+    if (!dir || m == 0 || n == 0 || argc % 2 == 0) {
         fprintf(stderr, "usage: clbfgs-terms-bench --dir DIR --m M --n N [--gradient analytic|fd] "
-                        "[--precision double|float] [--reps R] [--host 0|1] [--device SEL]\n");
+                        "[--precision double|float] [--reps R] [--max-seconds S] [--host 0|1] "
+                        "[--device SEL]\n");
         return 2;
     }
     struct data d = {m, n, read_doubles(dir, "X.bin", m * n), read_doubles(dir, "y.bin", m)};
@@ -208,14 +236,13 @@ int main(int argc, char **argv)
         goto done;
     }
     struct run ours, theirs = {0};
-    if (solve(ctx, terms, n, precision, reps, &ours))
+    if (solve(ctx, terms, n, precision, reps, max_seconds, &ours))
         goto done;
     /* the host callback is timed in double, with the analytic gradient */
-    if (host && solve(ctx, callback, n, CLBFGS_PRECISION_DOUBLE, reps, &theirs))
+    if (host && solve(ctx, callback, n, CLBFGS_PRECISION_DOUBLE, reps, max_seconds, &theirs))
         goto done;
-    printf("{\"m\": %zu, \"n\": %zu, \"gradient\": \"%s\", \"precision\": \"%s\", \"reps\": %zu, ",
-           m, n, fd ? "fd" : "analytic", precision == CLBFGS_PRECISION_FLOAT ? "float" : "double",
-           reps);
+    printf("{\"m\": %zu, \"n\": %zu, \"gradient\": \"%s\", \"precision\": \"%s\", ", m, n,
+           fd ? "fd" : "analytic", precision == CLBFGS_PRECISION_FLOAT ? "float" : "double");
     print_run("clbfgs", &ours);
     if (host) {
         printf(", ");
