@@ -160,8 +160,22 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
         goto cleanup;
     }
     cl_program program;
-    CLBFGS_TRY(clbfgs__program_get_flags(e->ctx, t->name, source, options, e->precision,
-                                         CLBFGS__PROGRAM_FROM_SOURCE, &program, NULL));
+    status = clbfgs__program_get_flags(e->ctx, t->name, source, options, e->precision,
+                                       CLBFGS__PROGRAM_FROM_SOURCE, &program, NULL);
+    if (status == CLBFGS_ERR_BUILD && strstr(clbfgs_last_error(), "clbfgs-terms (generated)")) {
+        /* an error in the library's call of the function: say what it calls */
+        char *log = clbfgs__strdup(clbfgs_last_error());
+        status = clbfgs__fail(CLBFGS_ERR_BUILD,
+                              "%s\nThe library calls %s(i, x%s%s%s) for each item, with the data "
+                              "arguments declared as \"%s\": the function must take exactly "
+                              "these, in this order",
+                              log ? log : "", t->function, t->gradient ? ", g" : "",
+                              t->nparams ? ", " : "", t->args_names ? t->args_names : "",
+                              t->args_decl ? t->args_decl : "");
+        free(log);
+    }
+    if (status != CLBFGS_SUCCESS)
+        goto cleanup;
     CLBFGS_TRY(clbfgs__kernel_new(e->ctx, program, "clbfgs_terms", &run->sum));
     CLBFGS_TRY(clbfgs__kernel_new(e->ctx, program, "clbfgs_terms_final", &run->final));
     /* the data arguments: checked against the generated kernel's parameters

@@ -435,6 +435,74 @@ check "data files of different lengths are bad input" rc_is 2
 check "the message gives both lengths" err_has "has 100 rows, but .* has 400"
 run minimize --builtin rosen --n 2 --function line
 check "--function without --terms is a usage error" rc_is 2
+awk 'BEGIN { for (i = 0; i < 400; i++) print (i == 17 ? "nan" : 3 * i / 40.0 - 2) }' > "$tmp/nan.csv"
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares --data "$tmp/t.csv" \
+    --data "$tmp/nan.csv" --x0 0,0 --json
+check "NaN in the data ends the run as SciPy does (status 3), not a hang" out_has '"status": 3'
+check "its message is SciPy's" out_has "NaN result encountered."
+# .npy files as NumPy writes them (version 1.0), made here byte by byte:
+# npy FILE DESCR SHAPE BODY_BYTES (the body all zeros)
+npy() {
+    dict="{'descr': '$2', 'fortran_order': False, 'shape': $3, }"
+    total=$(((10 + ${#dict} + 1 + 63) / 64 * 64))
+    {
+        printf '\223NUMPY\001\000'
+        printf "\\$(printf %03o $(((total - 10) % 256)))\\$(printf %03o $(((total - 10) / 256)))"
+        printf '%s%*s\n' "$dict" $((total - 11 - ${#dict})) ''
+        head -c "$4" /dev/zero
+    } > "$1"
+}
+npy "$tmp/zeros.npy" '<f8' '(400,)' 3200
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares --data "$tmp/t.csv" \
+    --data "$tmp/zeros.npy" --x0 1,1 --json
+check "--terms reads float64 .npy data" rc_is 0
+if command -v python3 > /dev/null; then
+    check "and fits the line y = 0 it holds" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["fun"] < 1e-12 and max(map(abs, r["x"])) < 1e-6, r
+' "$tmp/out"
+fi
+npy "$tmp/ints.npy" '<i8' '(400,)' 3200
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/t.csv" --data "$tmp/ints.npy" \
+    --x0 0,0
+check "an .npy file of integers is bad input" rc_is 2
+check "the message names its dtype and the fix" err_has "dtype '<i8' (integers) is not supported"
+npy "$tmp/cut.npy" '<f8' '(400,)' 3000
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/t.csv" --data "$tmp/cut.npy" \
+    --x0 0,0
+check "a truncated .npy file is bad input" rc_is 2
+check "the message gives the bytes missing" err_has "3200 bytes) but the file has 3000"
+npy "$tmp/empty.npy" '<f8' '(0,)' 0
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/empty.npy" --data "$tmp/empty.npy" \
+    --x0 0,0
+check "no data items (m = 0) is bad input" rc_is 2
+check "the message says the array is empty" err_has "the array is empty"
+
+# The climate example: a fit through the C API that recovers the parameters
+# its record came from, then the same fit from the command line.
+"$top_builddir/examples/climate" --m 50000 --write-npy "$tmp" > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "examples/climate recovers the parameters of its record" rc_is 0
+check "examples/climate reports the equilibrium warming" out_has "equilibrium warming"
+run minimize --terms "$top_srcdir/examples/climate.cl" --function two_layer --least-squares \
+    --data "$tmp/t.npy" --data "$tmp/temp.npy" --arg "real:$(awk 'BEGIN { print 1 / sqrt(50000) }')" \
+    --x0 1,0,1,3.9 --json
+check "--terms with --arg: the climate fit from the command line" rc_is 0
+if command -v python3 > /dev/null; then
+    check "it finds the same equilibrium warming" python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))["x"]
+assert abs(x[0] + x[2] - 4.5) < 0.1, x
+' "$tmp/out"
+fi
+run minimize --terms "$top_srcdir/examples/climate.cl" --function two_layer --least-squares \
+    --data "$tmp/t.npy" --data "$tmp/temp.npy" --x0 1,0,1,3.9
+check "a function that takes more data arguments than given fails to build (3)" rc_is 3
+check "the message says what the library calls" err_has "calls two_layer(i, x, g, data0, data1)"
+run minimize --terms "$top_srcdir/examples/climate.cl" --function two_layer --data "$tmp/t.npy" \
+    --data "$tmp/temp.npy" --arg bogus:1 --x0 1,0,1,3.9
+check "--arg with an unknown type is a usage error with --terms too" rc_is 2
 
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"

@@ -5,7 +5,11 @@ Two sets, each in double and in float, with the same options on both sides:
   start; the seed is printed, CLBFGS_TEST_SEED replays it);
 - the Moré-Garbow-Hillstrom problems of tests/mgh.cl from the paper's
   starting points, some also without a gradient (forward differences on the
-  device against SciPy's own, jac=None).
+  device against SciPy's own, jac=None);
+- term objectives from .npy data: logistic regression (tests/logistic_terms.cl,
+  analytic and forward differences) and the climate example's model
+  (examples/climate.cl), held to the data-parallel issue's bar (see
+  agrees_terms).
 Double: same status, f within max(1e-8, 1e-6 |f|) of SciPy's, iteration
 counts close, and our gradient at our x equal to NumPy's there. Float
 (gtol 1e-3): converged or stopped on precision loss, f within float's reach
@@ -189,8 +193,89 @@ def mgh_cases(clbfgs, cl_file, rng):
     return total, failures
 
 
+def agrees_terms(got, ref, precision):
+    """The data-parallel issue's bar: double, the same status, f within 1e-8
+    relative and nit within 10 %; float, converged (or stopped on precision
+    loss) at float's gtol, f within 1e-4 relative."""
+    f, fs = got["fun"], float(ref.fun)
+    if precision == "double":
+        return (got["status"] == ref.status and abs(f - fs) <= 1e-8 * abs(fs)
+                and abs(got["nit"] - ref.nit) <= max(1, 0.1 * ref.nit))
+    return got["status"] in (0, 2) and abs(f - fs) <= 1e-4 * abs(fs)
+
+
+def terms_cases(clbfgs, top_srcdir, rng):
+    """Term objectives through the command line, data from .npy files:
+    logistic regression (tests/logistic_terms.cl), analytic and by forward
+    differences, and the climate example (examples/climate.cl), against
+    SciPy with the same f and g in NumPy."""
+    failures = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        # logistic regression on fresh random data
+        m, n = 20000, 5
+        X = rng.standard_normal((m, n))
+        w_true = rng.standard_normal(n)
+        y = np.where(rng.random(m) < 1 / (1 + np.exp(-X @ w_true)), 1.0, -1.0)
+        np.save(os.path.join(tmp, "X.npy"), X)
+        np.save(os.path.join(tmp, "y.npy"), y)
+
+        def logistic(w):
+            yz = y * (X @ w)
+            s = -y * np.exp(-np.logaddexp(0.0, yz))
+            return np.logaddexp(0.0, -yz).sum() / m, X.T @ s / m
+
+        for fd in (False, True):
+            for precision, gtol in (("double", 1e-5), ("float", 1e-3)):
+                x0 = rng.uniform(-0.5, 0.5, n)
+                words = ["--terms", os.path.join(top_srcdir, "tests", "logistic_terms.cl"),
+                         "--function", "logistic_value" if fd else "logistic",
+                         "--data", os.path.join(tmp, "X.npy"), "--data", os.path.join(tmp, "y.npy"),
+                         "--arg", "real:%r" % (1.0 / m)] + (["--no-gradient"] if fd else [])
+                if fd:
+                    ref = minimize(lambda w: logistic(w)[0], x0, method="BFGS",
+                                   options={"gtol": gtol})
+                else:
+                    ref = minimize(logistic, x0, jac=True, method="BFGS", options={"gtol": gtol})
+                got = run_clbfgs(clbfgs, words, x0, precision, gtol)
+                ok = agrees_terms(got, ref, precision)
+                failures += not ok
+                total += 1
+                print(row("logistic terms" + (" (FD)" if fd else ""), n, precision, got, ref, ok))
+        # the climate example's model on a record made the same way
+        m = 100000
+        t = 300.0 * np.arange(m) / m
+        truth = (1.9, 4.2, 2.6, 180.0)
+        temp = (truth[0] * (1 - np.exp(-t / truth[1])) + truth[2] * (1 - np.exp(-t / truth[3]))
+                + 0.15 * rng.standard_normal(m))
+        np.save(os.path.join(tmp, "t.npy"), t)
+        np.save(os.path.join(tmp, "temp.npy"), temp)
+        s = 1 / np.sqrt(m)
+
+        def climate(x):
+            uf, us = t * np.exp(-x[1]), t * np.exp(-x[3])
+            ef, es = np.exp(-uf), np.exp(-us)
+            r = s * (x[0] * (1 - ef) + x[2] * (1 - es) - temp)
+            J = s * np.stack([1 - ef, -x[0] * uf * ef, 1 - es, -x[2] * us * es])
+            return 0.5 * r @ r, J @ r
+
+        for precision, gtol in (("double", 1e-5), ("float", 1e-3)):
+            x0 = np.array([1.0, 0.0, 1.0, np.log(50.0)])
+            words = ["--terms", os.path.join(top_srcdir, "examples", "climate.cl"),
+                     "--function", "two_layer", "--least-squares",
+                     "--data", os.path.join(tmp, "t.npy"), "--data", os.path.join(tmp, "temp.npy"),
+                     "--arg", "real:%r" % s]
+            ref = minimize(climate, x0, jac=True, method="BFGS", options={"gtol": gtol})
+            got = run_clbfgs(clbfgs, words, x0, precision, gtol)
+            ok = agrees_terms(got, ref, precision)
+            failures += not ok
+            total += 1
+            print(row("climate example", 4, precision, got, ref, ok))
+    return total, failures
+
+
 def main():
     clbfgs, cl_file = sys.argv[1], sys.argv[2]
+    top_srcdir = os.path.dirname(os.path.dirname(os.path.abspath(cl_file)))
     seed = int(os.environ.get("CLBFGS_TEST_SEED", time.time_ns() % 2**31))
     rng = np.random.default_rng(seed)
     print(f"# SciPy {scipy.__version__}, NumPy {np.__version__}, seed {seed}")
@@ -200,8 +285,11 @@ def main():
     print("# Moré, Garbow & Hillstrom problems (tests/mgh.cl) from the paper's starts")
     print(HEADER)
     t2, f2 = mgh_cases(clbfgs, cl_file, rng)
-    failures = f1 + f2
-    print(f"{t1 + t2 - failures} passed, {failures} failed")
+    print("# term objectives through the command line, data from .npy files")
+    print(HEADER)
+    t3, f3 = terms_cases(clbfgs, top_srcdir, rng)
+    failures = f1 + f2 + f3
+    print(f"{t1 + t2 + t3 - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 

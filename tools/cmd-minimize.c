@@ -22,6 +22,8 @@ struct problem {
     double lambda;
     const char *args[MAX_ARGS]; /* --arg TYPE:VALUE, in order */
     int nargs;
+    char order[2 * MAX_ARGS]; /* with --terms: 'd' per --data, 'a' per --arg, as given */
+    int norder;
 };
 
 /* Sets the extra kernel argument index from "TYPE:VALUE", each integer type
@@ -133,29 +135,59 @@ static int read_dataset(const char *file, size_t n, double **a, double **y, size
     return EXIT_OK;
 }
 
-/* A term objective from --terms FILE --function NAME: each --data file is a
- * `__global const real *` argument of the function, in order, its table
- * row-major; m is the first file's rows, and every file must have as many. */
+/* The OpenCL C declaration of a --terms scalar argument "TYPE:VALUE"
+ * ("const real"), or NULL for a type set_kernel_arg does not take. */
+static const char *terms_arg_type(const char *spec)
+{
+    static const char *const types[][2] = {
+        {"real", "const real"}, {"double", "const double"}, {"float", "const float"},
+        {"int", "const int"},   {"uint", "const uint"},     {"long", "const long"},
+        {"ulong", "const ulong"}, {"reals", "__global const real *"}};
+    const char *colon = strchr(spec, ':');
+    for (size_t i = 0; colon && i < sizeof types / sizeof types[0]; i++)
+        if ((size_t)(colon - spec) == strlen(types[i][0]) &&
+            strncmp(spec, types[i][0], strlen(types[i][0])) == 0)
+            return types[i][1];
+    return NULL;
+}
+
+/* A term objective from --terms FILE --function NAME: its data arguments
+ * are the --data files (each a `__global const real *`, its table
+ * row-major) and the --arg values, in the order given; m is the first
+ * file's rows, and every file must have as many. */
 static int make_terms(const struct problem *pb, clbfgs_objective **objective)
 {
     cli_table tables[MAX_ARGS];
     memset(tables, 0, sizeof tables);
-    char *source = NULL, *name = NULL, decl[MAX_ARGS * 32] = "";
+    char *source = NULL, *name = NULL, decl[2 * MAX_ARGS * 40] = "";
     clbfgs_status status = CLBFGS_SUCCESS;
     int rc = EXIT_OK;
-    for (int k = 0; k < pb->ndata && rc == EXIT_OK; k++) {
-        rc = cli_read_table("--data", pb->data[k], CLI_MAX_DATA_BYTES, &tables[k]);
-        if (rc == EXIT_OK && tables[k].rows != tables[0].rows)
+    for (int k = 0, d = 0, a = 0; k < pb->norder && rc == EXIT_OK; k++) {
+        size_t used = strlen(decl);
+        if (pb->order[k] == 'a') {
+            const char *type = terms_arg_type(pb->args[a]);
+            if (!type)
+                rc = cli_usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, "
+                                     "uint, long, ulong, reals)",
+                                     pb->args[a]);
+            else
+                snprintf(decl + used, sizeof decl - used, "%s%s%sarg%d", k ? ", " : "", type,
+                         type[strlen(type) - 1] == '*' ? "" : " ", a);
+            a++;
+            continue;
+        }
+        rc = cli_read_table("--data", pb->data[d], CLI_MAX_DATA_BYTES, &tables[d]);
+        if (rc == EXIT_OK && tables[d].rows != tables[0].rows)
             rc = cli_input_error("--data: '%s' has %zu rows, but '%s' has %zu: every data file "
                                  "holds one row per data item",
-                                 pb->data[k], tables[k].rows, pb->data[0], tables[0].rows);
-        size_t used = strlen(decl);
+                                 pb->data[d], tables[d].rows, pb->data[0], tables[0].rows);
         snprintf(decl + used, sizeof decl - used, "%s__global const real *data%d", k ? ", " : "",
-                 k);
+                 d);
+        d++;
     }
     if (rc == EXIT_OK && pb->ndata == 0)
         rc = cli_usage_error("--terms %s needs its data: --data FILE (.npy or CSV), once per "
-                             "data argument of the function",
+                             "data array of the function",
                              pb->terms_file);
     if (rc == EXIT_OK)
         rc = cli_read_file("--terms", pb->terms_file, CLI_MAX_FILE_BYTES, &source);
@@ -170,10 +202,17 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
         to.least_squares = pb->least_squares;
         to.build_options = pb->build_options;
         status = clbfgs_objective_terms(objective, source, pb->function, tables[0].rows, &to);
-        for (int k = 0; k < pb->ndata && status == CLBFGS_SUCCESS; k++)
-            status = clbfgs_objective_set_arg_reals(*objective, (unsigned)k, tables[k].values,
-                                                    tables[k].rows * tables[k].cols);
-        if (status != CLBFGS_SUCCESS)
+        for (int k = 0, d = 0, a = 0; k < pb->norder && status == CLBFGS_SUCCESS && rc == EXIT_OK;
+             k++) {
+            if (pb->order[k] == 'a') {
+                rc = set_kernel_arg(*objective, (unsigned)k, pb->args[a++], &status);
+            } else {
+                status = clbfgs_objective_set_arg_reals(*objective, (unsigned)k, tables[d].values,
+                                                        tables[d].rows * tables[d].cols);
+                d++;
+            }
+        }
+        if (rc == EXIT_OK && status != CLBFGS_SUCCESS)
             rc = cli_library_error(status);
     }
     for (int k = 0; k < pb->ndata; k++)
@@ -183,7 +222,6 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
     return rc;
 }
 
-/* Makes the objective; returns an exit status (EXIT_OK on success). */
 static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t n,
                           clbfgs_precision precision, clbfgs_objective **objective)
 {
@@ -320,8 +358,10 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_OPT_DATA:
             if (pb.ndata == MAX_ARGS)
                 rc = cli_usage_error("--data: at most %d files", MAX_ARGS);
-            else
+            else {
+                pb.order[pb.norder++] = 'd';
                 pb.data[pb.ndata++] = v;
+            }
             break;
         case CLI_OPT_TERMS: pb.terms_file = v; break;
         case CLI_OPT_FUNCTION: pb.function = v; break;
@@ -329,6 +369,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_OPT_ARG:
             if (pb.nargs == MAX_ARGS)
                 return cli_usage_error("at most %d --arg", MAX_ARGS);
+            pb.order[pb.norder++] = 'a';
             pb.args[pb.nargs++] = v;
             break;
         case CLI_OPT_WORK_SIZE:
@@ -365,9 +406,8 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         return cli_usage_error("minimize: --function goes with --terms");
     if (pb.least_squares && !pb.terms_file)
         return cli_usage_error("minimize: --least-squares goes with --terms");
-    if (pb.terms_file && (pb.kernel || pb.nargs || pb.work_size))
-        return cli_usage_error("minimize: --kernel, --arg and --work-size go with --cl, not "
-                               "--terms");
+    if (pb.terms_file && (pb.kernel || pb.work_size))
+        return cli_usage_error("minimize: --kernel and --work-size go with --cl, not --terms");
     if (pb.cl_file && !pb.kernel)
         return cli_usage_error("minimize: --cl %s needs --kernel NAME", pb.cl_file);
     if (pb.builtin && (pb.kernel || pb.nargs || pb.work_size || pb.no_gradient || pb.build_options))
