@@ -127,11 +127,25 @@ static clbfgs_status kernel_arg_info(const clbfgs_exec *e, const struct kernel_a
     return CLBFGS_SUCCESS;
 }
 
+/* "argument 4 of kernel 'k'", or for a term function's data argument (the
+ * kernel's argument 4) "data argument 1 of function 'f'" */
+static const char *label(const struct kernel_args *o, cl_uint index, char *buf, size_t size)
+{
+    if (o->data_args)
+        snprintf(buf, size, "data argument %u of function '%s'",
+                 index - clbfgs__fixed_args(o->gradient), o->kernel);
+    else
+        snprintf(buf, size, "argument %u of kernel '%s'", index, o->kernel);
+    return buf;
+}
+
 /* "argument 5 ('c', real = double)", "argument 4 ('w', __global real*)" */
-static const char *describe(const struct arg_info *a, cl_uint index, char *buf, size_t size)
+static const char *describe(const struct kernel_args *o, const struct arg_info *a, cl_uint index,
+                            char *buf, size_t size)
 {
     int resolved = !a->pointer && strcmp(a->type, a->declared) != 0;
-    snprintf(buf, size, "argument %u ('%s', %s%s%s%s%s)", index, a->name,
+    snprintf(buf, size, "%s %u ('%s', %s%s%s%s%s)", o->data_args ? "data argument" : "argument",
+             o->data_args ? index - clbfgs__fixed_args(o->gradient) : index, a->name,
              a->pointer ? space_name(a->space) : "", a->pointer ? " " : "", a->declared,
              resolved ? " = " : "", resolved ? a->type : "");
     return buf;
@@ -162,7 +176,7 @@ static clbfgs_status check_fixed_args(const clbfgs_exec *e, const struct kernel_
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "%s of kernel '%s' in %s is the contract's %s: it must be %s "
                                 "(real is %s in this run)",
-                                describe(&a, i, what, sizeof what), o->kernel, o->name, roles[i],
+                                describe(o, &a, i, what, sizeof what), o->kernel, o->name, roles[i],
                                 i == 0 ? "const uint" : "__global real *", real);
         }
     }
@@ -187,7 +201,7 @@ static clbfgs_status check_extra_arg(const clbfgs_exec *e, const struct kernel_a
         a.space == CL_KERNEL_ARG_ADDRESS_GLOBAL || a.space == CL_KERNEL_ARG_ADDRESS_CONSTANT;
     int local = a.space == CL_KERNEL_ARG_ADDRESS_LOCAL;
     char what[256], given[256];
-    describe(&a, index, what, sizeof what);
+    describe(o, &a, index, what, sizeof what);
     const char *expected = NULL;
     switch (arg->kind) {
     case ARG_BYTES:
@@ -249,8 +263,8 @@ static clbfgs_status check_extra_arg(const clbfgs_exec *e, const struct kernel_a
     }
     if (!expected)
         return CLBFGS_SUCCESS;
-    return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s of kernel '%s' in %s takes %s, but %s",
-                        what, o->kernel, o->name, expected, given);
+    return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s of %s '%s' in %s takes %s, but %s", what,
+                        o->data_args ? "function" : "kernel", o->kernel, o->name, expected, given);
 }
 
 /* Whether the driver describes the kernel's arguments: only
@@ -268,13 +282,14 @@ int clbfgs__has_arg_info(cl_kernel k)
 static clbfgs_status set_arg_failed(const clbfgs_exec *e, const struct kernel_args *o, cl_int err,
                                     cl_uint index, const char *what)
 {
+    char where[256];
     if (err == CL_INVALID_ARG_SIZE || err == CL_INVALID_ARG_VALUE || err == CL_INVALID_MEM_OBJECT ||
         err == CL_INVALID_SAMPLER)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "argument %u of kernel '%s' in %s: the driver refused %s (%s)", index,
-                            o->kernel, o->name, what, clbfgs__cl_error_name(err));
-    return clbfgs__fail_cl(e->ctx, err, "clSetKernelArg", "argument %u (%s) of kernel '%s'", index,
-                           what, o->kernel);
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s in %s: the driver refused %s (%s)",
+                            label(o, index, where, sizeof where), o->name, what,
+                            clbfgs__cl_error_name(err));
+    return clbfgs__fail_cl(e->ctx, err, "clSetKernelArg", "%s (%s)",
+                           label(o, index, where, sizeof where), what);
 }
 
 clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const struct kernel_args *o,
@@ -302,13 +317,13 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
                     "the driver gives no argument info for kernel '%s': its arguments are "
                     "checked by size only, by clSetKernelArg",
                     o->kernel);
+    char where[256];
     for (unsigned a = 0; a < o->nargs; a++) {
         const struct extra_arg *arg = &o->args[a];
         cl_uint index = fixed + a;
         if (arg->kind == ARG_UNSET)
-            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                                "argument %u of kernel '%s' in %s was never set", index, o->kernel,
-                                o->name);
+            return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s in %s was never set",
+                                label(o, index, where, sizeof where), o->name);
         if (have_info)
             CLBFGS_TRY(check_extra_arg(e, o, k, index, arg));
         cl_int err = CL_SUCCESS;
@@ -330,9 +345,9 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
         case ARG_REAL:
             if (e->precision == CLBFGS_PRECISION_FLOAT && !clbfgs__fits_float(arg->real))
                 return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                                    "argument %u of kernel '%s' in %s: the real %g overflows "
-                                    "float; run in double precision or rescale",
-                                    index, o->kernel, o->name, arg->real);
+                                    "%s in %s: the real %g overflows float; run in double "
+                                    "precision or rescale",
+                                    label(o, index, where, sizeof where), o->name, arg->real);
             err = clbfgs__set_real_arg(k, index, e->precision, arg->real);
             snprintf(what, sizeof what, "a real (%zu bytes)", e->elem);
             break;

@@ -28,6 +28,9 @@ struct kernel_args {
     int gradient;                 /* whether the contract passes g */
     const struct extra_arg *args; /* args[k] is kernel argument fixed + k */
     unsigned nargs;
+    /* 1: the arguments are a term function's data arguments, and messages
+     * count them from 0 as the caller does ("data argument 1 of function") */
+    int data_args;
 };
 
 /* Releases what count arguments hold. */

@@ -184,7 +184,8 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
                                .name = t->name,
                                .gradient = 0, /* m, x, partial: three of the library's */
                                .args = t->args,
-                               .nargs = t->nargs};
+                               .nargs = t->nargs,
+                               .data_args = 1};
     if (t->nargs != t->nparams)
         CLBFGS_TRY(clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                                 "the term function '%s' in %s declares %u data arguments (\"%s\") "

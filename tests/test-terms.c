@@ -250,6 +250,8 @@ static void float_sums_of_ten_million_terms_are_within_a_few_ulps(void **state)
                  g, exact, fabs(f - exact) / ulp, fabs(g - exact) / ulp);
 }
 
+/* Deterministic sums, from data given as host arrays or as the caller's
+ * buffers. */
 static void the_same_inputs_give_the_same_bits(void **state)
 {
     (void)state;
@@ -258,6 +260,28 @@ static void the_same_inputs_give_the_same_bits(void **state)
     clbfgs_objective *obj = terms(&d, "decay", 1, 1);
     at(obj, x0, &f1, g1);
     at(obj, x0, &f2, g2);
+    assert_memory_equal(&f1, &f2, sizeof f1);
+    assert_memory_equal(g1, g2, sizeof g1);
+    /* the caller's own buffers as the data: the same bits again */
+    cl_int err = CL_SUCCESS;
+    cl_mem t = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                              d.m * sizeof(double), d.t, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    cl_mem y = clCreateBuffer(clbfgs_context_cl_context(ctx), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                              d.m * sizeof(double), d.y, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    clbfgs_terms_options o;
+    clbfgs_terms_options_init(&o);
+    o.args = args;
+    o.least_squares = 1;
+    clbfgs_objective *mine = NULL;
+    assert_ok(clbfgs_objective_terms(&mine, model, "decay", d.m, &o));
+    hold(mine, release_objective);
+    assert_ok(clbfgs_objective_set_arg_buffer(mine, 0, t));
+    assert_ok(clbfgs_objective_set_arg_buffer(mine, 1, y));
+    clReleaseMemObject(t); /* the objective holds them now */
+    clReleaseMemObject(y);
+    at(mine, x0, &f2, g2);
     assert_memory_equal(&f1, &f2, sizeof f1);
     assert_memory_equal(g1, g2, sizeof g1);
 }
@@ -310,6 +334,12 @@ static void bad_input_is_named(void **state)
     clbfgs_result *r = hold_result();
     assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, r), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "but 1 were set"));
+    /* a value for a data array: refused, naming the parameter */
+    assert_ok(clbfgs_objective_set_arg_real(obj, 1, 2.0));
+    assert_int_equal(clbfgs_minimize(ctx, obj, 3, x0, NULL, hold_result()),
+                     CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "data argument 1 ('y'"));
+    assert_non_null(strstr(clbfgs_last_error(), "of function 'decay'"));
     /* n past what the private arrays hold is refused, not a crash */
     double big[1025] = {0};
     /* (each refused run still gets its own result: it holds x0 to release) */
