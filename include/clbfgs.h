@@ -465,12 +465,31 @@ static inline void clbfgs_terms_options_init(clbfgs_terms_options *options)
  * (without `real *g` when options.gradient is 0): it returns item i's
  * value and, with a gradient, writes d(value)/dx_j into g[j] (g holds n
  * reals, zero on entry; x holds the n parameters; both are private). The
- * library writes and launches the kernels that sum f and the gradient on
- * the device: each work-item accumulates its items in private memory, each
- * work-group adds its work-items' sums in a fixed tree, and a second pass
- * adds the groups' sums in order, so the same inputs give the same bits on
- * one device. n is compiled in: small n stays in registers; n above 256
- * is CLBFGS_ERR_UNSUPPORTED for now. Work in progress (issue 12). */
+ * source sees CLBFGS_N, the number of parameters, defined. The data
+ * arguments (options.args) are set with clbfgs_objective_set_arg_reals (host
+ * values, copied to the device in the run's precision once per
+ * clbfgs_minimize call, or once per solver for any number of starts),
+ * _set_arg_buffer (the caller's cl_mem, used in place) or the scalar setters,
+ * counting from 0. The library writes and launches the kernels that sum f
+ * and the gradient on the device (cl/terms.cl): each work-group takes a
+ * block of items, 64 at a time; each work-item keeps compensated (Kahan)
+ * sums; each work-group adds its work-items' sums in a fixed tree, and a
+ * second pass adds the groups' sums in order. So the same inputs give the
+ * same bits on one device, and a float sum of 10^7 items is within a few
+ * ulps of the exact one. With options.gradient 0 the same pass evaluates
+ * each item at x and at the n points x + h_j e_j (SciPy's step rule and
+ * eps), one read of the data for f and the whole gradient.
+ *
+ * n is compiled in. Up to 64 the sums stay in registers; from 65 to 1024
+ * each work-item's sums go through global memory (slower per parameter);
+ * above 1024 is CLBFGS_ERR_UNSUPPORTED, as x and g, private arrays by this
+ * contract, no longer fit. m = 0 or more than 2^32 - 1, a function name that
+ * is not an identifier, or args that are not a parameter list are
+ * CLBFGS_ERR_INVALID_ARGUMENT now; a data argument never set, or set to the
+ * wrong kind ("data argument 1 ('y', ...) of function 'f'"), when a run
+ * starts; a function that does not compile is CLBFGS_ERR_BUILD with the
+ * build log, its lines those of the caller's source (options.name). NaN in
+ * the data makes f NaN: the run ends with status 3, as SciPy's does. */
 CLBFGS_API clbfgs_status clbfgs_objective_terms(clbfgs_objective **objective, const char *source,
                                                 const char *function, size_t m,
                                                 const clbfgs_terms_options *options);

@@ -82,7 +82,7 @@ clbfgs_status clbfgs__terms_arg_slot(void *data, unsigned index, const char *who
     return clbfgs__args_slot(&t->args, &t->nargs, index, who, slot);
 }
 
-/* The definitions that make cl/terms.cl the kernels of t, for n parameters. */
+/* The definitions that make cl/terms.cl the kernels of t (CLBFGS_N comes first). */
 static char *term_defines(const struct terms *t, int wide, double eps)
 {
     const char *decl = t->args_decl ? t->args_decl : "";

@@ -346,6 +346,13 @@ static void bad_input_is_named(void **state)
     assert_int_equal(clbfgs_minimize(ctx, obj, 1025, big, NULL, hold_result()),
                      CLBFGS_ERR_UNSUPPORTED);
     assert_non_null(strstr(clbfgs_last_error(), "n up to 1024"));
+    /* NaN in the data: status 3 at once, as SciPy's, not a hang */
+    struct data d = make_data(1000);
+    d.y[rand() % 1000] = NAN;
+    clbfgs_result *nan_run = hold_result();
+    assert_ok(clbfgs_minimize(ctx, terms(&d, "decay", 1, 1), 3, x0, NULL, nan_run));
+    assert_int_equal(nan_run->status, 3);
+    assert_string_equal(nan_run->message, "NaN result encountered.");
     /* a compile error names the caller's file and line */
     clbfgs_objective *broken = NULL;
     o.name = "mine.cl";
