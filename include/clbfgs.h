@@ -368,7 +368,11 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_real(clbfgs_objective *objecti
                                                        double value);
 /** Sets a `__global const real *` argument to a copy of count values; the
  * library puts them on the device in the run's precision (double or
- * float), so one call serves both. */
+ * float), so one call serves both. The device copy is made by the first run
+ * that needs it and kept with the objective for the next runs in the same
+ * context and precision (until the argument is set again or the objective
+ * freed): a large dataset crosses to the device once, not once per solve.
+ * So runs of one objective are not to be started from two threads at once. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_arg_reals(clbfgs_objective *objective, unsigned index,
                                                         const double *values, size_t count);
 /** Sets a buffer argument; the objective retains the buffer until it is
@@ -467,8 +471,8 @@ static inline void clbfgs_terms_options_init(clbfgs_terms_options *options)
  * reals, zero on entry; x holds the n parameters; both are private). The
  * source sees CLBFGS_N, the number of parameters, defined. The data
  * arguments (options.args) are set with clbfgs_objective_set_arg_reals (host
- * values, copied to the device in the run's precision once per
- * clbfgs_minimize call, or once per solver for any number of starts),
+ * values, copied to the device in the run's precision by the first run and
+ * kept for the next ones),
  * _set_arg_buffer (the caller's cl_mem, used in place) or the scalar setters,
  * counting from 0. The library writes and launches the kernels that sum f
  * and the gradient on the device (cl/terms.cl): each work-group takes a

@@ -319,7 +319,7 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
                     o->kernel);
     char where[256];
     for (unsigned a = 0; a < o->nargs; a++) {
-        const struct extra_arg *arg = &o->args[a];
+        struct extra_arg *arg = &o->args[a];
         cl_uint index = fixed + a;
         if (arg->kind == ARG_UNSET)
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s in %s was never set",
@@ -356,8 +356,20 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
             snprintf(what, sizeof what, "a buffer");
             break;
         case ARG_REALS:
-            CLBFGS_TRY(clbfgs__upload_reals(e->ctx, arg->reals, arg->count, e->precision,
-                                            &buffers[a], "a kernel argument's values"));
+            if (!arg->device || arg->device_ctx != e->ctx->cl_ctx ||
+                arg->device_precision != e->precision) {
+                /* the first run here: copy them (the buffer holds its
+                 * context, so device_ctx cannot be a freed one reused) */
+                if (arg->device)
+                    clReleaseMemObject(arg->device);
+                arg->device = NULL;
+                CLBFGS_TRY(clbfgs__upload_reals(e->ctx, arg->reals, arg->count, e->precision,
+                                                &arg->device, "a kernel argument's values"));
+                arg->device_ctx = e->ctx->cl_ctx;
+                arg->device_precision = e->precision;
+            }
+            CLBFGS_CL_TRY(e->ctx, clRetainMemObject(arg->device), "a kernel argument's values");
+            buffers[a] = arg->device;
             err = clSetKernelArg(k, index, sizeof(cl_mem), &buffers[a]);
             snprintf(what, sizeof what, "a buffer of %zu reals", arg->count);
             break;
@@ -374,6 +386,8 @@ void clbfgs__args_clear(struct extra_arg *args, unsigned count)
     for (unsigned k = 0; k < count; k++) {
         if (args[k].kind == ARG_BUFFER)
             clReleaseMemObject(args[k].buffer);
+        if (args[k].device)
+            clReleaseMemObject(args[k].device);
         free(args[k].reals);
     }
 }

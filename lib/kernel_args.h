@@ -19,6 +19,11 @@ struct extra_arg {
     cl_mem buffer; /* retained */
     double *reals; /* owned; copied to the device in the run's precision */
     size_t count;
+    /* ARG_REALS: the device copy, made by the first run that needs it and
+     * kept for the next ones in the same OpenCL context and precision */
+    cl_mem device;
+    cl_context device_ctx;
+    clbfgs_precision device_precision;
 };
 
 /* A source objective's kernel, as the checks name it and what was set. */
@@ -26,7 +31,8 @@ struct kernel_args {
     const char *kernel;           /* the kernel's name */
     const char *name;             /* its source's name ("objective.cl"), for messages */
     int gradient;                 /* whether the contract passes g */
-    const struct extra_arg *args; /* args[k] is kernel argument fixed + k */
+    struct extra_arg *args; /* args[k] is kernel argument fixed + k (the
+                             * device copies of reals are kept in them) */
     unsigned nargs;
     /* 1: the arguments are a term function's data arguments, and messages
      * count them from 0 as the caller does ("data argument 1 of function") */
@@ -58,8 +64,9 @@ void clbfgs__canonical_type(const char *declared, const char *real, char *type, 
 int clbfgs__has_arg_info(cl_kernel k);
 /* Checks the kernel's arguments against the contract and what was set
  * (where the driver describes them), then sets the extra ones on k; the
- * ones given as reals are uploaded into buffers[k], which the caller
- * releases. */
+ * ones given as reals are copied to the device once per context and
+ * precision (kept in the argument), and buffers[k] holds a reference the
+ * caller releases. */
 clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k,
                                      const struct kernel_args *ka, cl_mem *buffers);
 
