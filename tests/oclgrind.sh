@@ -5,8 +5,9 @@
 # runs: the built-in objectives, forward differences, a caller's kernel with
 # buffer and scalar arguments, the fused H pass by columns in chunks with its
 # sum (Oclgrind says it is a GPU), profiling, a starting inverse Hessian,
-# double and float; term objectives' generated kernels. About 30 s on the
-# 2-core development machine.
+# double and float; the term objectives' kernels (cl/terms.cl), with sums
+# in private and in global memory. About 40 s on the 2-core development
+# machine.
 # Skips (77) where Oclgrind is not installed (./quickstart check installs it).
 set -u
 command -v oclgrind > /dev/null || { echo "oclgrind not found: skipped"; exit 77; }
@@ -71,6 +72,14 @@ grind "a term objective, least squares" 0 --terms "$top_srcdir/tests/line.cl" --
 grind "a term objective by forward differences" 1 --terms "$top_srcdir/tests/line.cl" \
     --function line_value --no-gradient --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 \
     --maxiter 3
+# past 64 parameters each work-item's sums go through global memory: logistic
+# regression on 70 features, 100 items, two iterations, the climate scale 1/m
+awk 'BEGIN { srand(7); for (i = 0; i < 100; i++) { for (j = 0; j < 70; j++)
+    printf "%s%.6f", j ? "," : "", rand() - 0.5; print "" } }' > "$tmp/x70.csv"
+awk 'BEGIN { for (i = 0; i < 100; i++) print (i % 3 ? 1 : -1) }' > "$tmp/l.csv"
+grind "a term objective with 70 parameters" 1 --terms "$top_srcdir/tests/logistic_terms.cl" \
+    --function logistic --data "$tmp/x70.csv" --data "$tmp/l.csv" --arg real:0.01 --n 70 --fill 0 \
+    --maxiter 2
 # Not here: the logistic objective. It runs clean, then the process aborts at
 # exit ("corrupted double-linked list"): CLBlast's process-wide program cache
 # releases its programs from a static destructor after Oclgrind's runtime has
