@@ -21,6 +21,11 @@ exceeds --budget seconds is not run: its fields are null, and the reason
 is in the JSON's data_parallel_notes. Results go into
 <out>/<tag>.json under the key data_parallel (the rest of the file, the
 main suite's, is kept), and a table into <out>/<tag>-data-parallel.md.
+
+--diagnose runs, instead, the per-evaluation split of the analytic cases:
+the kernels' device time for logistic regression and for least squares on
+the same linear predictor (the same reads, no exp or log), against one read
+of the data (data_parallel_diagnostics).
 """
 
 import argparse
@@ -97,7 +102,7 @@ def scipy_solve(X, y, fd, reps, max_seconds, budget, nfev_hint):
     return float(np.median(times)), res, None
 
 
-def terms_run(args, where, m, n, fd, precision, host, reps=None):
+def terms_run(args, where, m, n, fd, precision, host, reps=None, extra=()):
     cmd = [args.terms_bin, "--dir", where, "--m", str(m), "--n", str(n),
            "--gradient", "fd" if fd else "analytic", "--precision", precision,
            "--reps", str(args.reps if reps is None else reps),
@@ -105,7 +110,38 @@ def terms_run(args, where, m, n, fd, precision, host, reps=None):
            "--host", "1" if host else "0"]
     if args.device:
         cmd += ["--device", args.device]
-    return run_json(cmd)
+    return run_json(cmd + list(extra))
+
+
+def diagnose(args, triad, rng, tmp, res):
+    """Where an evaluation's time goes: the term kernels' device time per
+    evaluation (profiled) for the logistic model and for least squares on
+    the same linear predictor (the same reads, no exp or log), against one
+    read of the data at the triad bandwidth. Into data_parallel_diagnostics."""
+    rows = []
+    for m in [int(float(v)) for v in args.m.split(",")]:
+        for n in [int(v) for v in args.n.split(",")]:
+            X, y = make_data(m, n, rng, tmp)
+            read_s = (X.nbytes + y.nbytes) / (triad["triad_gbs"] * 1e9)
+            row = {"m": m, "n": n, "read_s": read_s}
+            for model in ("logistic", "linear"):
+                out = terms_run(args, tmp, m, n, False, "double", False, reps=1,
+                                extra=["--model", model, "--profile", "1"])["clbfgs"]
+                row[model + "_eval_s"] = out["device_objective"] / max(out["nfev"] - 1, 1)
+            rows.append(row)
+            log("diagnose: m = %d, n = %d: logistic %.2f ms, linear %.2f ms, one read %.2f ms "
+                "per evaluation" % (m, n, 1e3 * row["logistic_eval_s"], 1e3 * row["linear_eval_s"],
+                                    1e3 * read_s))
+            del X, y
+    res["data_parallel_diagnostics"] = rows
+    lines = ["| m | n | logistic (ms/eval) | linear (ms/eval) | one read (ms) | linear/read | "
+             "exp, log share of logistic |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %d | %d | %.2f | %.2f | %.2f | %.1fx | %.0f %% |" % (
+            r["m"], r["n"], 1e3 * r["logistic_eval_s"], 1e3 * r["linear_eval_s"], 1e3 * r["read_s"],
+            r["linear_eval_s"] / r["read_s"],
+            100 * max(0.0, 1 - r["linear_eval_s"] / r["logistic_eval_s"])))
+    return "\n".join(lines)
 
 
 def fmt_s(v):
@@ -157,6 +193,9 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=20.0, help="stop repeating a solve after this")
     ap.add_argument("--budget", type=float, default=150.0, help="skip a solve estimated past this")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--diagnose", action="store_true",
+                    help="instead of the suite: the per-evaluation split, logistic against a "
+                         "linear model on the same data (data_parallel_diagnostics)")
     args = ap.parse_args()
 
     dev = ["--device", args.device] if args.device else []
@@ -167,6 +206,19 @@ def main():
     rng = np.random.default_rng(seed)
     tmp = os.path.join(args.out, "tmp", "data-parallel")
     records, notes = [], []
+    if args.diagnose:
+        path = os.path.join(args.out, tag + ".json")
+        res = json.load(open(path)) if os.path.exists(path) else {}
+        table = diagnose(args, triad, rng, tmp, res)
+        shutil.rmtree(tmp, ignore_errors=True)
+        res["data_parallel_diagnostics_info"] = {
+            "device": triad["device"], "triad_gbs": triad["triad_gbs"], "seed": seed,
+            "date": datetime.date.today().isoformat(), "command": " ".join(sys.argv[1:])}
+        with open(path, "w") as f:
+            json.dump(res, f, indent=1)
+            f.write("\n")
+        print(table)
+        return
     precisions = ["double", "float"] if args.precision == "both" else args.precision.split(",")
     for m in [int(float(v)) for v in args.m.split(",")]:
         for n in [int(v) for v in args.n.split(",")]:

@@ -10,14 +10,19 @@
  *
  *   clbfgs-terms-bench --dir DIR --m M --n N [--gradient analytic|fd]
  *                      [--precision double|float] [--reps R] [--max-seconds S]
- *                      [--host 0|1] [--device SEL]
+ *                      [--host 0|1] [--model logistic|linear] [--profile 0|1]
+ *                      [--device SEL]
  *
  * DIR holds X.bin (m x n float64, row-major, as NumPy's tofile writes a
  * C-order array) and y.bin (m float64 labels, -1 or 1). Each solve is the
  * whole clbfgs_minimize call, data upload included, after a warm-up run of
  * one evaluation (the program cache; its time is first_eval); R solves (3;
  * 0 for the warm-up alone), or fewer once they have taken S seconds (30). Prints one
- * JSON object; times in seconds, medians. */
+ * JSON object; times in seconds, medians. --model linear swaps the term
+ * function for least squares on the same linear predictor (analytic only),
+ * and --profile 1 fills device_objective (the kernels' time in the
+ * iterations' evaluations), to see how much of an evaluation is reading
+ * the data and how much the model's arithmetic. */
 #include <clbfgs.h>
 
 #include "bench.h"
@@ -49,6 +54,21 @@ static const char terms_source[] =
     "    for (int j = 0; j < CLBFGS_N; j++) z += row[j] * w[j];\n"
     "    const real yz = y[i] * z;\n"
     "    return scale * (fmax(-yz, (real)0) + log1p(exp(-fabs(yz))));\n"
+    "}\n";
+
+/* For a closer look at where the time goes (--model linear): least squares
+ * on the same linear predictor, the same reads and nearly the arithmetic of
+ * the dot products alone, no exp or log. */
+static const char linear_source[] =
+    "real linear(const uint i, const real *w, real *g, __global const real *X,\n"
+    "            __global const real *y, const real scale)\n"
+    "{\n"
+    "    __global const real *row = X + (size_t)i * CLBFGS_N;\n"
+    "    real z = 0;\n"
+    "    for (int j = 0; j < CLBFGS_N; j++) z += row[j] * w[j];\n"
+    "    const real r = z - y[i];\n"
+    "    for (int j = 0; j < CLBFGS_N; j++) g[j] = scale * r * row[j];\n"
+    "    return scale * r * r / 2;\n"
     "}\n";
 
 static const char terms_args[] =
@@ -177,7 +197,7 @@ int main(int argc, char **argv)
     const char *dir = NULL, *device = NULL;
     size_t m = 0, n = 0, reps = 3;
     double max_seconds = 30;
-    int fd = 0, host = 1;
+    int fd = 0, host = 1, linear = 0, profile = 0;
     clbfgs_precision precision = CLBFGS_PRECISION_DOUBLE;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
@@ -195,6 +215,10 @@ int main(int argc, char **argv)
             max_seconds = strtod(v, NULL);
         else if (strcmp(k, "--host") == 0)
             host = atoi(v);
+        else if (strcmp(k, "--profile") == 0)
+            profile = atoi(v);
+        else if (strcmp(k, "--model") == 0 && (!strcmp(v, "logistic") || !strcmp(v, "linear")))
+            linear = strcmp(v, "linear") == 0;
         else if (strcmp(k, "--gradient") == 0 && (!strcmp(v, "analytic") || !strcmp(v, "fd")))
             fd = strcmp(v, "fd") == 0;
         else if (strcmp(k, "--precision") == 0 && (!strcmp(v, "double") || !strcmp(v, "float")))
@@ -204,10 +228,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!dir || m == 0 || n == 0 || argc % 2 == 0) {
+    if (!dir || m == 0 || n == 0 || argc % 2 == 0 || (linear && fd)) {
         fprintf(stderr, "usage: clbfgs-terms-bench --dir DIR --m M --n N [--gradient analytic|fd] "
                         "[--precision double|float] [--reps R] [--max-seconds S] [--host 0|1] "
-                        "[--device SEL]\n");
+                        "[--model logistic|linear (analytic only)] [--profile 0|1] [--device SEL]\n");
         return 2;
     }
     struct data d = {m, n, read_doubles(dir, "X.bin", m * n), read_doubles(dir, "y.bin", m)};
@@ -219,14 +243,15 @@ int main(int argc, char **argv)
     clbfgs_context_options co;
     clbfgs_context_options_init(&co);
     co.device = device;
-    co.profile = getenv("BENCH_PROFILE") != NULL; /* device_objective, for a closer look */
+    co.profile = profile; /* device_objective, for a closer look */
     clbfgs_terms_options to;
     clbfgs_terms_options_init(&to);
     to.name = "bench/terms.c";
     to.args = terms_args;
     to.gradient = !fd;
     if (clbfgs_context_new(&ctx, &co) != CLBFGS_SUCCESS ||
-        clbfgs_objective_terms(&terms, terms_source, fd ? "logistic_value" : "logistic", m, &to) !=
+        clbfgs_objective_terms(&terms, linear ? linear_source : terms_source,
+                               linear ? "linear" : fd ? "logistic_value" : "logistic", m, &to) !=
             CLBFGS_SUCCESS ||
         clbfgs_objective_set_arg_reals(terms, 0, d.X, m * n) != CLBFGS_SUCCESS ||
         clbfgs_objective_set_arg_reals(terms, 1, d.y, m) != CLBFGS_SUCCESS ||
