@@ -8,7 +8,7 @@ defaults (gtol 1e-5). For each case (m, n, gradient):
 
   clbfgs_s         clbfgs_objective_terms, the whole clbfgs_minimize call
                    (data upload included), bench/terms.c
-  host_callback_s  the same model in plain C (-O3, one thread) through
+  host_callback_s  the same model in plain C (-O3 -march=native, one thread) through
                    clbfgs_objective_host, analytic gradient, bench/terms.c
   scipy_s          scipy.optimize.minimize(method='BFGS') with a vectorised
                    NumPy objective: jac=True ("analytic"), jac=None ("fd")

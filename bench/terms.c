@@ -6,7 +6,8 @@
  *   - through clbfgs_objective_terms (the term function below: analytic
  *     gradient, or its value alone and forward differences), and
  *   - through clbfgs_objective_host with the same model in plain C and the
- *     analytic gradient, one thread (what a user writes first).
+ *     analytic gradient, one thread (what a user writes first; bench/run
+ *     builds this file at -O3 -march=native, as bench/host.c).
  *
  *   clbfgs-terms-bench --dir DIR --m M --n N [--gradient analytic|fd]
  *                      [--precision double|float] [--reps R] [--max-seconds S]
