@@ -127,15 +127,27 @@ static clbfgs_status kernel_arg_info(const clbfgs_exec *e, const struct kernel_a
     return CLBFGS_SUCCESS;
 }
 
-/* "argument 4 of kernel 'k'", or for a term function's data argument (the
- * kernel's argument 4) "data argument 1 of function 'f'" */
+/* Kernel argument index as the caller counts it: "argument 4", or for a
+ * term function's data argument (the kernel's argument 4) "data argument 1". */
+static const char *arg_word(const struct kernel_args *o)
+{
+    return o->data_args ? "data argument" : "argument";
+}
+static unsigned arg_number(const struct kernel_args *o, cl_uint index)
+{
+    return o->data_args ? index - clbfgs__fixed_args(o->gradient) : index;
+}
+/* Whose argument it is: "kernel" or "function". */
+static const char *arg_owner(const struct kernel_args *o)
+{
+    return o->data_args ? "function" : "kernel";
+}
+
+/* "argument 4 of kernel 'k'", "data argument 1 of function 'f'" */
 static const char *label(const struct kernel_args *o, cl_uint index, char *buf, size_t size)
 {
-    if (o->data_args)
-        snprintf(buf, size, "data argument %u of function '%s'",
-                 index - clbfgs__fixed_args(o->gradient), o->kernel);
-    else
-        snprintf(buf, size, "argument %u of kernel '%s'", index, o->kernel);
+    snprintf(buf, size, "%s %u of %s '%s'", arg_word(o), arg_number(o, index), arg_owner(o),
+             o->kernel);
     return buf;
 }
 
@@ -144,8 +156,7 @@ static const char *describe(const struct kernel_args *o, const struct arg_info *
                             char *buf, size_t size)
 {
     int resolved = !a->pointer && strcmp(a->type, a->declared) != 0;
-    snprintf(buf, size, "%s %u ('%s', %s%s%s%s%s)", o->data_args ? "data argument" : "argument",
-             o->data_args ? index - clbfgs__fixed_args(o->gradient) : index, a->name,
+    snprintf(buf, size, "%s %u ('%s', %s%s%s%s%s)", arg_word(o), arg_number(o, index), a->name,
              a->pointer ? space_name(a->space) : "", a->pointer ? " " : "", a->declared,
              resolved ? " = " : "", resolved ? a->type : "");
     return buf;
@@ -264,7 +275,7 @@ static clbfgs_status check_extra_arg(const clbfgs_exec *e, const struct kernel_a
     if (!expected)
         return CLBFGS_SUCCESS;
     return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s of %s '%s' in %s takes %s, but %s", what,
-                        o->data_args ? "function" : "kernel", o->kernel, o->name, expected, given);
+                        arg_owner(o), o->kernel, o->name, expected, given);
 }
 
 /* Whether the driver describes the kernel's arguments: only

@@ -11,6 +11,7 @@
 
 #include "objective_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,9 @@ clbfgs_status clbfgs__eval_prepare(clbfgs_eval *ev, const clbfgs_objective *o, c
         if (!ev->state)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "an objective's run state");
     }
+    if (!(eps > 0)) /* SciPy's default: the square root of the machine epsilon */
+        eps = sqrt(e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16
+                                                           : 1.1920928955078125e-07);
     return o->ops->prepare(ev, eps);
 }
 

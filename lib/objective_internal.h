@@ -21,7 +21,8 @@ typedef struct clbfgs_objective_ops {
      * zeroed, into ev->state before prepare, and frees it after release. */
     size_t state_size;
     /* Checks the objective against the run (ev's n and exec), builds its
-     * kernels and buffers into ev->state. */
+     * kernels and buffers into ev->state; eps is the forward-difference step,
+     * the default already resolved. */
     clbfgs_status (*prepare)(clbfgs_eval *ev, double eps);
     /* Enqueues f and the gradient into g; f comes with terms NULL (SLOT_F). */
     clbfgs_status (*eval)(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f);

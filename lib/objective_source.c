@@ -12,7 +12,6 @@
 #include "kernel_args.h"
 #include "objective_internal.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,9 +147,7 @@ static clbfgs_status source_prepare(clbfgs_eval *ev, double eps)
             clbfgs__exec_buffer(e, (n + 1) * n, &run->fd_x, "the forward-difference points"));
         CLBFGS_TRY(clbfgs__exec_buffer(e, n, &run->fd_dx, "the forward-difference steps"));
         CLBFGS_TRY(clbfgs__exec_buffer(e, n + 1, &run->fd_sums, "the forward-difference values"));
-        double machine_eps = e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16
-                                                                     : 1.1920928955078125e-07;
-        run->fd_eps = eps > 0 ? eps : sqrt(machine_eps);
+        run->fd_eps = eps;
     }
 cleanup:
     return status;

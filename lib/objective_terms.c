@@ -20,7 +20,6 @@
 #include "objective_internal.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,10 +138,8 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
                             "are private arrays of n), not n = %zu",
                             t->name, TERMS_MAX_N, ev->n);
     int wide = ev->n > TERMS_NARROW_N;
-    double machine_eps =
-        e->precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16 : 1.1920928955078125e-07;
     /* the step is compiled into the forward-difference kernels */
-    body = term_defines(t, wide, eps > 0 ? eps : sqrt(machine_eps));
+    body = term_defines(t, wide, eps);
     /* CLBFGS_N for the caller's source, which keeps its own name and line
      * numbers; then the slot numbers, the definitions and cl/terms.cl */
     const char *parts[2] = {body, clbfgs__cl_terms};
@@ -179,7 +176,7 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
     CLBFGS_TRY(clbfgs__kernel_new(e->ctx, program, "clbfgs_terms", &run->sum));
     CLBFGS_TRY(clbfgs__kernel_new(e->ctx, program, "clbfgs_terms_final", &run->final));
     /* the data arguments: checked against the generated kernel's parameters
-     * after its own (m, x, partial, and eps without a gradient) */
+     * after its own (m, x, partial) */
     struct kernel_args args = {.kernel = t->function,
                                .name = t->name,
                                .gradient = 0, /* m, x, partial: three of the library's */
