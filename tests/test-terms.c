@@ -160,32 +160,36 @@ static void close_to(const char *what, double got, double want, double rel)
                  fabs(got - want) / fabs(want), rel);
 }
 
+/* The form's f and g at x0 against the host's fh and gh: f to 1e-12, each
+ * gradient component to g_rel. */
+static void sums_match(const char *form, const struct data *d, const char *function, int gradient,
+                       int least_squares, const double *x0, double fh, const double *gh,
+                       double g_rel)
+{
+    double f, g[3];
+    char what[96];
+    at(terms(d, function, gradient, least_squares), x0, &f, g);
+    snprintf(what, sizeof what, "%s f", form);
+    close_to(what, f, fh, 1e-12);
+    snprintf(what, sizeof what, "%s g", form);
+    for (int j = 0; j < 3; j++)
+        close_to(what, g[j], gh[j], g_rel);
+}
+
 static void the_sums_are_the_hosts_in_every_form(void **state)
 {
     (void)state;
     struct data d = make_data(100000 + (size_t)(rand() % 1000));
-    double x0[3] = {random_in(1, 4), random_in(0.2, 2), random_in(-1, 1)}, f, g[3], fh, gh[3];
+    double x0[3] = {random_in(1, 4), random_in(0.2, 2), random_in(-1, 1)}, fh, gh[3];
     host_sums(&d, x0, &fh, gh);
     /* the residual form, least squares by the library */
-    at(terms(&d, "decay", 1, 1), x0, &f, g);
-    close_to("least squares f", f, fh, 1e-12);
-    for (int j = 0; j < 3; j++)
-        close_to("least squares g", g[j], gh[j], 1e-10);
+    sums_match("least squares", &d, "decay", 1, 1, x0, fh, gh, 1e-10);
     /* the same sum written as plain terms */
-    at(terms(&d, "decay_sq", 1, 0), x0, &f, g);
-    close_to("plain f", f, fh, 1e-12);
-    for (int j = 0; j < 3; j++)
-        close_to("plain g", g[j], gh[j], 1e-10);
+    sums_match("plain", &d, "decay_sq", 1, 0, x0, fh, gh, 1e-10);
     /* values only: forward differences in the same pass */
-    at(terms(&d, "decay_value", 0, 0), x0, &f, g);
-    close_to("forward-difference f", f, fh, 1e-12);
-    for (int j = 0; j < 3; j++)
-        close_to("forward-difference g", g[j], gh[j], 1e-5);
+    sums_match("forward-difference", &d, "decay_value", 0, 0, x0, fh, gh, 1e-5);
     /* the residual alone: least squares by forward differences */
-    at(terms(&d, "decay_residual", 0, 1), x0, &f, g);
-    close_to("least-squares forward-difference f", f, fh, 1e-12);
-    for (int j = 0; j < 3; j++)
-        close_to("least-squares forward-difference g", g[j], gh[j], 1e-5);
+    sums_match("least-squares forward-difference", &d, "decay_residual", 0, 1, x0, fh, gh, 1e-5);
 }
 
 /* Past 64 parameters each work-item's sums go through global memory: the

@@ -26,6 +26,9 @@ struct problem {
     int norder;
 };
 
+/* The types --arg takes, as its usage errors list them. */
+#define ARG_TYPES "real, double, float, int, uint, long, ulong, reals"
+
 /* Sets the extra kernel argument index from "TYPE:VALUE", each integer type
  * read straight into itself, so no value is ever converted out of range, and
  * each scalar given with its type, which the library checks against the
@@ -35,9 +38,7 @@ static int set_kernel_arg(clbfgs_objective *o, unsigned index, const char *spec,
 {
     const char *colon = strchr(spec, ':');
     if (!colon)
-        return cli_usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, uint, "
-                               "long, ulong, reals)",
-                               spec);
+        return cli_usage_error("--arg '%s' must be TYPE:VALUE (" ARG_TYPES ")", spec);
     size_t tlen = (size_t)(colon - spec);
     const char *value = colon + 1;
     char option[80];
@@ -167,8 +168,7 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
         if (pb->order[k] == 'a') {
             const char *type = terms_arg_type(pb->args[a]);
             if (!type)
-                rc = cli_usage_error("--arg '%s' must be TYPE:VALUE (real, double, float, int, "
-                                     "uint, long, ulong, reals)",
+                rc = cli_usage_error("--arg '%s' must be TYPE:VALUE (" ARG_TYPES ")",
                                      pb->args[a]);
             else
                 snprintf(decl + used, sizeof decl - used, "%s%s%sarg%d", k ? ", " : "", type,
