@@ -543,6 +543,12 @@ typedef struct clbfgs_options {
     int return_hess_inv;         /**< 1 to copy H to the result; default 0 */
     clbfgs_callback_fn callback; /**< NULL (default) for none */
     void *callback_user;
+    /** The one-kernel solve (see "Batches"): 0 (default) lets clbfgs_minimize
+     * run the whole solve of a small problem in one kernel where it can (a
+     * term objective or a built-in with a function form, n <= 64, no
+     * callback, no hess_inv0 or return_hess_inv); -1 never; 1 insists (an
+     * error says why it cannot). clbfgs_minimize_batch always uses it. */
+    int single_kernel;
 } clbfgs_options;
 
 /** Fills the first struct_size bytes of options (a struct compiled with
@@ -637,6 +643,72 @@ CLBFGS_API clbfgs_status clbfgs_minimize(clbfgs_context *context, clbfgs_objecti
 
 /** Releases the result's arrays (the struct itself is the caller's); NULL is fine. */
 CLBFGS_API void clbfgs_result_free(clbfgs_result *result);
+
+/** SciPy's message for a status (0, 1, 2, 3, 99), as clbfgs_result.message
+ * holds it; "Unknown status." for any other. Never NULL. */
+CLBFGS_API const char *clbfgs_status_message(int status);
+
+/* ---- Batches ----------------------------------------------------------- */
+
+/** P independent problems of the same n and objective, each from its own
+ * starting point, in one run. Each problem has its own line search, stopping
+ * test and result, equal to what clbfgs_minimize gives it alone (same status,
+ * nit, nfev and f): the whole solve of a problem runs in one work-item of one
+ * kernel (H in the device's __local memory where it fits, else in global
+ * memory), the objective compiled in as a function, and a problem that stops
+ * frees its work-item for the next problem. Nothing crosses to the host until
+ * every problem has stopped.
+ *
+ * The objective must have a function form: a term objective
+ * (clbfgs_objective_terms, n <= 64) or the built-ins rosen and
+ * ext-rosenbrock; any other is CLBFGS_ERR_UNSUPPORTED. Data that differ
+ * from problem to problem are one data argument holding P blocks of equal
+ * size, declared with clbfgs_objective_set_arg_per_problem: problem p's
+ * function sees its own block.
+ *
+ * Options are clbfgs_minimize's; callback, hess_inv0 and return_hess_inv are
+ * refused (CLBFGS_ERR_UNSUPPORTED). x0 holds P x n values, row by row. Errors
+ * (refused arguments, a build or device failure) are returned and leave
+ * every array of result NULL; a problem whose objective gives NaN ends with
+ * status 3 and does not touch the others. Release result with
+ * clbfgs_batch_result_free() in every case. */
+typedef struct clbfgs_batch_result {
+    size_t P, n;
+    double *x;             /**< P x n: each problem's best point */
+    double *fun;           /**< P: f there */
+    double *jac;           /**< P x n: the gradient there */
+    size_t *nit;           /**< P: iterations */
+    size_t *nfev;          /**< P: objective values, as SciPy counts them */
+    size_t *njev;          /**< P: gradients */
+    int *status;           /**< P: SciPy's codes 0, 1, 2, 3 (clbfgs_status_message) */
+    size_t converged;      /**< problems with status 0 */
+    size_t skipped_updates; /**< H updates skipped (y.s not > 0), all problems together */
+    clbfgs_precision precision;
+    /** 1: each H in __local memory; 0: in global memory (the device's
+     * local memory is too small for n); said in the verbose log too. */
+    int local_hessian;
+    size_t work_items;     /**< problems solved at once */
+    double total;          /**< seconds, entry to return */
+    double setup;          /**< seconds building the program and buffers */
+} clbfgs_batch_result;
+
+/** Minimizes P problems (see above) from x0 (P x n). P = 0 is an error. */
+CLBFGS_API clbfgs_status clbfgs_minimize_batch(clbfgs_context *context,
+                                               clbfgs_objective *objective, size_t n, size_t P,
+                                               const double *x0, const clbfgs_options *options,
+                                               clbfgs_batch_result *result);
+
+/** Releases the result's arrays (the struct is the caller's); NULL is fine. */
+CLBFGS_API void clbfgs_batch_result_free(clbfgs_batch_result *result);
+
+/** Declares data argument `index` of a term objective per-problem: it holds
+ * `count` elements for each problem of a batch, problem p's from p count on,
+ * and the function sees a pointer to its problem's block. clbfgs_minimize
+ * (one problem) sees the first block. count = 0 makes the argument shared
+ * again (the default). Checked against the argument's size when a batch
+ * runs: it must hold at least P count elements. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_arg_per_problem(clbfgs_objective *objective,
+                                                              unsigned index, size_t count);
 
 /* ---- Step by step ------------------------------------------------------ */
 

@@ -16,6 +16,7 @@
  * they see exactly SciPy's evaluations; for them the read comes first. */
 #include "config.h"
 
+#include "batch.h"
 #include "cl_sources.h"
 #include "hop.h"
 #include "linesearch.h"
@@ -52,18 +53,6 @@ void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
     clbfgs_options defaults;
     options_defaults(&defaults);
     clbfgs__options_init(options, struct_size, &defaults, sizeof defaults);
-}
-
-static const char *message_of(int status)
-{
-    switch (status) {
-    case 0: return "Optimization terminated successfully.";
-    case 1: return "Maximum number of iterations has been exceeded.";
-    case 2: return "Desired error not necessarily achieved due to precision loss.";
-    case 3: return "NaN result encountered.";
-    case 99: return "Stopped by the callback.";
-    }
-    return "Unknown status.";
 }
 
 /* A run that an error ended: the result says so in its status (the error's
@@ -676,7 +665,7 @@ clbfgs_status clbfgs_solver_iterate(clbfgs_solver *s, int *stopped)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: the run has stopped (status %d: %s); take its result, or call "
                             "clbfgs_solver_start for a new run",
-                            who, s->warnflag, message_of(s->warnflag));
+                            who, s->warnflag, clbfgs_status_message(s->warnflag));
     case SOLVER_FAILED:
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: the run ended with an error (%s: %s); call clbfgs_solver_start "
@@ -786,11 +775,133 @@ clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
     r->status = running ? 99 : s->warnflag;
     r->success = r->status == 0;
     snprintf(r->message, sizeof r->message, "%s",
-             running ? "Stopped by the caller." : message_of(s->warnflag));
+             running ? "Stopped by the caller." : clbfgs_status_message(s->warnflag));
     r->time.total = clbfgs__now() - s->t_start;
 cleanup:
     if (status != CLBFGS_SUCCESS)
         ended_by_error(r, status, NULL);
+    return status;
+}
+
+/* ---- the one-kernel solve (batch.c) ---- */
+
+/* Why a run cannot be one kernel, or NULL: what only the host-driven run
+ * does. The objective's own reasons come from clbfgs__batch_form. */
+static const char *single_kernel_refusal(const clbfgs_options *o)
+{
+    if (o->callback)
+        return "a callback runs after every iteration on the host";
+    if (o->hess_inv0)
+        return "hess_inv0 is not taken by it";
+    if (o->return_hess_inv)
+        return "return_hess_inv: it keeps no H to return";
+    return NULL;
+}
+
+/* clbfgs_minimize as one kernel, where options.single_kernel allows and the
+ * objective and options can (*used = 1); with single_kernel = 1, an error
+ * that says why not. A result it fills is clbfgs_minimize's in every field
+ * it has (one launch: no iterations' syncs, no device times). */
+static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *objective,
+                                   size_t n, const double *x0, const clbfgs_options *o,
+                                   clbfgs_precision precision, clbfgs_result *result, int *used)
+{
+    static const char who[] = "clbfgs_minimize (options.single_kernel = 1)";
+    *used = 0;
+    const char *why = single_kernel_refusal(o);
+    if (why)
+        return o->single_kernel == 1
+                   ? clbfgs__fail(CLBFGS_ERR_UNSUPPORTED, "%s: the one-kernel solve cannot run: %s",
+                                  who, why)
+                   : CLBFGS_SUCCESS;
+    struct clbfgs_function_form form;
+    clbfgs_status status = clbfgs__batch_form(objective, n, who, &form);
+    if (status != CLBFGS_SUCCESS)
+        return o->single_kernel == 1 ? status : CLBFGS_SUCCESS;
+    *used = 1;
+    clbfgs_batch_result b;
+    memset(&b, 0, sizeof b);
+    result->n = n;
+    result->precision = precision;
+    status = clbfgs__batch_run(ctx, objective, &form, n, 1, x0, o, precision, &b);
+    if (status != CLBFGS_SUCCESS) {
+        result->x = malloc(n * sizeof(double));
+        result->jac = malloc(n * sizeof(double));
+        if (result->x && result->jac) {
+            memcpy(result->x, x0, n * sizeof(double));
+            for (size_t i = 0; i < n; i++)
+                result->jac[i] = (double)NAN;
+        } else {
+            clbfgs_result_free(result);
+        }
+        result->fun = (double)NAN;
+        return ended_by_error(result, status, NULL);
+    }
+    result->x = b.x;
+    result->jac = b.jac;
+    b.x = b.jac = NULL;
+    result->fun = b.fun[0];
+    result->nit = b.nit[0];
+    result->nfev = b.nfev[0];
+    result->njev = b.njev[0];
+    result->status = b.status[0];
+    result->success = result->status == 0;
+    snprintf(result->message, sizeof result->message, "%s",
+             clbfgs_status_message(result->status));
+    result->skipped_updates = b.skipped_updates;
+    result->time.setup = b.setup;
+    result->time.launches = 1;
+    clbfgs_batch_result_free(&b);
+    return CLBFGS_SUCCESS;
+}
+
+clbfgs_status clbfgs_minimize_batch(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
+                                    size_t P, const double *x0, const clbfgs_options *options,
+                                    clbfgs_batch_result *result)
+{
+    static const char who[] = "clbfgs_minimize_batch";
+    double t0 = clbfgs__now();
+    if (!result)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: result must not be NULL", who);
+    memset(result, 0, sizeof *result);
+    clbfgs_options opts;
+    options_defaults(&opts);
+    clbfgs_status status = CLBFGS_SUCCESS;
+    if (options)
+        CLBFGS_TRY(
+            clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
+    CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
+    if (P == 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: P = 0: a batch needs at least one "
+                                                         "problem",
+                            who);
+    if (!x0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);
+    const char *why = single_kernel_refusal(&opts);
+    if (why)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED, "%s: %s", who, why);
+    if (opts.single_kernel == -1)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: options.single_kernel = -1, but a batch is one kernel", who);
+    clbfgs_precision precision;
+    CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
+    result->precision = precision;
+    /* the kernel counts problems and their elements in uint */
+    if (P > (size_t)INT32_MAX || (double)P * (double)n > (double)UINT32_MAX)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: P = %zu problems of n = %zu: at most %d problems and %u values "
+                            "in one batch",
+                            who, P, n, INT32_MAX, (unsigned)UINT32_MAX);
+    for (size_t p = 0; p < P; p++) {
+        char where[64];
+        snprintf(where, sizeof where, "%s: problem %zu", who, p);
+        CLBFGS_TRY(check_x0(where, x0 + p * n, n, precision));
+    }
+    struct clbfgs_function_form form;
+    CLBFGS_TRY(clbfgs__batch_form(objective, n, who, &form));
+    CLBFGS_TRY(clbfgs__batch_run(ctx, objective, &form, n, P, x0, &opts, precision, result));
+    result->total = clbfgs__now() - t0;
+cleanup:
     return status;
 }
 
@@ -825,6 +936,14 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     CLBFGS_TRY(check_x0(who, x0, n, precision));
     CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
 
+    if (opts.single_kernel != -1) {
+        int used = 0;
+        status = single_kernel(ctx, objective, n, x0, &opts, precision, result, &used);
+        if (used || status != CLBFGS_SUCCESS) {
+            result->time.total = clbfgs__now() - t_start;
+            return status;
+        }
+    }
     /* From here the result holds x0 at least, so even an early error leaves a point. */
     status = create(&s, ctx, objective, n, &opts, precision, 0);
     if (status == CLBFGS_SUCCESS)

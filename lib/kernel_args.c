@@ -135,7 +135,7 @@ static const char *arg_word(const struct kernel_args *o)
 }
 static unsigned arg_number(const struct kernel_args *o, cl_uint index)
 {
-    return o->data_args ? index - clbfgs__fixed_args(o->gradient) : index;
+    return o->data_args ? index - clbfgs__fixed_of(o) : index;
 }
 /* Whose argument it is: "kernel" or "function". */
 static const char *arg_owner(const struct kernel_args *o)
@@ -169,6 +169,10 @@ static clbfgs_status check_fixed_args(const clbfgs_exec *e, const struct kernel_
     const char *real = clbfgs__real_name(e->precision);
     static const char *const roles[] = {"n", "x", "f_terms", "g"};
     *have_info = 0;
+    if (o->fixed) { /* the library's own kernel: its arguments are its own */
+        *have_info = clbfgs__has_arg_info(k);
+        return CLBFGS_SUCCESS;
+    }
     for (cl_uint i = 0; i < clbfgs__fixed_args(o->gradient); i++) {
         struct arg_info a;
         clbfgs_status status = kernel_arg_info(e, o, k, i, &a);
@@ -307,7 +311,7 @@ clbfgs_status clbfgs__set_extra_args(const clbfgs_exec *e, cl_kernel k, const st
                                      cl_mem *buffers)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    unsigned fixed = clbfgs__fixed_args(o->gradient);
+    unsigned fixed = clbfgs__fixed_of(o);
     cl_uint count = 0;
     CLBFGS_CL_TRY(e->ctx, clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof count, &count, NULL),
                   "the argument count of kernel '%s'", o->kernel);

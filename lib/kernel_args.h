@@ -37,6 +37,9 @@ struct kernel_args {
     /* 1: the arguments are a term function's data arguments, and messages
      * count them from 0 as the caller does ("data argument 1 of function") */
     int data_args;
+    /* non-zero: the kernel is the library's own, with this many arguments of
+     * its own before the data arguments (not checked: not the contract's) */
+    unsigned fixed;
 };
 
 /* Releases what count arguments hold. */
@@ -48,6 +51,11 @@ clbfgs_status clbfgs__args_slot(struct extra_arg **args, unsigned *nargs, unsign
 
 /* The contract's arguments, the library's: n, x, f_terms (and g). */
 static inline unsigned clbfgs__fixed_args(int gradient) { return gradient ? 4 : 3; }
+/* The library's arguments before the extra ones of a kernel. */
+static inline unsigned clbfgs__fixed_of(const struct kernel_args *o)
+{
+    return o->fixed ? o->fixed : clbfgs__fixed_args(o->gradient);
+}
 
 /* "an int", "a uint" */
 static inline const char *clbfgs__article(const char *type) { return type[0] == 'i' ? "an" : "a"; }

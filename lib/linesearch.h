@@ -1,5 +1,7 @@
 /* Strong-Wolfe line search: Moré & Thuente (1994, ACM TOMS 20(3)) with
- * SciPy's first step and fallback. Pure host C: no OpenCL here. */
+ * SciPy's first step and fallback. The search itself is cl/linesearch.cl,
+ * by reverse communication, which the device's one-kernel solve compiles
+ * too; here the host drives it with a phi callback. No OpenCL here. */
 #ifndef CLBFGS_LINESEARCH_H
 #define CLBFGS_LINESEARCH_H
 
@@ -9,23 +11,10 @@ typedef int (*clbfgs_phi_fn)(void *user, double alpha, double *phi, double *dphi
 
 /* ---- Moré–Thuente, step by step (reverse communication, as dcsrch) ---- */
 
-typedef enum clbfgs_mt_task {
-    CLBFGS_MT_FG = 0,               /* evaluate phi and dphi at *stp, call again */
-    CLBFGS_MT_CONVERGENCE,          /* *stp satisfies the strong Wolfe conditions */
-    CLBFGS_MT_WARNING_ROUNDING,     /* rounding errors prevent progress */
-    CLBFGS_MT_WARNING_XTOL,         /* the interval is narrower than xtol */
-    CLBFGS_MT_WARNING_STPMAX,       /* stp = stpmax and still decreasing */
-    CLBFGS_MT_WARNING_STPMIN,       /* stp = stpmin and no sufficient decrease */
-    CLBFGS_MT_ERROR_STP,            /* start: stp outside [stpmin, stpmax] */
-    CLBFGS_MT_ERROR_ASCENT,         /* start: dphi(0) >= 0 */
-    CLBFGS_MT_ERROR_PARAMETERS      /* start: a tolerance or bound is out of range */
-} clbfgs_mt_task;
-
-typedef struct clbfgs_mt_state {
-    double ftol, gtol, xtol, stpmin, stpmax;
-    int brackt, stage;
-    double ginit, gtest, gx, gy, finit, fx, fy, stx, sty, stmin, stmax, width, width1;
-} clbfgs_mt_state;
+typedef double ls_real;
+#define CLBFGS_LS_TYPES_ONLY
+#include "../cl/linesearch.cl" /* the types: the same file is the device's search */
+#undef CLBFGS_LS_TYPES_ONLY
 
 /* Starts a search from phi(0) = f0, dphi(0) = g0 with trial step *stp.
  * ftol is c1, gtol is c2. Returns CLBFGS_MT_FG or an ERROR task. */
@@ -42,17 +31,10 @@ void clbfgs__mt_step(double *stx, double *fx, double *dx, double *sty, double *f
 
 /* ---- SciPy's search: Moré–Thuente first, then the bracketing/zoom search ---- */
 
-typedef struct clbfgs_ls_params {
-    double c1, c2;      /* Wolfe constants: 1e-4 and 0.9 */
-    double amin, amax;  /* step bounds: 1e-100 and 1e100 (SciPy's BFGS) */
-    double xtol;        /* Moré–Thuente's relative interval tolerance: 1e-14 */
-} clbfgs_ls_params;
-
-typedef enum clbfgs_ls_outcome {
-    CLBFGS_LS_OK = 0,      /* a strong-Wolfe step was found */
-    CLBFGS_LS_FAILED = 1,  /* no acceptable step: SciPy's precision-loss stop */
-    CLBFGS_LS_ABORTED = 2  /* phi returned non-zero */
-} clbfgs_ls_outcome;
+/* The search by reverse communication (cl/linesearch.cl). */
+clbfgs_ls_outcome clbfgs__ls_begin(clbfgs_ls *ls, double phi0, double dphi0, double alpha1,
+                                   const clbfgs_ls_params *params);
+clbfgs_ls_outcome clbfgs__ls_next(clbfgs_ls *ls, double f, double g);
 
 typedef struct clbfgs_ls_result {
     double alpha, phi, dphi;   /* the accepted step and phi, dphi there */

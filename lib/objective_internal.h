@@ -7,6 +7,26 @@
 
 #include "objective.h"
 
+struct extra_arg;
+
+/* An objective as a term function: f = sum over m items of function(i, x,
+ * g, data...) (cl/terms.cl's contract). Everything points into the
+ * objective, which outlives the run. */
+struct clbfgs_function_form {
+    const char *source;     /* the function's source */
+    const char *name;       /* the source's name, for #line and messages */
+    const char *function;   /* the function's name */
+    const char *args_decl;  /* its data parameters ("__global const real *y"); NULL: none */
+    const char *args_names; /* their names, "t, y"; NULL: none */
+    unsigned nparams;       /* declared data parameters */
+    struct extra_arg *args; /* what was set for them */
+    unsigned nargs;
+    const size_t *per_problem; /* elements per problem of each (0: shared); NULL: none */
+    size_t m;                  /* items */
+    int gradient, least_squares;
+    const char *build_options; /* the caller's, or NULL */
+};
+
 typedef struct clbfgs_objective_ops {
     const char *name;
     /* Whether an evaluation runs no caller code (clbfgs__objective_pure). */
@@ -31,6 +51,10 @@ typedef struct clbfgs_objective_ops {
     void (*release)(clbfgs_eval *ev);
     /* Frees the kind's data (not NULL). */
     void (*free_data)(void *data);
+    /* The objective as a function the one-kernel solve compiles in
+     * (lib/batch.c): fills form for n and returns CLBFGS_SUCCESS, or an
+     * error that says why it has none at this n; NULL: the kind has none. */
+    clbfgs_status (*function_form)(void *data, size_t n, struct clbfgs_function_form *form);
 } clbfgs_objective_ops;
 
 struct clbfgs_objective {
@@ -38,7 +62,6 @@ struct clbfgs_objective {
     void *data; /* the kind's own */
 };
 
-struct extra_arg;
 /* The term objectives' kind (objective_terms.c), and the slot of a term
  * function's data argument index (0 is the first after g) for the
  * clbfgs_objective_set_arg* family. */

@@ -41,10 +41,11 @@ struct source_run {
 static const struct {
     const char *name, *kernel;
     int needs_even_n;
+    const char *function; /* its function form (cl/functions.cl) */
 } builtins[] = {
-    {"rosen", "rosen", 0},
-    {"ext-rosenbrock", "ext_rosenbrock", 1},
-    {"quadratic", "quadratic", 0},
+    {"rosen", "rosen", 0, "clbfgs_rosen_item"},
+    {"ext-rosenbrock", "ext_rosenbrock", 1, "clbfgs_ext_rosenbrock_item"},
+    {"quadratic", "quadratic", 0, "clbfgs_quadratic_item"},
 };
 
 
@@ -79,6 +80,14 @@ static double source_bytes(const void *data, size_t n_, size_t elem_, double *la
     return points + terms + ((n + 1) + n) * elem;
 }
 
+static clbfgs_status check_n(const struct source *o, size_t n)
+{
+    if (o->needs_even_n && n % 2 != 0)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the extended Rosenbrock function needs an even n, not %zu", n);
+    return CLBFGS_SUCCESS;
+}
+
 static clbfgs_status source_prepare(clbfgs_eval *ev, double eps)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -87,9 +96,7 @@ static clbfgs_status source_prepare(clbfgs_eval *ev, double eps)
     clbfgs_exec *e = ev->exec;
     size_t n = ev->n;
     run->work_size = n;
-    if (o->needs_even_n && n % 2 != 0)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the extended Rosenbrock function needs an even n, not %zu", n);
+    CLBFGS_TRY(check_n(o, n));
     if (o->work_size)
         run->work_size = o->work_size;
     cl_program program;
@@ -247,6 +254,35 @@ static size_t source_values(const void *data, size_t n)
     return o->gradient ? 1 : n + 1;
 }
 
+/* A built-in's function form: its items are rosen's n - 1 neighbouring
+ * pairs, ext-rosenbrock's n / 2 pairs, the quadratic's n coordinates. */
+static clbfgs_status source_form(void *data, size_t n, struct clbfgs_function_form *form)
+{
+    const struct source *o = data;
+    const char *function = NULL;
+    for (size_t b = 0; o->builtin && b < sizeof builtins / sizeof builtins[0]; b++)
+        if (!strcmp(o->kernel, builtins[b].kernel))
+            function = builtins[b].function;
+    if (!function)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
+                            "the kernel objective '%s' (%s) is not a function the library can "
+                            "compile into one kernel; write it as a term function "
+                            "(clbfgs_objective_terms)",
+                            o->kernel, o->name);
+    clbfgs_status status = check_n(o, n);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    memset(form, 0, sizeof *form);
+    form->source = clbfgs__cl_functions;
+    form->name = "cl/functions.cl";
+    form->function = function;
+    form->m = !strcmp(function, "clbfgs_rosen_item")             ? n - 1
+              : !strcmp(function, "clbfgs_ext_rosenbrock_item") ? n / 2
+                                                                : n;
+    form->gradient = 1;
+    return CLBFGS_SUCCESS;
+}
+
 static const clbfgs_objective_ops source_ops = {
     .name = "source",
     .pure = 1,
@@ -257,6 +293,7 @@ static const clbfgs_objective_ops source_ops = {
     .eval = source_eval,
     .release = source_release,
     .free_data = source_free,
+    .function_form = source_form,
 };
 
 /* ---- making ---- */

@@ -43,6 +43,8 @@ struct terms {
     int gradient, least_squares;
     struct extra_arg *args;  /* args[k] is the function's data parameter k */
     unsigned nargs, nparams; /* set, and declared in args_decl */
+    /* elements per problem of data parameter k in a batch; 0: shared */
+    size_t per_problem[CLBFGS_MAX_EXTRA_ARGS];
 };
 
 struct terms_run {
@@ -242,6 +244,26 @@ cleanup:
     return status;
 }
 
+static clbfgs_status terms_form(void *data, size_t n, struct clbfgs_function_form *form)
+{
+    struct terms *t = data;
+    (void)n;
+    form->source = t->source;
+    form->name = t->name;
+    form->function = t->function;
+    form->args_decl = t->args_decl;
+    form->args_names = t->args_names;
+    form->nparams = t->nparams;
+    form->args = t->args;
+    form->nargs = t->nargs;
+    form->per_problem = t->per_problem;
+    form->m = t->m;
+    form->gradient = t->gradient;
+    form->least_squares = t->least_squares;
+    form->build_options = t->build_options;
+    return CLBFGS_SUCCESS;
+}
+
 const clbfgs_objective_ops clbfgs__terms_ops = {
     .name = "terms",
     .pure = 1,
@@ -252,7 +274,29 @@ const clbfgs_objective_ops clbfgs__terms_ops = {
     .eval = terms_eval,
     .release = terms_release,
     .free_data = terms_free,
+    .function_form = terms_form,
 };
+
+clbfgs_status clbfgs_objective_set_arg_per_problem(clbfgs_objective *objective, unsigned index,
+                                                   size_t count)
+{
+    static const char who[] = "clbfgs_objective_set_arg_per_problem";
+    if (!objective)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: objective must not be NULL", who);
+    if (objective->ops != &clbfgs__terms_ops)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: only term objectives (clbfgs_objective_terms) have per-problem "
+                            "data; this one is a %s objective",
+                            who, objective->ops->name);
+    struct terms *t = objective->data;
+    if (index >= t->nparams)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: the term function '%s' declares %u data argument%s; there is no "
+                            "argument %u (they count from 0, after g)",
+                            who, t->function, t->nparams, t->nparams == 1 ? "" : "s", index);
+    t->per_problem[index] = count;
+    return CLBFGS_SUCCESS;
+}
 
 /* ---- making ---- */
 
