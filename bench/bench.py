@@ -332,6 +332,37 @@ def rewrite(json_path):
     write_markdown(res, json_path[:-5] + ".md")
 
 
+def measure_small(res, args, dev_args):
+    """The small records: whole solves of rosen, ours (one kernel where
+    clbfgs_minimize chooses it) and SciPy's, in the same run."""
+    res["small_reps"] = 21
+    res["small"] = []
+    for n in [int(s) for s in args.small.split(",")]:
+        log("bench: small n = %d" % n)
+        res["small"].append({
+            "n": n,
+            "clbfgs": run_json([args.bin, "solve", "--n", str(n), "--reps", "21"] + dev_args),
+            "scipy": scipy_small(n, 21)})
+    res["small_measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
+def only_small(args, dev_args):
+    """--only-small: the small records alone, into an existing results file."""
+    stem = os.path.join(args.out, args.tag or "cpu-pocl")
+    with open(stem + ".json") as fh:
+        res = json.load(fh)
+    measure_small(res, args, dev_args)
+    with open(stem + ".json", "w") as fh:
+        json.dump(res, fh, indent=1)
+    write_markdown(res, stem + ".md")
+    log("bench: rewrote the small records of %s.json and %s.md" % (stem, stem))
+    for row in res["small"]:
+        c, s = row["clbfgs"], row["scipy"]
+        print("n = %2d: clbfgs %8.3f ms (nit %d), SciPy %8.3f ms (nit %d), ratio %.2f" % (
+            row["n"], c["per_solve"] * 1e3, c["nit"], s["per_solve"] * 1e3, s["nit"],
+            c["per_solve"] / s["per_solve"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(HERE, "clbfgs-bench"))
@@ -348,8 +379,14 @@ def main():
                          "there); the next size runs only if one run of this size, times "
                          "8 (the O(n^3) growth), fits in it")
     ap.add_argument("--jax", action="store_true", help="time JAX's BFGS too")
+    ap.add_argument("--only-small", action="store_true",
+                    help="re-measure only the small records, into the existing "
+                         "results file (--tag, default cpu-pocl)")
     args = ap.parse_args()
     dev_args = ["--device", args.device] if args.device else []
+    if args.only_small:
+        only_small(args, dev_args)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     res = {"iters": args.iters, "reps": args.reps, "budget": args.budget}
 
@@ -394,14 +431,7 @@ def main():
             row["jax"] = "over budget"
         res["sizes"].append(row)
 
-    res["small_reps"] = 21
-    res["small"] = []
-    for n in [int(s) for s in args.small.split(",")]:
-        log("bench: small n = %d" % n)
-        res["small"].append({
-            "n": n,
-            "clbfgs": run_json([args.bin, "solve", "--n", str(n), "--reps", "21"] + dev_args),
-            "scipy": scipy_small(n, 21)})
+    measure_small(res, args, dev_args)
     log("bench: start-up")
     res["startup"] = startup(args.bin, sys.executable, 1024, 5)
 

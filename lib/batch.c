@@ -147,6 +147,63 @@ static char *batch_source(const struct clbfgs_function_form *form, size_t n, dou
     return source;
 }
 
+static clbfgs_status build_hint(const struct clbfgs_function_form *form);
+
+/* The programs of the one-kernel solve this context has, by their whole
+ * source and options: a small problem's clbfgs_minimize finds its program
+ * here in microseconds, where the program cache's lookup (which lists the
+ * source's headers) takes about a millisecond on this source. Sources with
+ * an #include go through the program cache every time: a header may change. */
+struct clbfgs_batch_memo {
+    char *key;
+    size_t len;
+    cl_program program; /* the context's (program.c): not released here */
+    struct clbfgs_batch_memo *next;
+};
+
+void clbfgs__batch_memo_free(clbfgs_context *ctx)
+{
+    while (ctx->batch_programs) {
+        struct clbfgs_batch_memo *m = ctx->batch_programs;
+        ctx->batch_programs = m->next;
+        free(m->key);
+        free(m);
+    }
+}
+
+static clbfgs_status batch_program(clbfgs_context *ctx, const struct clbfgs_function_form *form,
+                                   const char *source, const char *options,
+                                   clbfgs_precision precision, int from_source,
+                                   cl_program *program)
+{
+    char *key = clbfgs__strdup_printf("%d %s\n%s", (int)precision, options, source);
+    if (!key)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the one-kernel solve's program");
+    size_t len = strlen(key);
+    for (struct clbfgs_batch_memo *m = ctx->batch_programs; m; m = m->next)
+        if (m->len == len && memcmp(m->key, key, len) == 0) {
+            free(key);
+            *program = m->program;
+            return CLBFGS_SUCCESS;
+        }
+    clbfgs_status status =
+        clbfgs__program_get_flags(ctx, form->name, source, options, precision,
+                                  from_source ? CLBFGS__PROGRAM_FROM_SOURCE : 0, program, NULL);
+    if (status == CLBFGS_ERR_BUILD && strstr(clbfgs_last_error(), "clbfgs-batch (generated)"))
+        status = build_hint(form);
+    struct clbfgs_batch_memo *m = NULL;
+    if (status == CLBFGS_SUCCESS && !strstr(source, "#include") && (m = malloc(sizeof *m))) {
+        m->key = key;
+        m->len = len;
+        m->program = *program;
+        m->next = ctx->batch_programs;
+        ctx->batch_programs = m;
+        key = NULL;
+    }
+    free(key);
+    return status;
+}
+
 /* Where H goes, and how many problems run at once. */
 struct plan {
     int hlocal;
@@ -291,12 +348,7 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     cl_program program;
     /* the data arguments are checked against the kernel's argument info,
      * which a program loaded from a binary need not have */
-    status = clbfgs__program_get_flags(ctx, form->name, source, options, precision,
-                                       data ? CLBFGS__PROGRAM_FROM_SOURCE : 0, &program, NULL);
-    if (status == CLBFGS_ERR_BUILD && strstr(clbfgs_last_error(), "clbfgs-batch (generated)"))
-        status = build_hint(form);
-    if (status != CLBFGS_SUCCESS)
-        goto cleanup;
+    CLBFGS_TRY(batch_program(ctx, form, source, options, precision, data, &program));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "clbfgs_batch", &k));
 
     CLBFGS_TRY(clbfgs__exec_buffer(&e, pn, &xio, "the batch's points"));

@@ -195,6 +195,7 @@ void clbfgs_context_free(clbfgs_context *ctx)
 {
     if (!ctx)
         return;
+    clbfgs__batch_memo_free(ctx);
     clbfgs__programs_free(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);

@@ -15,6 +15,10 @@
 #endif
 
 struct clbfgs_program_entry;
+struct clbfgs_batch_memo;
+
+/* Forgets the one-kernel solve's programs (batch.c; the context owns them). */
+void clbfgs__batch_memo_free(struct clbfgs_context *ctx);
 
 struct clbfgs_context {
     cl_context cl_ctx;
@@ -27,6 +31,7 @@ struct clbfgs_context {
     void *log_user;
     clbfgs_log_level log_level;
     struct clbfgs_program_entry *programs; /* programs built in this context */
+    struct clbfgs_batch_memo *batch_programs; /* the one-kernel solve's, by source (batch.c) */
 };
 
 /* ---- errors (status.c) ---- */
