@@ -104,6 +104,15 @@ void cli_print_devices_table(FILE *out, const clbfgs_device_info *list, size_t c
 void cli_print_devices_json(FILE *out, const clbfgs_device_info *list, size_t count);
 void cli_print_result(FILE *out, const clbfgs_result *r, const clbfgs_device_info *dev,
                       const char *problem, int json);
+/* A batch's results, one JSON object per problem and per line (JSON Lines),
+ * each with the fields of cli_print_result's that are the problem's own. */
+void cli_print_batch_records(FILE *out, const clbfgs_batch_result *r);
+/* A batch in a few lines (or, with json, one object): P, n, how many
+ * converged, the count of each status with its message, nit's minimum,
+ * median and maximum, the time and fits per second, where H was kept.
+ * EXIT_OK, or EXIT_HOST after a message when memory ran out. */
+int cli_print_batch_summary(FILE *out, const clbfgs_batch_result *r, const clbfgs_device_info *dev,
+                            const char *problem, int json);
 /* Flushes and closes stdout; EXIT_OK, or EXIT_HOST after a message when
  * anything written to it was lost (a full disk, a closed pipe). */
 int cli_close_stdout(void);
@@ -142,7 +151,10 @@ enum {
     CLI_OPT_LAMBDA,
     CLI_OPT_TERMS,
     CLI_OPT_FUNCTION,
-    CLI_OPT_LEAST_SQUARES
+    CLI_OPT_LEAST_SQUARES,
+    CLI_OPT_BATCH,
+    CLI_OPT_BATCH_DATA,
+    CLI_OPT_SUMMARY
 };
 /* minimize and demo: the same run, each with its own table of options. */
 int cli_minimize_with(int argc, char **argv, const struct option *options, int demo);

@@ -15,8 +15,11 @@
 struct problem {
     const char *builtin, *cl_file, *kernel, *build_options;
     const char *terms_file, *function; /* --terms FILE --function NAME */
-    const char *data[MAX_ARGS];        /* --data FILE, in order */
-    int ndata;
+    const char *data[MAX_ARGS];        /* --data and --batch-data FILE, in order */
+    int per_problem[MAX_ARGS];         /* data[d] came from --batch-data */
+    int ndata, nbatch_data;
+    const char *batch_file; /* --batch FILE: the starting points, one per row */
+    size_t problems;        /* its rows, P */
     size_t work_size;
     int no_gradient, least_squares;
     double lambda;
@@ -153,16 +156,19 @@ static const char *terms_arg_type(const char *spec)
 }
 
 /* A term objective from --terms FILE --function NAME: its data arguments
- * are the --data files (each a `__global const real *`, its table
- * row-major) and the --arg values, in the order given; m is the first
- * file's rows, and every file must have as many. */
+ * are the --data and --batch-data files (each a `__global const real *`,
+ * its table row-major) and the --arg values, in the order given. m is the
+ * first --data file's rows, and every --data file must have as many; a
+ * --batch-data file has one row per problem (P, the --batch file's rows),
+ * and each problem's function sees its own row. With no --data, m is the
+ * first --batch-data file's row length: each problem's own items. */
 static int make_terms(const struct problem *pb, clbfgs_objective **objective)
 {
     cli_table tables[MAX_ARGS];
     memset(tables, 0, sizeof tables);
     char *source = NULL, *name = NULL, decl[2 * MAX_ARGS * 40] = "";
     clbfgs_status status = CLBFGS_SUCCESS;
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, shared = -1; /* the first --data file's index */
     for (int k = 0, d = 0, a = 0; k < pb->norder && rc == EXIT_OK; k++) {
         size_t used = strlen(decl);
         if (pb->order[k] == 'a') {
@@ -176,11 +182,22 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
             a++;
             continue;
         }
-        rc = cli_read_table("--data", pb->data[d], CLI_MAX_DATA_BYTES, &tables[d]);
-        if (rc == EXIT_OK && tables[d].rows != tables[0].rows)
-            rc = cli_input_error("--data: '%s' has %zu rows, but '%s' has %zu: every data file "
-                                 "holds one row per data item",
-                                 pb->data[d], tables[d].rows, pb->data[0], tables[0].rows);
+        if (pb->per_problem[d]) {
+            rc = cli_read_table("--batch-data", pb->data[d], CLI_MAX_DATA_BYTES, &tables[d]);
+            if (rc == EXIT_OK && tables[d].rows != pb->problems)
+                rc = cli_input_error("--batch-data: '%s' has %zu rows, but --batch '%s' has %zu "
+                                     "problems: a --batch-data file holds one row per problem",
+                                     pb->data[d], tables[d].rows, pb->batch_file, pb->problems);
+        } else {
+            rc = cli_read_table("--data", pb->data[d], CLI_MAX_DATA_BYTES, &tables[d]);
+            if (shared < 0)
+                shared = d;
+            if (rc == EXIT_OK && tables[d].rows != tables[shared].rows)
+                rc = cli_input_error("--data: '%s' has %zu rows, but '%s' has %zu: every data "
+                                     "file holds one row per data item",
+                                     pb->data[d], tables[d].rows, pb->data[shared],
+                                     tables[shared].rows);
+        }
         snprintf(decl + used, sizeof decl - used, "%s__global const real *data%d", k ? ", " : "",
                  d);
         d++;
@@ -201,7 +218,8 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
         to.gradient = !pb->no_gradient;
         to.least_squares = pb->least_squares;
         to.build_options = pb->build_options;
-        status = clbfgs_objective_terms(objective, source, pb->function, tables[0].rows, &to);
+        size_t m = shared >= 0 ? tables[shared].rows : tables[0].cols;
+        status = clbfgs_objective_terms(objective, source, pb->function, m, &to);
         for (int k = 0, d = 0, a = 0; k < pb->norder && status == CLBFGS_SUCCESS && rc == EXIT_OK;
              k++) {
             if (pb->order[k] == 'a') {
@@ -209,6 +227,10 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
             } else {
                 status = clbfgs_objective_set_arg_reals(*objective, (unsigned)k, tables[d].values,
                                                         tables[d].rows * tables[d].cols);
+                /* P blocks of a row each: problem p's function sees row p. */
+                if (status == CLBFGS_SUCCESS && pb->per_problem[d])
+                    status = clbfgs_objective_set_arg_per_problem(*objective, (unsigned)k,
+                                                                  tables[d].cols);
                 d++;
             }
         }
@@ -289,6 +311,34 @@ static int print_iterate(void *user, const clbfgs_iterate *it)
     return fflush(out) != 0 || ferror(out);
 }
 
+/* Minimizes the --batch file's P problems in one run and prints a JSON record
+ * per problem, or the summary; 0 when every problem converged. */
+static int run_batch(clbfgs_context *ctx, clbfgs_objective *objective, size_t n,
+                     const cli_table *starts, const clbfgs_options *opts, const char *problem,
+                     int summary, int json)
+{
+    clbfgs_batch_result result;
+    memset(&result, 0, sizeof result);
+    clbfgs_status status =
+        clbfgs_minimize_batch(ctx, objective, n, starts->rows, starts->values, opts, &result);
+    int rc;
+    if (status != CLBFGS_SUCCESS) {
+        /* An error leaves no results to print. */
+        rc = cli_library_error(status);
+    } else if (summary) {
+        clbfgs_device_info dev;
+        clbfgs_context_device(ctx, &dev);
+        rc = cli_print_batch_summary(stdout, &result, &dev, problem, json);
+    } else {
+        cli_print_batch_records(stdout, &result);
+        rc = EXIT_OK;
+    }
+    if (rc == EXIT_OK)
+        rc = result.converged == result.P ? EXIT_OK : EXIT_NOT_CONVERGED;
+    clbfgs_batch_result_free(&result);
+    return rc;
+}
+
 int cli_minimize(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -320,6 +370,9 @@ int cli_minimize(int argc, char **argv)
         {"c2", required_argument, NULL, CLI_OPT_C2},
         {"eps", required_argument, NULL, CLI_OPT_EPS},
         {"lambda", required_argument, NULL, CLI_OPT_LAMBDA},
+        {"batch", required_argument, NULL, CLI_OPT_BATCH},
+        {"batch-data", required_argument, NULL, CLI_OPT_BATCH_DATA},
+        {"summary", no_argument, NULL, CLI_OPT_SUMMARY},
         {NULL, 0, NULL, 0}};
     return cli_minimize_with(argc, argv, options, 0);
 }
@@ -333,7 +386,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     pb.lambda = 1.0;
     size_t n = demo ? 100 : 0;
     double fill = (double)NAN;
-    int json = 0, verbose = 0, rc = EXIT_OK;
+    int json = 0, verbose = 0, summary = 0, rc = EXIT_OK;
     clbfgs_options opts;
     clbfgs_options_init(&opts);
     clbfgs_context_options copts;
@@ -356,13 +409,18 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_OPT_KERNEL: pb.kernel = v; break;
         case CLI_OPT_OPTIONS: pb.build_options = v; break;
         case CLI_OPT_DATA:
+        case CLI_OPT_BATCH_DATA:
             if (pb.ndata == MAX_ARGS)
-                rc = cli_usage_error("--data: at most %d files", MAX_ARGS);
+                rc = cli_usage_error("--data and --batch-data: at most %d files", MAX_ARGS);
             else {
                 pb.order[pb.norder++] = 'd';
+                pb.per_problem[pb.ndata] = c == CLI_OPT_BATCH_DATA;
+                pb.nbatch_data += c == CLI_OPT_BATCH_DATA;
                 pb.data[pb.ndata++] = v;
             }
             break;
+        case CLI_OPT_BATCH: pb.batch_file = v; break;
+        case CLI_OPT_SUMMARY: summary = 1; break;
         case CLI_OPT_TERMS: pb.terms_file = v; break;
         case CLI_OPT_FUNCTION: pb.function = v; break;
         case CLI_OPT_LEAST_SQUARES: pb.least_squares = 1; break;
@@ -413,12 +471,54 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     if (pb.builtin && (pb.kernel || pb.nargs || pb.work_size || pb.no_gradient || pb.build_options))
         return cli_usage_error("minimize: --kernel, --arg, --work-size, --no-gradient and "
                                "--options go with --cl, not --builtin");
+    if (pb.nbatch_data && !pb.batch_file)
+        return cli_usage_error("minimize: --batch-data goes with --batch FILE");
+    if (pb.nbatch_data && !pb.terms_file)
+        return cli_usage_error("minimize: --batch-data goes with --terms (the data arguments of "
+                               "its function)");
     if (pb.ndata && !pb.terms_file && !(pb.builtin && strcmp(pb.builtin, "logistic") == 0))
         return cli_usage_error("minimize: --data goes with --terms or --builtin logistic");
+    if (summary && !pb.batch_file)
+        return cli_usage_error("minimize: --summary goes with --batch FILE");
+    if (pb.batch_file) {
+        /* The library would refuse these too; here the message says why. */
+        if (x0_spec || !isnan(fill))
+            return cli_usage_error("minimize: --batch holds the starting points; --x0 and --fill "
+                                   "go without it");
+        if (pb.cl_file)
+            return cli_usage_error("minimize: --batch takes a function the library compiles "
+                                   "in: --terms, or --builtin rosen, ext-rosenbrock or "
+                                   "quadratic; not --cl");
+        if (hess_spec)
+            return cli_usage_error("minimize: --hess-inv0 does not go with --batch");
+        if (copts.profile)
+            return cli_usage_error("minimize: --profile times the phases of one run; with --batch "
+                                   "there are none (--summary gives the times)");
+        /* No per-iteration callback in a batch: --verbose is the library's log
+         * instead, which says where each H is kept and why. */
+        if (verbose)
+            copts.log_level = CLBFGS_LOG_INFO;
+    }
     if (x0_spec && !isnan(fill))
         return cli_usage_error("minimize: --x0 and --fill are alternatives; give one");
     double *x0 = NULL, *hess_inv0 = NULL;
-    if (x0_spec) {
+    cli_table starts;
+    memset(&starts, 0, sizeof starts);
+    if (pb.batch_file) {
+        if ((rc = cli_read_table("--batch", pb.batch_file, CLI_MAX_DATA_BYTES, &starts)) != EXIT_OK)
+            return rc;
+        size_t cols = starts.cols;
+        if (cols > CLI_MAX_N || (n && cols != n)) {
+            cli_table_free(&starts);
+            if (n)
+                return cli_input_error("--batch: '%s' has rows of %zu values, but --n is %zu",
+                                       pb.batch_file, cols, n);
+            return cli_input_error("--batch: '%s' has rows of %zu values; n is at most %zu",
+                                   pb.batch_file, cols, CLI_MAX_N);
+        }
+        n = starts.cols;
+        pb.problems = starts.rows;
+    } else if (x0_spec) {
         size_t count;
         if ((rc = cli_parse_list("--x0", x0_spec, n ? n : CLI_MAX_N, &x0, &count)) != EXIT_OK)
             return rc;
@@ -468,7 +568,9 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         rc = cli_library_error(status);
     if (rc == EXIT_OK)
         rc = make_objective(&pb, ctx, n, opts.precision, &objective);
-    if (rc == EXIT_OK) {
+    if (rc == EXIT_OK && pb.batch_file) {
+        rc = run_batch(ctx, objective, n, &starts, &opts, problem, summary, json);
+    } else if (rc == EXIT_OK) {
         if (verbose) {
             FILE *table = json ? stderr : stdout;
             opts.callback = print_iterate;
@@ -491,6 +593,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     clbfgs_result_free(&result);
     clbfgs_objective_free(objective);
     clbfgs_context_free(ctx);
+    cli_table_free(&starts);
     free(x0);
     free(hess_inv0);
     return rc;

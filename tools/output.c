@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The length of the valid UTF-8 sequence at s, or 0 when it is not one. */
@@ -219,6 +220,112 @@ void cli_print_result(FILE *out, const clbfgs_result *r, const clbfgs_device_inf
                 "%zu syncs\n",
                 dev_total, t->device_objective, t->device_hessian, t->device_other,
                 t->device_transfer, t->syncs);
+}
+
+void cli_print_batch_records(FILE *out, const clbfgs_batch_result *r)
+{
+    for (size_t p = 0; p < r->P; p++) {
+        int status = r->status[p];
+        fprintf(out, "{\"problem\": %zu, \"status\": %d, \"success\": %s, \"message\": ", p, status,
+                status == 0 ? "true" : "false");
+        cli_json_string(out, clbfgs_status_message(status));
+        fputs(", \"fun\": ", out);
+        cli_json_number(out, r->fun[p]);
+        fprintf(out, ", \"nit\": %zu, \"nfev\": %zu, \"njev\": %zu, \"x\": ", r->nit[p], r->nfev[p],
+                r->njev[p]);
+        json_array(out, r->x + p * r->n, r->n);
+        fputs("}\n", out);
+    }
+}
+
+static int compare_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int compare_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int cli_print_batch_summary(FILE *out, const clbfgs_batch_result *r, const clbfgs_device_info *dev,
+                            const char *problem, int json)
+{
+    /* Sorted copies give the median and each status's count in one pass. */
+    size_t *nit = r->P ? malloc(r->P * sizeof *nit) : NULL;
+    int *status = r->P ? malloc(r->P * sizeof *status) : NULL;
+    if (r->P && (!nit || !status)) {
+        free(nit);
+        free(status);
+        return cli_out_of_memory("for the batch's summary");
+    }
+    for (size_t p = 0; p < r->P; p++) {
+        nit[p] = r->nit[p];
+        status[p] = r->status[p];
+    }
+    qsort(nit, r->P, sizeof *nit, compare_size);
+    qsort(status, r->P, sizeof *status, compare_int);
+    size_t nit_min = r->P ? nit[0] : 0, nit_max = r->P ? nit[r->P - 1] : 0;
+    double median = r->P == 0       ? (double)NAN
+                    : r->P % 2 == 1 ? (double)nit[r->P / 2]
+                                    : ((double)nit[r->P / 2 - 1] + (double)nit[r->P / 2]) / 2;
+    double rate = r->total > 0 ? (double)r->P / r->total : (double)NAN;
+    const char *precision = r->precision == CLBFGS_PRECISION_FLOAT ? "float" : "double";
+    if (json) {
+        fputs("{\"problem\": ", out);
+        cli_json_string(out, problem);
+        fprintf(out,
+                ", \"P\": %zu, \"n\": %zu, \"converged\": %zu, \"success\": %s, \"statuses\": [",
+                r->P, r->n, r->converged, r->converged == r->P ? "true" : "false");
+    } else {
+        fprintf(out, "%zu of %zu problems converged\n", r->converged, r->P);
+        fprintf(out, "  problem:      %s, n = %zu, P = %zu, %s precision\n", problem, r->n, r->P,
+                precision);
+        fprintf(out, "  device:       %s [%s]\n", dev->name, dev->platform_name);
+    }
+    int first = 1;
+    for (size_t i = 0, j; i < r->P; i = j) {
+        for (j = i; j < r->P && status[j] == status[i]; j++)
+            ;
+        if (json) {
+            fprintf(out, "%s{\"status\": %d, \"count\": %zu, \"message\": ", first ? "" : ", ",
+                    status[i], j - i);
+            cli_json_string(out, clbfgs_status_message(status[i]));
+            putc('}', out);
+        } else {
+            char label[32];
+            snprintf(label, sizeof label, "status %d:", status[i]);
+            fprintf(out, "  %-14s%zu: %s\n", label, j - i, clbfgs_status_message(status[i]));
+        }
+        first = 0;
+    }
+    if (json) {
+        fprintf(out, "], \"nit\": {\"min\": %zu, \"median\": ", nit_min);
+        cli_json_number(out, median);
+        fprintf(out, ", \"max\": %zu}, \"precision\": \"%s\", \"device\": ", nit_max, precision);
+        cli_json_string(out, dev->name);
+        fputs(", \"platform\": ", out);
+        cli_json_string(out, dev->platform_name);
+        fprintf(out,
+                ", \"local_hessian\": %s, \"work_items\": %zu, \"time\": {\"total\": %.6f, "
+                "\"setup\": %.6f}, \"fits_per_s\": ",
+                r->local_hessian ? "true" : "false", r->work_items, r->total, r->setup);
+        cli_json_number(out, rate);
+        fputs("}\n", out);
+    } else {
+        fprintf(out, "  nit:          min %zu, median %g, max %zu\n", nit_min, median, nit_max);
+        fprintf(out, "  time:         %.3f s (setup %.3f), %.1f fits/s\n", r->total, r->setup,
+                rate);
+        fprintf(out, "  H:            %s, %zu problems at once\n",
+                r->local_hessian ? "in local memory"
+                                 : "in global memory (local memory is too small for n)",
+                r->work_items);
+    }
+    free(nit);
+    free(status);
+    return EXIT_OK;
 }
 
 int cli_close_stdout(void)
