@@ -520,6 +520,13 @@ check "examples/denoise reports the error" out_has "denoised"
 "$top_builddir/examples/logistic" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
 check "examples/logistic: the callback and the built-in agree" rc_is 0
 check "examples/logistic reports both" out_has "built-in:"
+# 2000 spot fits in one batch; it exits 1 unless 99% converge and 95% recover
+# their true parameters (Gaussian errors would give 98.65% or more).
+"$top_builddir/examples/spots" --P 2000 > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
+check "examples/spots fits its images and recovers their parameters" rc_is 0
+check "examples/spots reports the fits per second" out_has "fits/s"
+check "examples/spots reports how many converged" out_has "converged: *[0-9]* of 2000"
+check "examples/spots reports how many recovered their parameters" out_has "recovered: *[0-9]* of 2000"
 
 # A machine with no OpenCL platform: the ICD loader reads an empty vendor list.
 mkdir "$tmp/no-vendors"
