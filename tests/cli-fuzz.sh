@@ -130,6 +130,7 @@ n numbers demo
 x0 lists minimize --builtin quadratic --maxiter 5
 hess-inv0 lists $quad
 data files minimize --builtin logistic --n 2 --fill 0 --maxiter 5
+batch files minimize --builtin rosen --maxiter 5
 cl files minimize --kernel k --n 2
 precision words $quad
 device words $quad

@@ -28,7 +28,7 @@ check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
 for opt in json verbose profile no-gradient builtin cl kernel options data arg work-size n x0 \
     hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda terms function \
-    least-squares; do
+    least-squares batch batch-data summary; do
     check "help documents --$opt" out_has "--$opt[ =,)]"
 done
 check "help documents exit status 4" out_has "4 out of host memory"
@@ -503,6 +503,146 @@ check "the message says what the library calls" err_has "calls two_layer(i, x, g
 run minimize --terms "$top_srcdir/examples/climate.cl" --function two_layer --data "$tmp/t.npy" \
     --data "$tmp/temp.npy" --arg bogus:1 --x0 1,0,1,3.9
 check "--arg with an unknown type is a usage error with --terms too" rc_is 2
+
+# Batches: P problems in one run, each with the result it has alone.
+# SciPy's rosen from six starts; with --maxiter 30, four converge (in 0 to 28
+# iterations) and two stop at the limit.
+printf '%s\n' '# x1, x2, x3' 1.3,0.7,0.8 -1.2,1,1 1,1,1 0,0,0 2,2,2 1.5,-0.5,3 > "$tmp/starts.csv"
+run minimize --builtin rosen --batch "$tmp/starts.csv" --maxiter 30
+check "a batch where some problems stop at --maxiter is 'not converged' (1)" rc_is 1
+cp "$tmp/out" "$tmp/batch.jsonl"
+grep -v '^#' "$tmp/starts.csv" | while read -r row; do
+    "$clbfgs" minimize --builtin rosen --x0 "$row" --maxiter 30 --json
+done > "$tmp/solo.jsonl" 2> "$tmp/err"
+if command -v python3 > /dev/null; then
+    check "--batch prints one JSON record per problem, each with its fields" python3 -c '
+import json, sys
+def strict(name):
+    raise ValueError("not JSON: " + name)
+records = [json.loads(line, parse_constant=strict) for line in open(sys.argv[1])]
+assert [r["problem"] for r in records] == list(range(6)), records
+for r in records:
+    assert sorted(r) == sorted(["problem", "status", "success", "message", "fun", "nit", "nfev",
+                                "njev", "x"]), r
+    assert len(r["x"]) == 3 and r["success"] == (r["status"] == 0), r
+assert sorted(r["status"] for r in records) == [0, 0, 0, 0, 1, 1], records
+assert records[2]["nit"] == 0 and records[2]["fun"] == 0, records[2]
+' "$tmp/batch.jsonl"
+    check "each problem of a batch ends as its own run does (status, nit, nfev, fun)" python3 -c '
+import json, sys
+batch = [json.loads(line) for line in open(sys.argv[1])]
+solo = [json.loads(line) for line in open(sys.argv[2])]
+assert len(batch) == len(solo) == 6, (len(batch), len(solo))
+for b, s in zip(batch, solo):
+    for k in ("status", "message", "nit", "nfev", "njev"):
+        assert b[k] == s[k], (k, b, s)
+    assert abs(b["fun"] - s["fun"]) <= 1e-10 * abs(s["fun"]), (b, s)
+' "$tmp/batch.jsonl" "$tmp/solo.jsonl"
+fi
+run minimize --builtin rosen --batch "$tmp/starts.csv"
+check "a batch where every problem converges exits 0" rc_is 0
+run minimize --builtin rosen --batch "$tmp/starts.csv" --maxiter 30 --summary
+check "--summary exits as the records do (1)" rc_is 1
+check "--summary counts the converged problems" out_has "^4 of 6 problems converged"
+check "--summary gives P and n" out_has "n = 3, P = 6"
+check "--summary counts each status with its message" \
+    out_has "status 1: *2: Maximum number of iterations has been exceeded."
+check "--summary gives nit's range" out_has "nit: *min 0, median [0-9.]*, max 30"
+check "--summary gives the time and the rate" out_has "time: .* s (setup .*), [0-9.]* fits/s"
+check "--summary says where H was kept" out_has "H: *in \(local\|global\) memory"
+run minimize --builtin rosen --batch "$tmp/starts.csv" --maxiter 30 --summary --json
+if command -v python3 > /dev/null; then
+    check "--summary --json is one object that agrees with the records" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+records = [json.loads(line) for line in open(sys.argv[2])]
+assert s["P"] == 6 and s["n"] == 3 and s["converged"] == 4 and s["success"] is False, s
+assert [(c["status"], c["count"]) for c in s["statuses"]] == [(0, 4), (1, 2)], s
+nits = sorted(r["nit"] for r in records)
+assert s["nit"] == {"min": nits[0], "median": (nits[2] + nits[3]) / 2, "max": nits[-1]}, s
+assert s["local_hessian"] in (True, False) and s["fits_per_s"] > 0, s
+' "$tmp/out" "$tmp/batch.jsonl"
+fi
+printf '1,2,3\n4,5\n' > "$tmp/ragged.csv"
+run minimize --builtin rosen --batch "$tmp/ragged.csv"
+check "a batch file with a ragged row is bad input (2)" rc_is 2
+check "its message names the file and the row" err_has "^clbfgs: --batch: '.*ragged.csv': line 2 has 2"
+: > "$tmp/none.csv"
+run minimize --builtin rosen --batch "$tmp/none.csv"
+check "an empty batch file is bad input (2)" rc_is 2
+check "its message says the file is empty" err_has "none.csv': the file is empty"
+npy "$tmp/none.npy" '<f8' '(0, 3)' 0
+run minimize --builtin rosen --batch "$tmp/none.npy"
+check "a batch of no problems (P = 0) is bad input (2)" rc_is 2
+check "its message says the array is empty" err_has "the array is empty"
+run minimize --builtin rosen --batch "$tmp/starts.csv" --n 4
+check "a batch whose rows are not --n long is bad input (2)" rc_is 2
+run minimize --builtin rosen --batch "$tmp/starts.csv" --x0 1,1,1
+check "--batch with --x0 is bad usage (2)" rc_is 2
+run minimize --builtin rosen --batch "$tmp/starts.csv" --batch-data "$tmp/starts.csv"
+check "--batch-data without --terms is bad usage (2)" rc_is 2
+check "its message says it goes with --terms" err_has "batch-data goes with --terms"
+run minimize --builtin rosen --n 3 --summary
+check "--summary without --batch is bad usage (2)" rc_is 2
+run minimize --cl "$top_srcdir/tests/mgh.cl" --kernel beale --batch "$tmp/starts.csv"
+check "--batch with a --cl kernel is bad usage (2)" rc_is 2
+check "its message says what --batch takes" err_has "batch takes a function the library compiles in"
+
+# A line fitted to each problem's own 20 points: t shared (--data), y per
+# problem (--batch-data): problem p's line is y = (p + 1) t - p.
+awk 'BEGIN { for (i = 0; i < 20; i++) printf "%.17g\n", i / 4.0 }' > "$tmp/t20.csv"
+awk 'BEGIN { for (p = 0; p < 3; p++) { for (i = 0; i < 20; i++)
+    printf "%s%.17g", i ? "," : "", (p + 1) * i / 4.0 - p + ((i % 5) - 2) / 100.0; print "" } }' \
+    > "$tmp/y3.csv"
+awk 'BEGIN { for (p = 0; p < 3; p++) { for (i = 0; i < 20; i++)
+    printf "%s%.17g", i ? "," : "", i / 4.0; print "" } }' > "$tmp/t3.csv"
+printf '0,0\n1,1\n-1,2\n' > "$tmp/lines-x0.csv"
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares \
+    --data "$tmp/t20.csv" --batch-data "$tmp/y3.csv" --batch "$tmp/lines-x0.csv"
+check "--batch-data gives each problem its own data (0)" rc_is 0
+cp "$tmp/out" "$tmp/lines.jsonl"
+if command -v python3 > /dev/null; then
+    check "each problem fits its own line" python3 -c '
+import json, sys
+for p, line in enumerate(open(sys.argv[1])):
+    x = json.loads(line)["x"]
+    assert abs(x[0] - (p + 1)) < 0.01 and abs(x[1] + p) < 0.05, (p, x)
+' "$tmp/lines.jsonl"
+fi
+sed -n 3p "$tmp/y3.csv" | tr , '\n' > "$tmp/y-third.csv"
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares \
+    --data "$tmp/t20.csv" --data "$tmp/y-third.csv" --x0 -1,2 --json
+if command -v python3 > /dev/null; then
+    check "a problem with per-problem data ends as its own run does" python3 -c '
+import json, sys
+b = [json.loads(line) for line in open(sys.argv[1])][2]
+s = json.load(open(sys.argv[2]))
+assert (b["status"], b["nit"], b["nfev"]) == (s["status"], s["nit"], s["nfev"]), (b, s)
+assert abs(b["fun"] - s["fun"]) <= 1e-10 * abs(s["fun"]), (b, s)
+' "$tmp/lines.jsonl" "$tmp/out"
+fi
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares \
+    --batch-data "$tmp/t3.csv" --batch-data "$tmp/y3.csv" --batch "$tmp/lines-x0.csv"
+check "with every data argument per problem, m is the row length (0)" rc_is 0
+if command -v python3 > /dev/null; then
+    check "... and the fits are the same" python3 -c '
+import json, sys
+a = [json.loads(line) for line in open(sys.argv[1])]
+b = [json.loads(line) for line in open(sys.argv[2])]
+assert [(r["status"], r["nit"]) for r in a] == [(r["status"], r["nit"]) for r in b], (a, b)
+assert all(abs(p - q) <= 1e-10 * abs(q) for r, s in zip(a, b) for p, q in zip(r["x"], s["x"])), (a, b)
+' "$tmp/out" "$tmp/lines.jsonl"
+fi
+head -n 2 "$tmp/y3.csv" > "$tmp/y2.csv"
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --least-squares \
+    --data "$tmp/t20.csv" --batch-data "$tmp/y2.csv" --batch "$tmp/lines-x0.csv"
+check "--batch-data with a row count other than P is bad input (2)" rc_is 2
+check "its message names both files and both counts" \
+    err_has "'.*y2.csv' has 2 rows, but --batch '.*lines-x0.csv' has 3 problems"
+run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/t20.csv" \
+    --batch-data "$tmp/y3.csv" --x0 0,0
+check "--batch-data without --batch is bad usage (2)" rc_is 2
+check "its message asks for --batch" err_has "batch-data goes with --batch"
 
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
