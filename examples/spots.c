@@ -108,12 +108,16 @@ int main(int argc, char **argv)
         else
             path = argv[k];
     }
+    if (P == 0) {
+        fprintf(stderr, "spots: --P takes a number of images, at least 1\n");
+        return 1;
+    }
     char *source = read_file(path);
-    double *truth = P ? malloc(P * SPOTS_N * sizeof *truth) : NULL;
-    double *images = P ? malloc(P * SPOTS_PIXELS * sizeof *images) : NULL;
-    double *x0 = P ? malloc(P * SPOTS_N * sizeof *x0) : NULL;
+    double *truth = malloc(P * SPOTS_N * sizeof *truth);
+    double *images = malloc(P * SPOTS_PIXELS * sizeof *images);
+    double *x0 = malloc(P * SPOTS_N * sizeof *x0);
     if (!source || !truth || !images || !x0) {
-        fprintf(stderr, "spots: cannot read %s, or P is 0, or out of memory\n", path);
+        fprintf(stderr, "spots: cannot read %s, or out of memory for %zu images\n", path, P);
         return 1;
     }
     for (size_t p = 0; p < P; p++)
