@@ -27,12 +27,10 @@
  * problem has stopped. Work-items never wait for each other (no barrier). */
 #pragma OPENCL FP_CONTRACT OFF
 
-#define N CLBFGS_N
-
 #if CLBFGS_HLOCAL
-#define HMEM __local
+#define CLBFGS_HMEM __local
 #else
-#define HMEM __global
+#define CLBFGS_HMEM __global
 #endif
 
 #if CLBFGS_LSQ
@@ -42,12 +40,12 @@
 #endif
 
 /* sum += v, Kahan's way, as cl/terms.cl sums items. */
-#define BATCH_KAHAN(sum, c, v)                                                                    \
-    do {                                                                                          \
-        const real y_ = (v) - (c);                                                                \
-        const real t_ = (sum) + y_;                                                               \
-        (c) = (t_ - (sum)) - y_;                                                                  \
-        (sum) = t_;                                                                               \
+#define BATCH_KAHAN(sum, c, v)                                                                     \
+    do {                                                                                           \
+        const real clbfgs_y_ = (v) - (c);                                                          \
+        const real clbfgs_t_ = (sum) + clbfgs_y_;                                                  \
+        (c) = (clbfgs_t_ - (sum)) - clbfgs_y_;                                                     \
+        (sum) = clbfgs_t_;                                                                         \
     } while (0)
 
 #if !CLBFGS_GRADIENT
@@ -63,48 +61,50 @@ static real batch_step(const real xj)
 
 /* f and the gradient (into g) of problem clbfgs_prob at x, summed over its
  * m items in item order. */
-static real batch_eval(const uint m, real *x, real *g, const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
+static real batch_eval(const uint clbfgs_m, real *clbfgs_x, real *clbfgs_g,
+                       const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
 {
-    real fs = 0, fc = 0, gc[N];
-    for (uint j = 0; j < N; j++)
-        g[j] = gc[j] = 0;
+    real clbfgs_fs = 0, clbfgs_fc = 0, clbfgs_gc[CLBFGS_N];
+    for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+        clbfgs_g[clbfgs_j] = clbfgs_gc[clbfgs_j] = 0;
 #if CLBFGS_GRADIENT
-    real gi[N];
-    for (uint i = 0; i < m; i++) {
-        for (uint j = 0; j < N; j++)
-            gi[j] = 0;
-        const real r = CLBFGS_BATCH_TERM(i, x, gi);
-        BATCH_KAHAN(fs, fc, BATCH_VALUE(r));
-        for (uint j = 0; j < N; j++)
-            BATCH_KAHAN(g[j], gc[j], CLBFGS_LSQ ? r * gi[j] : gi[j]);
+    real clbfgs_gi[CLBFGS_N];
+    for (uint clbfgs_i = 0; clbfgs_i < clbfgs_m; clbfgs_i++) {
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+            clbfgs_gi[clbfgs_j] = 0;
+        const real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x, clbfgs_gi);
+        BATCH_KAHAN(clbfgs_fs, clbfgs_fc, BATCH_VALUE(clbfgs_r));
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+            BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
+                        CLBFGS_LSQ ? clbfgs_r * clbfgs_gi[clbfgs_j] : clbfgs_gi[clbfgs_j]);
     }
 #if CLBFGS_LSQ
-    fs /= 2;
+    clbfgs_fs /= 2;
 #endif
 #else
-    for (uint i = 0; i < m; i++) {
-        real r = CLBFGS_BATCH_TERM(i, x);
-        const real f0 = BATCH_VALUE(r);
-        BATCH_KAHAN(fs, fc, f0);
-        for (uint j = 0; j < N; j++) {
-            const real keep = x[j];
-            x[j] = batch_step(keep);
-            r = CLBFGS_BATCH_TERM(i, x);
-            x[j] = keep;
-            BATCH_KAHAN(g[j], gc[j], BATCH_VALUE(r) - f0);
+    for (uint clbfgs_i = 0; clbfgs_i < clbfgs_m; clbfgs_i++) {
+        real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
+        const real clbfgs_f0 = BATCH_VALUE(clbfgs_r);
+        BATCH_KAHAN(clbfgs_fs, clbfgs_fc, clbfgs_f0);
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+            const real clbfgs_keep = clbfgs_x[clbfgs_j];
+            clbfgs_x[clbfgs_j] = batch_step(clbfgs_keep);
+            clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
+            clbfgs_x[clbfgs_j] = clbfgs_keep;
+            BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j], BATCH_VALUE(clbfgs_r) - clbfgs_f0);
         }
     }
-    for (uint j = 0; j < N; j++) {
+    for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
 #if CLBFGS_LSQ
-        g[j] /= 2;
+        clbfgs_g[clbfgs_j] /= 2;
 #endif
-        g[j] /= batch_step(x[j]) - x[j];
+        clbfgs_g[clbfgs_j] /= batch_step(clbfgs_x[clbfgs_j]) - clbfgs_x[clbfgs_j];
     }
 #if CLBFGS_LSQ
-    fs /= 2;
+    clbfgs_fs /= 2;
 #endif
 #endif
-    return fs;
+    return clbfgs_fs;
 }
 
 /* The options, as the host packs them (lib/batch.c). */
@@ -117,169 +117,187 @@ enum { OUT_STATUS, OUT_NIT, OUT_NFEV, OUT_NJEV, OUT_SKIPPED, OUT_COUNT };
  * the problem counter (0 at launch); hg (global tier) n x n reals per
  * work-item. */
 __kernel __attribute__((reqd_work_group_size(CLBFGS_BATCH_WG, 1, 1))) void
-clbfgs_batch(const uint P, __global real *xio, __global real *fio, __global real *gio,
-             __global uint *out, __global volatile int *next, __global real *hg,
-             __global const real *opt, const uint m, const uint maxiter CLBFGS_TERM_PARAMS)
+clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbfgs_fio,
+             __global real *clbfgs_gio, __global uint *clbfgs_out,
+             __global volatile int *clbfgs_next, __global real *clbfgs_hg,
+             __global const real *clbfgs_opt, const uint clbfgs_m,
+             const uint clbfgs_maxiter CLBFGS_TERM_PARAMS)
 {
 #if CLBFGS_HLOCAL
-    __local real hl[CLBFGS_BATCH_WG * N * N];
-    HMEM real *H = hl + get_local_id(0) * (size_t)(N * N);
-    (void)hg;
+    __local real clbfgs_hl[CLBFGS_BATCH_WG * CLBFGS_N * CLBFGS_N];
+    CLBFGS_HMEM real *clbfgs_H = clbfgs_hl + get_local_id(0) * (size_t)(CLBFGS_N * CLBFGS_N);
+    (void)clbfgs_hg;
 #else
-    HMEM real *H = hg + get_global_id(0) * (size_t)(N * N);
+    CLBFGS_HMEM real *clbfgs_H = clbfgs_hg + get_global_id(0) * (size_t)(CLBFGS_N * CLBFGS_N);
 #endif
-    const real gtol = opt[OPT_GTOL], ord = opt[OPT_NORM], xrtol = opt[OPT_XRTOL];
-    clbfgs_ls_params lsp;
-    lsp.c1 = opt[OPT_C1];
-    lsp.c2 = opt[OPT_C2];
+    const real clbfgs_gtol = clbfgs_opt[OPT_GTOL], clbfgs_ord = clbfgs_opt[OPT_NORM],
+               clbfgs_xrtol = clbfgs_opt[OPT_XRTOL];
+    clbfgs_ls_params clbfgs_lsp;
+    clbfgs_lsp.c1 = clbfgs_opt[OPT_C1];
+    clbfgs_lsp.c2 = clbfgs_opt[OPT_C2];
 #ifdef CLBFGS_DOUBLE
-    lsp.amin = 1e-100;
-    lsp.amax = 1e100;
+    clbfgs_lsp.amin = 1e-100;
+    clbfgs_lsp.amax = 1e100;
 #else
-    lsp.amin = (real)1e-100; /* 0 and inf in float, as the host's double bounds become */
-    lsp.amax = (real)INFINITY;
+    clbfgs_lsp.amin = (real)1e-100; /* 0 and inf in float, as the host's double bounds become */
+    clbfgs_lsp.amax = (real)INFINITY;
 #endif
-    lsp.xtol = (real)1e-14;
-    real x[N], g[N], p[N], xt[N], gt[N], v[N], u[N], s[N];
+    clbfgs_lsp.xtol = (real)1e-14;
+    real clbfgs_x[CLBFGS_N], clbfgs_g[CLBFGS_N], clbfgs_p[CLBFGS_N], clbfgs_xt[CLBFGS_N],
+        clbfgs_gt[CLBFGS_N], clbfgs_v[CLBFGS_N], clbfgs_u[CLBFGS_N], clbfgs_s[CLBFGS_N];
 
     for (;;) {
-        const int claimed = atomic_inc(next);
-        if (claimed < 0 || (uint)claimed >= P)
+        const int clbfgs_claimed = atomic_inc(clbfgs_next);
+        if (clbfgs_claimed < 0 || (uint)clbfgs_claimed >= clbfgs_P)
             break;
-        const size_t prob = (size_t)claimed;
-        uint nit = 0, nfev = 0, njev = 0, skipped = 0;
-        const uint values = CLBFGS_GRADIENT ? 1 : N + 1;
+        const size_t clbfgs_prob = (size_t)clbfgs_claimed;
+        uint clbfgs_nit = 0, clbfgs_nfev = 0, clbfgs_njev = 0, clbfgs_skipped = 0;
+        const uint clbfgs_values = CLBFGS_GRADIENT ? 1 : CLBFGS_N + 1;
 
-        for (uint j = 0; j < N; j++) {
-            x[j] = xio[prob * N + j];
-            for (uint k = 0; k < N; k++)
-                H[j * N + k] = j == k ? (real)1 : (real)0;
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+            clbfgs_x[clbfgs_j] = clbfgs_xio[clbfgs_prob * CLBFGS_N + clbfgs_j];
+            for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
+                clbfgs_H[clbfgs_j * CLBFGS_N + clbfgs_k] = clbfgs_j == clbfgs_k ? (real)1 : (real)0;
         }
-        real f = batch_eval(m, x, g, prob CLBFGS_TERM_NAMES);
-        nfev += values;
-        njev++;
-        real gn = norm_start(ord), gg = 0, gp = 0;
-        for (uint j = 0; j < N; j++) {
-            gn = norm_add(gn, g[j], ord);
-            gg += fabs(g[j]) * fabs(g[j]);
-            p[j] = -g[j];
-            gp += g[j] * p[j];
+        real clbfgs_f = batch_eval(clbfgs_m, clbfgs_x, clbfgs_g, clbfgs_prob CLBFGS_TERM_NAMES);
+        clbfgs_nfev += clbfgs_values;
+        clbfgs_njev++;
+        real clbfgs_gn = norm_start(clbfgs_ord), clbfgs_gg = 0, clbfgs_gp = 0;
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+            clbfgs_gn = norm_add(clbfgs_gn, clbfgs_g[clbfgs_j], clbfgs_ord);
+            clbfgs_gg += fabs(clbfgs_g[clbfgs_j]) * fabs(clbfgs_g[clbfgs_j]);
+            clbfgs_p[clbfgs_j] = -clbfgs_g[clbfgs_j];
+            clbfgs_gp += clbfgs_g[clbfgs_j] * clbfgs_p[clbfgs_j];
         }
-        real gnorm = norm_final(gn, ord);
-        int warn = (!isfinite(f) || !isfinite(gnorm)) ? 3 : 0;
-        real alpha0 = clbfgs__ls_first_step(f, gp, f + sqrt(gg) / (real)2);
+        real clbfgs_gnorm = norm_final(clbfgs_gn, clbfgs_ord);
+        int clbfgs_warn = (!isfinite(clbfgs_f) || !isfinite(clbfgs_gnorm)) ? 3 : 0;
+        real clbfgs_alpha0 =
+            clbfgs__ls_first_step(clbfgs_f, clbfgs_gp, clbfgs_f + sqrt(clbfgs_gg) / (real)2);
 
         for (;;) {
             /* SciPy's loop test */
-            if (warn != 0 || !(gnorm > gtol) || nit >= maxiter)
+            if (clbfgs_warn != 0 || !(clbfgs_gnorm > clbfgs_gtol) || clbfgs_nit >= clbfgs_maxiter)
                 break;
-            clbfgs_ls ls;
-            clbfgs_ls_outcome o = clbfgs__ls_begin(&ls, f, gp, alpha0, &lsp);
-            real last = (real)NAN;
-            while (o == CLBFGS_LS_EVAL) {
-                last = ls.trial;
-                for (uint j = 0; j < N; j++)
-                    xt[j] = x[j] + last * p[j];
-                const real ft = batch_eval(m, xt, gt, prob CLBFGS_TERM_NAMES);
-                nfev += values;
-                njev++;
-                real d = 0;
-                for (uint j = 0; j < N; j++)
-                    d += gt[j] * p[j];
-                o = clbfgs__ls_next(&ls, ft, d);
+            clbfgs_ls clbfgs_search;
+            clbfgs_ls_outcome clbfgs_o =
+                clbfgs__ls_begin(&clbfgs_search, clbfgs_f, clbfgs_gp, clbfgs_alpha0, &clbfgs_lsp);
+            real clbfgs_last = (real)NAN;
+            while (clbfgs_o == CLBFGS_LS_EVAL) {
+                clbfgs_last = clbfgs_search.trial;
+                for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+                    clbfgs_xt[clbfgs_j] = clbfgs_x[clbfgs_j] + clbfgs_last * clbfgs_p[clbfgs_j];
+                const real clbfgs_ft =
+                    batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_prob CLBFGS_TERM_NAMES);
+                clbfgs_nfev += clbfgs_values;
+                clbfgs_njev++;
+                real clbfgs_d = 0;
+                for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+                    clbfgs_d += clbfgs_gt[clbfgs_j] * clbfgs_p[clbfgs_j];
+                clbfgs_o = clbfgs__ls_next(&clbfgs_search, clbfgs_ft, clbfgs_d);
             }
-            if (o != CLBFGS_LS_OK) {
-                warn = 2;
+            if (clbfgs_o != CLBFGS_LS_OK) {
+                clbfgs_warn = 2;
                 break;
             }
-            if (!(last == ls.alpha)) { /* xt and gt must hold the accepted point */
-                for (uint j = 0; j < N; j++)
-                    xt[j] = x[j] + ls.alpha * p[j];
-                batch_eval(m, xt, gt, prob CLBFGS_TERM_NAMES);
-                nfev += values;
-                njev++;
+            if (!(clbfgs_last ==
+                  clbfgs_search.alpha)) { /* xt and gt must hold the accepted point */
+                for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+                    clbfgs_xt[clbfgs_j] =
+                        clbfgs_x[clbfgs_j] + clbfgs_search.alpha * clbfgs_p[clbfgs_j];
+                batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_prob CLBFGS_TERM_NAMES);
+                clbfgs_nfev += clbfgs_values;
+                clbfgs_njev++;
             }
-            const real alpha = ls.alpha, f_prev = f;
-            f = ls.phi;
-            nit++;
+            const real clbfgs_alpha = clbfgs_search.alpha, clbfgs_f_prev = clbfgs_f;
+            clbfgs_f = clbfgs_search.phi;
+            clbfgs_nit++;
             /* x, g take the new point; s = alpha p, y = g - g_old, v = H g,
              * u = v + p = H y */
-            real ys = 0, yu = 0, sg = 0, ug = 0, pp = 0, xx = 0;
-            gn = norm_start(ord);
-            for (uint j = 0; j < N; j++) {
-                real acc = 0;
-                for (uint k = 0; k < N; k++)
-                    acc += H[j * N + k] * gt[k];
-                v[j] = acc;
+            real clbfgs_ys = 0, clbfgs_yu = 0, clbfgs_sg = 0, clbfgs_ug = 0, clbfgs_pp = 0,
+                 clbfgs_xx = 0;
+            clbfgs_gn = norm_start(clbfgs_ord);
+            for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+                real clbfgs_acc = 0;
+                for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
+                    clbfgs_acc += clbfgs_H[clbfgs_j * CLBFGS_N + clbfgs_k] * clbfgs_gt[clbfgs_k];
+                clbfgs_v[clbfgs_j] = clbfgs_acc;
             }
-            for (uint j = 0; j < N; j++) {
-                const real gj = gt[j], yj = gj - g[j], pj = p[j];
-                x[j] = xt[j];
-                g[j] = gj;
-                s[j] = alpha * pj;
-                u[j] = v[j] + pj;
-                gn = norm_add(gn, gj, ord);
-                xx += fabs(x[j]) * fabs(x[j]);
-                ys += yj * s[j];
-                yu += yj * u[j];
-                sg += s[j] * gj;
-                ug += u[j] * gj;
-                pp += fabs(pj) * fabs(pj);
+            for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+                const real clbfgs_gj = clbfgs_gt[clbfgs_j],
+                           clbfgs_yj = clbfgs_gj - clbfgs_g[clbfgs_j],
+                           clbfgs_pj = clbfgs_p[clbfgs_j];
+                clbfgs_x[clbfgs_j] = clbfgs_xt[clbfgs_j];
+                clbfgs_g[clbfgs_j] = clbfgs_gj;
+                clbfgs_s[clbfgs_j] = clbfgs_alpha * clbfgs_pj;
+                clbfgs_u[clbfgs_j] = clbfgs_v[clbfgs_j] + clbfgs_pj;
+                clbfgs_gn = norm_add(clbfgs_gn, clbfgs_gj, clbfgs_ord);
+                clbfgs_xx += fabs(clbfgs_x[clbfgs_j]) * fabs(clbfgs_x[clbfgs_j]);
+                clbfgs_ys += clbfgs_yj * clbfgs_s[clbfgs_j];
+                clbfgs_yu += clbfgs_yj * clbfgs_u[clbfgs_j];
+                clbfgs_sg += clbfgs_s[clbfgs_j] * clbfgs_gj;
+                clbfgs_ug += clbfgs_u[clbfgs_j] * clbfgs_gj;
+                clbfgs_pp += fabs(clbfgs_pj) * fabs(clbfgs_pj);
             }
-            gnorm = norm_final(gn, ord);
+            clbfgs_gnorm = norm_final(clbfgs_gn, clbfgs_ord);
             /* the update (made only when y.s > 0) and the new direction */
-            const int pending = ys > 0 && isfinite(ys);
-            real a = 0, b = 0, cu = 0, cs = 0;
-            if (pending) {
-                const real rho = (real)1 / ys;
-                a = -rho;
-                b = rho * rho * yu + rho;
-                cu = rho * sg;
-                cs = rho * ug - b * sg;
-                for (uint j = 0; j < N; j++)
-                    for (uint k = 0; k < N; k++)
-                        H[j * N + k] += a * (u[j] * s[k] + s[j] * u[k]) + b * (s[j] * s[k]);
+            const int clbfgs_pending = clbfgs_ys > 0 && isfinite(clbfgs_ys);
+            real clbfgs_a = 0, clbfgs_b = 0, clbfgs_cu = 0, clbfgs_cs = 0;
+            if (clbfgs_pending) {
+                const real clbfgs_rho = (real)1 / clbfgs_ys;
+                clbfgs_a = -clbfgs_rho;
+                clbfgs_b = clbfgs_rho * clbfgs_rho * clbfgs_yu + clbfgs_rho;
+                clbfgs_cu = clbfgs_rho * clbfgs_sg;
+                clbfgs_cs = clbfgs_rho * clbfgs_ug - clbfgs_b * clbfgs_sg;
+                for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+                    for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
+                        clbfgs_H[clbfgs_j * CLBFGS_N + clbfgs_k] +=
+                            clbfgs_a * (clbfgs_u[clbfgs_j] * clbfgs_s[clbfgs_k] +
+                                        clbfgs_s[clbfgs_j] * clbfgs_u[clbfgs_k]) +
+                            clbfgs_b * (clbfgs_s[clbfgs_j] * clbfgs_s[clbfgs_k]);
             }
-            gp = 0;
-            for (uint j = 0; j < N; j++) {
-                p[j] = pending ? (-v[j] + cu * u[j]) + cs * s[j] : -v[j];
-                gp += g[j] * p[j];
+            clbfgs_gp = 0;
+            for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+                clbfgs_p[clbfgs_j] = clbfgs_pending
+                                         ? (-clbfgs_v[clbfgs_j] + clbfgs_cu * clbfgs_u[clbfgs_j]) +
+                                               clbfgs_cs * clbfgs_s[clbfgs_j]
+                                         : -clbfgs_v[clbfgs_j];
+                clbfgs_gp += clbfgs_g[clbfgs_j] * clbfgs_p[clbfgs_j];
             }
-            alpha0 = clbfgs__ls_first_step(f, gp, f_prev);
+            clbfgs_alpha0 = clbfgs__ls_first_step(clbfgs_f, clbfgs_gp, clbfgs_f_prev);
             /* SciPy's tests after a step, in its order */
-            const real step = alpha * sqrt(pp);
-            const real xbound = xrtol > 0 ? xrtol * (xrtol + sqrt(xx)) : (real)0;
-            if (gnorm <= gtol || step <= xbound)
+            const real clbfgs_step = clbfgs_alpha * sqrt(clbfgs_pp);
+            const real clbfgs_xbound =
+                clbfgs_xrtol > 0 ? clbfgs_xrtol * (clbfgs_xrtol + sqrt(clbfgs_xx)) : (real)0;
+            if (clbfgs_gnorm <= clbfgs_gtol || clbfgs_step <= clbfgs_xbound)
                 break;
-            if (!isfinite(f)) {
-                warn = 2;
+            if (!isfinite(clbfgs_f)) {
+                clbfgs_warn = 2;
                 break;
             }
-            skipped += !pending;
+            clbfgs_skipped += !clbfgs_pending;
         }
         /* the status, as SciPy sets it after its loop */
-        if (warn == 0 && nit >= maxiter)
-            warn = 1;
-        if (warn == 0) {
-            int nan = isnan(gnorm) || isnan(f);
-            for (uint j = 0; j < N; j++)
-                nan |= isnan(x[j]);
-            if (nan)
-                warn = 3;
+        if (clbfgs_warn == 0 && clbfgs_nit >= clbfgs_maxiter)
+            clbfgs_warn = 1;
+        if (clbfgs_warn == 0) {
+            int clbfgs_nan = isnan(clbfgs_gnorm) || isnan(clbfgs_f);
+            for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
+                clbfgs_nan |= isnan(clbfgs_x[clbfgs_j]);
+            if (clbfgs_nan)
+                clbfgs_warn = 3;
         }
-        for (uint j = 0; j < N; j++) {
-            xio[prob * N + j] = x[j];
-            gio[prob * N + j] = g[j];
+        for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
+            clbfgs_xio[clbfgs_prob * CLBFGS_N + clbfgs_j] = clbfgs_x[clbfgs_j];
+            clbfgs_gio[clbfgs_prob * CLBFGS_N + clbfgs_j] = clbfgs_g[clbfgs_j];
         }
-        fio[prob] = f;
-        __global uint *o = out + prob * OUT_COUNT;
-        o[OUT_STATUS] = (uint)warn;
-        o[OUT_NIT] = nit;
-        o[OUT_NFEV] = nfev;
-        o[OUT_NJEV] = njev;
-        o[OUT_SKIPPED] = skipped;
+        clbfgs_fio[clbfgs_prob] = clbfgs_f;
+        __global uint *clbfgs_o = clbfgs_out + clbfgs_prob * OUT_COUNT;
+        clbfgs_o[OUT_STATUS] = (uint)clbfgs_warn;
+        clbfgs_o[OUT_NIT] = clbfgs_nit;
+        clbfgs_o[OUT_NFEV] = clbfgs_nfev;
+        clbfgs_o[OUT_NJEV] = clbfgs_njev;
+        clbfgs_o[OUT_SKIPPED] = clbfgs_skipped;
     }
 }
 
-#undef N
-#undef HMEM
+#undef CLBFGS_HMEM

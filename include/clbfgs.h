@@ -545,9 +545,11 @@ typedef struct clbfgs_options {
     void *callback_user;
     /** The one-kernel solve (see "Batches"): 0 (default) lets clbfgs_minimize
      * run the whole solve of a small problem in one kernel where it can (a
-     * term objective or a built-in with a function form, n <= 64, no
-     * callback, no hess_inv0 or return_hess_inv); -1 never; 1 insists (an
-     * error says why it cannot). clbfgs_minimize_batch always uses it. */
+     * term objective of at most 4096 item evaluations per point, m or
+     * m (n + 1) by differences, past which the data-parallel kernels are
+     * faster; or a built-in with a function form; n <= 64, no callback, no
+     * hess_inv0 or return_hess_inv); -1 never; 1 insists (an error says why
+     * it cannot; no limit on m). clbfgs_minimize_batch always uses it. */
     int single_kernel;
 } clbfgs_options;
 

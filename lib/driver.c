@@ -785,6 +785,10 @@ cleanup:
 
 /* ---- the one-kernel solve (batch.c) ---- */
 
+/* The most item evaluations per point (m, times n + 1 by differences) for
+ * which clbfgs_minimize chooses the one-kernel solve by itself. */
+#define SINGLE_KERNEL_MAX_WORK 4096.0
+
 /* Why a run cannot be one kernel, or NULL: what only the host-driven run
  * does. The objective's own reasons come from clbfgs__batch_form. */
 static const char *single_kernel_refusal(const clbfgs_options *o)
@@ -818,6 +822,12 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
     clbfgs_status status = clbfgs__batch_form(objective, n, who, &form);
     if (status != CLBFGS_SUCCESS)
         return o->single_kernel == 1 ? status : CLBFGS_SUCCESS;
+    /* one work-item adds up every item: past a few thousand item
+     * evaluations per point the data-parallel kernels win (on pocl an
+     * iteration's round trips cost about what 10^4 simple items do) */
+    double work = (double)form.m * (form.gradient ? 1.0 : (double)n + 1.0);
+    if (o->single_kernel == 0 && work > SINGLE_KERNEL_MAX_WORK)
+        return CLBFGS_SUCCESS;
     *used = 1;
     clbfgs_batch_result b;
     memset(&b, 0, sizeof b);

@@ -26,7 +26,7 @@ check "help exits 0" rc_is 0
 check "help documents devices" out_has "devices \[--json\]"
 check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
-for opt in json verbose profile no-gradient builtin cl kernel options data arg work-size n x0 \
+for opt in json verbose profile single-kernel no-gradient builtin cl kernel options data arg work-size n x0 \
     hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda terms function \
     least-squares batch batch-data summary; do
     check "help documents --$opt" out_has "--$opt[ =,)]"
@@ -104,7 +104,7 @@ check "an odd n for ext-rosenbrock is bad input (2)" rc_is 2
 run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 5 --profile
 check "--profile prints the device time by phase" out_has "device time: .*objective .*, H .*syncs"
 check "the text output counts syncs and launches" out_has "device calls: [0-9]* syncs, [0-9]* kernel launches"
-run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 20 --json
+run minimize --builtin ext-rosenbrock --n 64 --gtol 0 --maxiter 20 --json --single-kernel never
 if command -v python3 > /dev/null; then
     # One read per iteration, which carries the first trial point; one per
     # further trial point; 4 or 5 launches per iteration, 3 per further trial.
@@ -118,6 +118,25 @@ assert 4 * nit + 3 * extra <= t["launches"] <= 5 * nit + 3 * extra, t
 ' "$tmp/out"
 fi
 check "help documents --profile" sh -c '"$1" help | grep -q -- --profile' sh "$clbfgs"
+# the one-kernel solve: chosen by itself for a small built-in, refused or
+# forced on request, with the same status and counts as the host-driven run
+run minimize --builtin rosen --n 6 --json --single-kernel always
+cp "$tmp/out" "$tmp/one.json"
+run minimize --builtin rosen --n 6 --json --single-kernel never
+if command -v python3 > /dev/null; then
+    check "--single-kernel always and never: the same status, nit and nfev" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["status"] == b["status"] == 0 and a["nit"] == b["nit"] and a["nfev"] == b["nfev"], (a, b)
+assert abs(a["fun"] - b["fun"]) < 1e-12, (a["fun"], b["fun"])
+assert a["time"]["launches"] == 1 and b["time"]["launches"] > 10, (a["time"], b["time"])
+' "$tmp/one.json" "$tmp/out"
+fi
+run minimize --builtin rosen --n 6 --single-kernel sometimes
+check "--single-kernel takes auto, never or always (2)" rc_is 2
+run minimize --builtin rosen --n 6 --single-kernel always --hess-inv0 1,0,0,0,0,0,0,1,0,0,0,0,0,0,1,0,0,0,0,0,0,1,0,0,0,0,0,0,1,0,0,0,0,0,0,1
+check "--single-kernel always says why it cannot" err_has "hess_inv0"
+check "help documents --single-kernel" sh -c '"$1" help | grep -q -- --single-kernel' sh "$clbfgs"
 run minimize --builtin quadratic --n 3 --json
 check "--json exits 0" rc_is 0
 if command -v python3 > /dev/null; then

@@ -52,9 +52,14 @@ grind() {
     fi
 }
 
-grind "rosen, double" 0 --builtin rosen --n 6
-grind "rosen, float" 0 --builtin rosen --n 6 --precision float --gtol 1e-3
+# the host-driven iterations' kernels (a small built-in would otherwise be
+# solved in one kernel), then the one-kernel solve itself
+grind "rosen, double" 0 --builtin rosen --n 6 --single-kernel never
+grind "rosen, float" 0 --builtin rosen --n 6 --precision float --gtol 1e-3 --single-kernel never
 grind "extended Rosenbrock, profiled" 0 --builtin ext-rosenbrock --n 4 --profile
+grind "rosen in one kernel" 0 --builtin rosen --n 6 --single-kernel always
+grind "rosen in one kernel, float" 0 --builtin rosen --n 6 --precision float --gtol 1e-3 \
+    --single-kernel always
 grind "quadratic from a starting inverse Hessian" 0 --builtin quadratic --n 3 \
     --hess-inv0 1,0,0,0,0.5,0,0,0,0.3333333333333333
 grind "a caller's kernel with a buffer and scalars" 0 --cl "$top_srcdir/examples/denoise.cl" \
@@ -63,15 +68,19 @@ grind "forward differences" 0 --cl "$top_srcdir/tests/mgh.cl" --kernel trigonome
     --no-gradient --n 5 --fill 0.2
 # n = 40 splits the columns into two chunks summed by a second kernel; a
 # few iterations of it are enough (a whole solve takes Oclgrind 20 s).
-grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4
+grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4 \
+    --single-kernel never
 # term objectives: the generated sum and final kernels, with and without a gradient
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", i / 30.0 }' > "$tmp/t.csv"
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", 3 * i / 30.0 - 2 }' > "$tmp/y.csv"
 grind "a term objective, least squares" 0 --terms "$top_srcdir/tests/line.cl" --function line \
-    --least-squares --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0
+    --least-squares --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 --single-kernel never
 grind "a term objective by forward differences" 1 --terms "$top_srcdir/tests/line.cl" \
     --function line_value --no-gradient --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 \
-    --maxiter 3
+    --maxiter 3 --single-kernel never
+grind "a term objective in one kernel, by differences" 1 --terms "$top_srcdir/tests/line.cl" \
+    --function line_value --no-gradient --data "$tmp/t.csv" --data "$tmp/y.csv" --x0 0,0 \
+    --maxiter 3 --single-kernel always
 # past 64 parameters each work-item's sums go through global memory: logistic
 # regression on 70 features, 100 items, two iterations, the climate scale 1/m
 awk 'BEGIN { srand(7); for (i = 0; i < 100; i++) { for (j = 0; j < 70; j++)

@@ -154,7 +154,8 @@ enum {
     CLI_OPT_LEAST_SQUARES,
     CLI_OPT_BATCH,
     CLI_OPT_BATCH_DATA,
-    CLI_OPT_SUMMARY
+    CLI_OPT_SUMMARY,
+    CLI_OPT_SINGLE_KERNEL
 };
 /* minimize and demo: the same run, each with its own table of options. */
 int cli_minimize_with(int argc, char **argv, const struct option *options, int demo);

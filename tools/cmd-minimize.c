@@ -373,6 +373,7 @@ int cli_minimize(int argc, char **argv)
         {"batch", required_argument, NULL, CLI_OPT_BATCH},
         {"batch-data", required_argument, NULL, CLI_OPT_BATCH_DATA},
         {"summary", no_argument, NULL, CLI_OPT_SUMMARY},
+        {"single-kernel", required_argument, NULL, CLI_OPT_SINGLE_KERNEL},
         {NULL, 0, NULL, 0}};
     return cli_minimize_with(argc, argv, options, 0);
 }
@@ -402,7 +403,20 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_POSITIONAL: return cli_usage_error("%s: unexpected argument '%s'", argv[0], v);
         case CLI_OPT_JSON: json = 1; break;
         case CLI_OPT_VERBOSE: verbose = 1; break;
-        case CLI_OPT_PROFILE: copts.profile = 1; break;
+        case CLI_OPT_PROFILE:
+            copts.profile = 1;
+            opts.single_kernel = -1; /* the phases are the host-driven iterations' */
+            break;
+        case CLI_OPT_SINGLE_KERNEL:
+            if (!strcmp(v, "auto"))
+                opts.single_kernel = 0;
+            else if (!strcmp(v, "never"))
+                opts.single_kernel = -1;
+            else if (!strcmp(v, "always"))
+                opts.single_kernel = 1;
+            else
+                rc = cli_usage_error("--single-kernel must be auto, never or always, not '%s'", v);
+            break;
         case CLI_OPT_NO_GRADIENT: pb.no_gradient = 1; break;
         case CLI_OPT_BUILTIN: pb.builtin = v; break;
         case CLI_OPT_CL: pb.cl_file = v; break;
