@@ -33,6 +33,15 @@
 #define CLBFGS_HMEM __global
 #endif
 
+/* Past 64 parameters the vectors other than x, the trial point and an
+ * item's gradient (private by the function's contract) live in global
+ * memory, 8 n reals per work-item (vg). */
+#if CLBFGS_VWIDE
+#define CLBFGS_VMEM __global
+#else
+#define CLBFGS_VMEM
+#endif
+
 #if CLBFGS_LSQ
 #define BATCH_VALUE(r) ((r) * (r))
 #else
@@ -61,10 +70,10 @@ static real batch_step(const real xj)
 
 /* f and the gradient (into g) of problem clbfgs_prob at x, summed over its
  * m items in item order. */
-static real batch_eval(const uint clbfgs_m, real *clbfgs_x, real *clbfgs_g,
-                       const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
+static real batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *clbfgs_g,
+                       CLBFGS_VMEM real *clbfgs_gc, const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
 {
-    real clbfgs_fs = 0, clbfgs_fc = 0, clbfgs_gc[CLBFGS_N];
+    real clbfgs_fs = 0, clbfgs_fc = 0;
     for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
         clbfgs_g[clbfgs_j] = clbfgs_gc[clbfgs_j] = 0;
 #if CLBFGS_GRADIENT
@@ -120,7 +129,7 @@ __kernel __attribute__((reqd_work_group_size(CLBFGS_BATCH_WG, 1, 1))) void
 clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbfgs_fio,
              __global real *clbfgs_gio, __global uint *clbfgs_out,
              __global volatile int *clbfgs_next, __global real *clbfgs_hg,
-             __global const real *clbfgs_opt, const uint clbfgs_m,
+             __global const real *clbfgs_opt, __global real *clbfgs_vg, const uint clbfgs_m,
              const uint clbfgs_maxiter CLBFGS_TERM_PARAMS)
 {
 #if CLBFGS_HLOCAL
@@ -135,16 +144,26 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
     clbfgs_ls_params clbfgs_lsp;
     clbfgs_lsp.c1 = clbfgs_opt[OPT_C1];
     clbfgs_lsp.c2 = clbfgs_opt[OPT_C2];
-#ifdef CLBFGS_DOUBLE
+#if CLBFGS_DOUBLE
     clbfgs_lsp.amin = 1e-100;
     clbfgs_lsp.amax = 1e100;
 #else
-    clbfgs_lsp.amin = (real)1e-100; /* 0 and inf in float, as the host's double bounds become */
+    clbfgs_lsp.amin = 0; /* the host's bounds 1e-100 and 1e100, in float */
     clbfgs_lsp.amax = (real)INFINITY;
 #endif
     clbfgs_lsp.xtol = (real)1e-14;
-    real clbfgs_x[CLBFGS_N], clbfgs_g[CLBFGS_N], clbfgs_p[CLBFGS_N], clbfgs_xt[CLBFGS_N],
-        clbfgs_gt[CLBFGS_N], clbfgs_v[CLBFGS_N], clbfgs_u[CLBFGS_N], clbfgs_s[CLBFGS_N];
+    real clbfgs_x[CLBFGS_N], clbfgs_xt[CLBFGS_N];
+#if CLBFGS_VWIDE
+    __global real *clbfgs_w = clbfgs_vg + get_global_id(0) * (size_t)(8 * CLBFGS_N);
+    __global real *clbfgs_g = clbfgs_w, *clbfgs_p = clbfgs_w + CLBFGS_N,
+                  *clbfgs_gt = clbfgs_w + 2 * CLBFGS_N, *clbfgs_v = clbfgs_w + 3 * CLBFGS_N,
+                  *clbfgs_u = clbfgs_w + 4 * CLBFGS_N, *clbfgs_s = clbfgs_w + 5 * CLBFGS_N,
+                  *clbfgs_gc = clbfgs_w + 6 * CLBFGS_N;
+#else
+    real clbfgs_g[CLBFGS_N], clbfgs_p[CLBFGS_N], clbfgs_gt[CLBFGS_N], clbfgs_v[CLBFGS_N],
+        clbfgs_u[CLBFGS_N], clbfgs_s[CLBFGS_N], clbfgs_gc[CLBFGS_N];
+    (void)clbfgs_vg;
+#endif
 
     for (;;) {
         const int clbfgs_claimed = atomic_inc(clbfgs_next);
@@ -159,7 +178,7 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
             for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
                 clbfgs_H[clbfgs_j * CLBFGS_N + clbfgs_k] = clbfgs_j == clbfgs_k ? (real)1 : (real)0;
         }
-        real clbfgs_f = batch_eval(clbfgs_m, clbfgs_x, clbfgs_g, clbfgs_prob CLBFGS_TERM_NAMES);
+        real clbfgs_f = batch_eval(clbfgs_m, clbfgs_x, clbfgs_g, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
         clbfgs_nfev += clbfgs_values;
         clbfgs_njev++;
         real clbfgs_gn = norm_start(clbfgs_ord), clbfgs_gg = 0, clbfgs_gp = 0;
@@ -187,7 +206,7 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
                     clbfgs_xt[clbfgs_j] = clbfgs_x[clbfgs_j] + clbfgs_last * clbfgs_p[clbfgs_j];
                 const real clbfgs_ft =
-                    batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_prob CLBFGS_TERM_NAMES);
+                    batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
                 clbfgs_nfev += clbfgs_values;
                 clbfgs_njev++;
                 real clbfgs_d = 0;
@@ -204,7 +223,7 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
                     clbfgs_xt[clbfgs_j] =
                         clbfgs_x[clbfgs_j] + clbfgs_search.alpha * clbfgs_p[clbfgs_j];
-                batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_prob CLBFGS_TERM_NAMES);
+                batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
                 clbfgs_nfev += clbfgs_values;
                 clbfgs_njev++;
             }

@@ -662,8 +662,10 @@ CLBFGS_API const char *clbfgs_status_message(int status);
  * every problem has stopped.
  *
  * The objective must have a function form: a term objective
- * (clbfgs_objective_terms, n <= 64) or the built-ins rosen and
- * ext-rosenbrock; any other is CLBFGS_ERR_UNSUPPORTED. Data that differ
+ * (clbfgs_objective_terms) or the built-ins rosen, ext-rosenbrock and
+ * quadratic; any other is CLBFGS_ERR_UNSUPPORTED. n is at most 1024: up to
+ * 64 a work-item's vectors are private, past it all but x, the trial point
+ * and an item's gradient are in global memory. Data that differ
  * from problem to problem are one data argument holding P blocks of equal
  * size, declared with clbfgs_objective_set_arg_per_problem: problem p's
  * function sees its own block.

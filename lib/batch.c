@@ -22,11 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The largest n: x, g, the direction and the line search's vectors are
- * private arrays of n reals per work-item (eleven of them). */
-#define BATCH_MAX_N 64
+/* Up to this n a work-item's vectors are private arrays (registers on a
+ * GPU, the stack on a CPU); past it all but x, the trial point and an item's
+ * gradient (private by the term function's contract) go to global memory. */
+#define BATCH_NARROW_N 64
+/* The largest n, where those three private arrays of n stop fitting (the
+ * term objectives' limit too). */
+#define BATCH_MAX_N 1024
 /* The kernel's own arguments before the function's data arguments. */
-#define BATCH_FIXED_ARGS 10
+#define BATCH_FIXED_ARGS 11
 /* Per problem, the counts the kernel writes (cl/batch.cl's OUT_*). */
 enum { OUT_STATUS, OUT_NIT, OUT_NFEV, OUT_NJEV, OUT_SKIPPED, OUT_COUNT };
 /* The options it reads (cl/batch.cl's OPT_*). */
@@ -73,7 +77,8 @@ clbfgs_status clbfgs__batch_form(const clbfgs_objective *objective, size_t n, co
     if (n > BATCH_MAX_N)
         return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
                             "%s: the one-kernel solve takes n up to %d (each work-item holds "
-                            "its problem's vectors in private memory), not n = %zu",
+                            "x, a trial point and an item's gradient in private memory), not "
+                            "n = %zu",
                             who, BATCH_MAX_N, n);
     memset(form, 0, sizeof *form);
     clbfgs_status status = objective->ops->function_form(objective->data, n, form);
@@ -126,11 +131,12 @@ static char *batch_source(const struct clbfgs_function_form *form, size_t n, dou
         calls ? clbfgs__strdup_printf(
                     "#line 1 \"clbfgs-batch (generated)\"\n"
                     "#define ls_real real\n#define CLBFGS_BATCH_WG %zu\n#define CLBFGS_HLOCAL %d\n"
+                    "#define CLBFGS_VWIDE %d\n"
                     "#define CLBFGS_EPS ((real)%.17g)\n#define CLBFGS_GRADIENT %d\n"
                     "#define CLBFGS_LSQ %d\n#define CLBFGS_TERM_PARAMS %s%s\n"
                     "#define CLBFGS_TERM_NAMES %s%s\n"
                     "#define CLBFGS_BATCH_TERM(i, x%s) %s(i, x%s%s)\n",
-                    wg, hlocal, eps, form->gradient, form->least_squares, sep, decl, sep, names,
+                    wg, hlocal, n > BATCH_NARROW_N, eps, form->gradient, form->least_squares, sep, decl, sep, names,
                     form->gradient ? ", g" : "", form->function, form->gradient ? ", g" : "",
                     calls)
               : NULL;
@@ -239,6 +245,19 @@ static clbfgs_status make_plan(clbfgs_context *ctx, size_t n, size_t P, size_t e
     plan->wg = plan->hlocal ? wg : want;
     cl_uint units = ctx->info.compute_units ? ctx->info.compute_units : 1;
     size_t most = (size_t)units * (gpu ? 16 : 4);
+    if (!plan->hlocal) {
+        /* each work-item's H (and, past BATCH_NARROW_N, its vectors) in one
+         * buffer: at most half the largest allocation */
+        double item = (double)per + (n > BATCH_NARROW_N ? 8.0 * (double)n * (double)elem : 0);
+        double fit = (double)ctx->info.max_alloc_bytes / 2 / (item * (double)plan->wg);
+        if (fit < 1)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
+                                "the one-kernel solve at n = %zu needs %.0f bytes per work-group "
+                                "of %zu; '%s' allocates at most %llu bytes at once",
+                                n, item * (double)plan->wg, plan->wg, ctx->info.name,
+                                (unsigned long long)ctx->info.max_alloc_bytes);
+        most = fit < (double)most ? (size_t)fit : most;
+    }
     size_t need = (P + plan->wg - 1) / plan->wg;
     plan->groups = need < most ? need : most;
     clbfgs__log(ctx, CLBFGS_LOG_INFO,
@@ -317,7 +336,8 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     memset(&e, 0, sizeof e);
     char *source = NULL, *options = NULL;
     cl_kernel k = NULL;
-    cl_mem xio = NULL, fio = NULL, gio = NULL, out = NULL, next = NULL, hg = NULL, opt = NULL;
+    cl_mem xio = NULL, fio = NULL, gio = NULL, out = NULL, next = NULL, hg = NULL, opt = NULL,
+           vg = NULL;
     cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS] = {0};
     cl_uint *counts = NULL;
     (void)objective;
@@ -355,8 +375,11 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     CLBFGS_TRY(clbfgs__exec_buffer(&e, pn, &gio, "the batch's gradients"));
     CLBFGS_TRY(clbfgs__exec_buffer(&e, P, &fio, "the batch's values"));
     CLBFGS_TRY(clbfgs__exec_buffer(&e, OPT_COUNT, &opt, "the batch's options"));
-    CLBFGS_TRY(clbfgs__exec_buffer(&e, plan.hlocal ? 1 : plan.groups * plan.wg * n * n, &hg,
+    size_t items = plan.groups * plan.wg;
+    CLBFGS_TRY(clbfgs__exec_buffer(&e, plan.hlocal ? 1 : items * n * n, &hg,
                                    "the batch's inverse Hessians"));
+    CLBFGS_TRY(clbfgs__exec_buffer(&e, n > BATCH_NARROW_N ? items * 8 * n : 1, &vg,
+                                   "the batch's vectors"));
     cl_int err = CL_SUCCESS;
     out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, P * OUT_COUNT * sizeof(cl_uint), NULL,
                          &err);
@@ -377,12 +400,12 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     ov[OPT_C2] = o->c2;
     CLBFGS_TRY(clbfgs__exec_write_reals(&e, opt, 0, ov, OPT_COUNT));
     size_t maxiter = o->maxiter ? o->maxiter : 200 * n;
-    cl_mem mems[] = {xio, fio, gio, out, next, hg, opt};
+    cl_mem mems[] = {xio, fio, gio, out, next, hg, opt, vg};
     CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 0, (cl_uint)P));
     for (cl_uint i = 0; i < sizeof mems / sizeof mems[0]; i++)
         CLBFGS_TRY(clbfgs__exec_arg_mem(&e, k, 1 + i, mems[i]));
-    CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 8, (cl_uint)form->m));
-    CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 9,
+    CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 9, (cl_uint)form->m));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 10,
                                      maxiter > UINT32_MAX - 1 ? UINT32_MAX - 1 : (cl_uint)maxiter));
     struct kernel_args ka = {.kernel = form->function,
                              .name = form->name,
@@ -433,7 +456,7 @@ cleanup:
     free(options);
     if (k)
         clReleaseKernel(k);
-    cl_mem bufs[] = {xio, fio, gio, out, next, hg, opt};
+    cl_mem bufs[] = {xio, fio, gio, out, next, hg, opt, vg};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i])
             clReleaseMemObject(bufs[i]);

@@ -788,6 +788,9 @@ cleanup:
 /* The most item evaluations per point (m, times n + 1 by differences) for
  * which clbfgs_minimize chooses the one-kernel solve by itself. */
 #define SINGLE_KERNEL_MAX_WORK 4096.0
+/* ... and the largest n: past it one work-item's O(n^2) H work loses to the
+ * host-driven run's parallel H pass. */
+#define SINGLE_KERNEL_MAX_N 64
 
 /* Why a run cannot be one kernel, or NULL: what only the host-driven run
  * does. The objective's own reasons come from clbfgs__batch_form. */
@@ -826,7 +829,7 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
      * evaluations per point the data-parallel kernels win (on pocl an
      * iteration's round trips cost about what 10^4 simple items do) */
     double work = (double)form.m * (form.gradient ? 1.0 : (double)n + 1.0);
-    if (o->single_kernel == 0 && work > SINGLE_KERNEL_MAX_WORK)
+    if (o->single_kernel == 0 && (work > SINGLE_KERNEL_MAX_WORK || n > SINGLE_KERNEL_MAX_N))
         return CLBFGS_SUCCESS;
     *used = 1;
     clbfgs_batch_result b;

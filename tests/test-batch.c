@@ -207,6 +207,56 @@ static void builtins_in_one_kernel(void **state)
     }
 }
 
+/* Past 64 parameters (vectors in global memory), with H in __local and in
+ * global memory: each problem as alone in one kernel, bit for bit, and as
+ * the host-driven run to rounding. */
+static void past_64_parameters(void **state)
+{
+    (void)state;
+    enum { NW = 100, PW = 3 };
+    static const double start[] = {1.3, 0.7, 0.8, 1.9, 1.2};
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
+    double *x0 = hold_alloc(PW * NW * sizeof(double));
+    for (size_t p = 0; p < PW; p++)
+        for (size_t i = 0; i < NW; i++)
+            x0[p * NW + i] = start[(i + p) % 5] + uniform(-0.05, 0.05);
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    clbfgs_batch_result *b = hold_alloc(sizeof *b), *c = hold_alloc(sizeof *c);
+    memset(b, 0, sizeof *b);
+    memset(c, 0, sizeof *c);
+    hold(b, (release_fn)clbfgs_batch_result_free);
+    hold(c, (release_fn)clbfgs_batch_result_free);
+    assert_ok(clbfgs_minimize_batch(ctx, obj, NW, PW, x0, &o, b));
+    setenv("CLBFGS_LOCAL_MEM_LIMIT", "1024", 1);
+    clbfgs_status st = clbfgs_minimize_batch(ctx, obj, NW, PW, x0, &o, c);
+    unsetenv("CLBFGS_LOCAL_MEM_LIMIT");
+    assert_ok(st);
+    assert_int_equal(c->local_hessian, 0);
+    for (size_t p = 0; p < PW; p++) {
+        assert_int_equal(b->status[p], 0);
+        assert_int_equal(c->status[p], 0);
+        assert_int_equal(b->nit[p], c->nit[p]);
+        assert_true(same_bits(b->fun[p], c->fun[p]));
+        clbfgs_result *one = hold_result(), *host = hold_result();
+        o.single_kernel = 1;
+        assert_ok(clbfgs_minimize(ctx, obj, NW, x0 + p * NW, &o, one));
+        o.single_kernel = -1;
+        assert_ok(clbfgs_minimize(ctx, obj, NW, x0 + p * NW, &o, host));
+        o.single_kernel = 0;
+        assert_int_equal(one->nit, b->nit[p]);
+        assert_true(same_bits(one->fun, b->fun[p]));
+        double dnit = fabs((double)host->nit - (double)b->nit[p]);
+        if (host->status != 0 || dnit > 2 + 0.05 * (double)host->nit ||
+            fabs(host->fun - b->fun[p]) > 1e-9)
+            fail_msg("n = 100 problem %zu: batch nit %zu f %.17g; host-driven status %d nit %zu "
+                     "f %.17g",
+                     p, b->nit[p], b->fun[p], host->status, host->nit, host->fun);
+    }
+}
+
 /* NaN at one problem's start: that problem ends with status 3 at once, and
  * the others are what they are in a batch without it. */
 static void nan_at_one_start(void **state)
@@ -340,14 +390,14 @@ static void bad_input(void **state)
                  "only term objectives");
     assert_fails(clbfgs_objective_set_arg_per_problem(obj, 1, 2), CLBFGS_ERR_INVALID_ARGUMENT,
                  "no argument 1");
-    double *big = hold_alloc(65 * sizeof(double));
-    for (size_t i = 0; i < 65; i++)
+    double *big = hold_alloc(1025 * sizeof(double));
+    for (size_t i = 0; i < 1025; i++)
         big[i] = 0;
     clbfgs_objective *rosen = NULL;
     assert_ok(clbfgs_objective_builtin(&rosen, "rosen"));
     hold(rosen, release_objective);
-    assert_fails(clbfgs_minimize_batch(ctx, rosen, 65, 1, big, NULL, &r), CLBFGS_ERR_UNSUPPORTED,
-                 "n up to 64");
+    assert_fails(clbfgs_minimize_batch(ctx, rosen, 1025, 1, big, NULL, &r),
+                 CLBFGS_ERR_UNSUPPORTED, "n up to 1024");
     assert_null(r.x);
 }
 
@@ -359,7 +409,7 @@ int main(void)
         held_test(batch_equals_solo),    held_test(least_squares_and_differences),
         held_test(in_float),             held_test(builtins_in_one_kernel),
         held_test(nan_at_one_start),     held_test(global_memory_tier),
-        held_test(bad_input),
+        held_test(bad_input),            held_test(past_64_parameters),
     };
     return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }

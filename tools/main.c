@@ -85,7 +85,7 @@ const char cli_usage_text[] =
     "                        always (an error says why it cannot)\n"
     "  --batch FILE          P problems in one run, FILE their starting points,\n"
     "                        one per row (.npy or CSV, as --data; n is the row\n"
-    "                        length, at most 64), with --terms or --builtin\n"
+    "                        length, at most 1024), with --terms or --builtin\n"
     "                        rosen, ext-rosenbrock or quadratic: one JSON line\n"
     "                        per problem (problem, status, success, message,\n"
     "                        fun, nit, nfev, njev, x); exit status 0 when every\n"
