@@ -43,13 +43,13 @@
 #endif
 
 #if CLBFGS_LSQ
-#define BATCH_VALUE(r) ((r) * (r))
+#define CLBFGS_BATCH_VALUE(r) ((r) * (r))
 #else
-#define BATCH_VALUE(r) (r)
+#define CLBFGS_BATCH_VALUE(r) (r)
 #endif
 
 /* sum += v, Kahan's way, as cl/terms.cl sums items. */
-#define BATCH_KAHAN(sum, c, v)                                                                     \
+#define CLBFGS_BATCH_KAHAN(sum, c, v)                                                              \
     do {                                                                                           \
         const real clbfgs_y_ = (v) - (c);                                                          \
         const real clbfgs_t_ = (sum) + clbfgs_y_;                                                  \
@@ -59,7 +59,7 @@
 
 #if !CLBFGS_GRADIENT
 /* x_j + h_j: SciPy's relative step, as cl/terms.cl's clbfgs_step. */
-static real batch_step(const real xj)
+static real clbfgs_batch_step(const real xj)
 {
     real t = xj + CLBFGS_EPS;
     if (t - xj == 0)
@@ -70,8 +70,9 @@ static real batch_step(const real xj)
 
 /* f and the gradient (into g) of problem clbfgs_prob at x, summed over its
  * m items in item order. */
-static real batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *clbfgs_g,
-                       CLBFGS_VMEM real *clbfgs_gc, const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
+static real clbfgs_batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *clbfgs_g,
+                              CLBFGS_VMEM real *clbfgs_gc,
+                              const size_t clbfgs_prob CLBFGS_TERM_PARAMS)
 {
     real clbfgs_fs = 0, clbfgs_fc = 0;
     for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
@@ -82,10 +83,10 @@ static real batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *cl
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
             clbfgs_gi[clbfgs_j] = 0;
         const real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x, clbfgs_gi);
-        BATCH_KAHAN(clbfgs_fs, clbfgs_fc, BATCH_VALUE(clbfgs_r));
+        CLBFGS_BATCH_KAHAN(clbfgs_fs, clbfgs_fc, CLBFGS_BATCH_VALUE(clbfgs_r));
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
-            BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
-                        CLBFGS_LSQ ? clbfgs_r * clbfgs_gi[clbfgs_j] : clbfgs_gi[clbfgs_j]);
+            CLBFGS_BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
+                               CLBFGS_LSQ ? clbfgs_r * clbfgs_gi[clbfgs_j] : clbfgs_gi[clbfgs_j]);
     }
 #if CLBFGS_LSQ
     clbfgs_fs /= 2;
@@ -93,21 +94,22 @@ static real batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *cl
 #else
     for (uint clbfgs_i = 0; clbfgs_i < clbfgs_m; clbfgs_i++) {
         real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
-        const real clbfgs_f0 = BATCH_VALUE(clbfgs_r);
-        BATCH_KAHAN(clbfgs_fs, clbfgs_fc, clbfgs_f0);
+        const real clbfgs_f0 = CLBFGS_BATCH_VALUE(clbfgs_r);
+        CLBFGS_BATCH_KAHAN(clbfgs_fs, clbfgs_fc, clbfgs_f0);
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
             const real clbfgs_keep = clbfgs_x[clbfgs_j];
-            clbfgs_x[clbfgs_j] = batch_step(clbfgs_keep);
+            clbfgs_x[clbfgs_j] = clbfgs_batch_step(clbfgs_keep);
             clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
             clbfgs_x[clbfgs_j] = clbfgs_keep;
-            BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j], BATCH_VALUE(clbfgs_r) - clbfgs_f0);
+            CLBFGS_BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
+                               CLBFGS_BATCH_VALUE(clbfgs_r) - clbfgs_f0);
         }
     }
     for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
 #if CLBFGS_LSQ
         clbfgs_g[clbfgs_j] /= 2;
 #endif
-        clbfgs_g[clbfgs_j] /= batch_step(clbfgs_x[clbfgs_j]) - clbfgs_x[clbfgs_j];
+        clbfgs_g[clbfgs_j] /= clbfgs_batch_step(clbfgs_x[clbfgs_j]) - clbfgs_x[clbfgs_j];
     }
 #if CLBFGS_LSQ
     clbfgs_fs /= 2;
@@ -117,9 +119,23 @@ static real batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM real *cl
 }
 
 /* The options, as the host packs them (lib/batch.c). */
-enum { OPT_GTOL, OPT_NORM, OPT_XRTOL, OPT_C1, OPT_C2, OPT_COUNT };
+enum {
+    CLBFGS_OPT_GTOL,
+    CLBFGS_OPT_NORM,
+    CLBFGS_OPT_XRTOL,
+    CLBFGS_OPT_C1,
+    CLBFGS_OPT_C2,
+    CLBFGS_OPT_COUNT
+};
 /* Each problem's counts (uint): status, nit, nfev, njev, skipped updates. */
-enum { OUT_STATUS, OUT_NIT, OUT_NFEV, OUT_NJEV, OUT_SKIPPED, OUT_COUNT };
+enum {
+    CLBFGS_OUT_STATUS,
+    CLBFGS_OUT_NIT,
+    CLBFGS_OUT_NFEV,
+    CLBFGS_OUT_NJEV,
+    CLBFGS_OUT_SKIPPED,
+    CLBFGS_OUT_COUNT
+};
 
 /* P problems; x holds their starting points (P x n) and gets their best
  * points, g their gradients, f their values; out their counts; next is
@@ -139,16 +155,19 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
 #else
     CLBFGS_HMEM real *clbfgs_H = clbfgs_hg + get_global_id(0) * (size_t)(CLBFGS_N * CLBFGS_N);
 #endif
-    const real clbfgs_gtol = clbfgs_opt[OPT_GTOL], clbfgs_ord = clbfgs_opt[OPT_NORM],
-               clbfgs_xrtol = clbfgs_opt[OPT_XRTOL];
+    const real clbfgs_gtol = clbfgs_opt[CLBFGS_OPT_GTOL], clbfgs_ord = clbfgs_opt[CLBFGS_OPT_NORM],
+               clbfgs_xrtol = clbfgs_opt[CLBFGS_OPT_XRTOL];
     clbfgs_ls_params clbfgs_lsp;
-    clbfgs_lsp.c1 = clbfgs_opt[OPT_C1];
-    clbfgs_lsp.c2 = clbfgs_opt[OPT_C2];
+    clbfgs_lsp.c1 = clbfgs_opt[CLBFGS_OPT_C1];
+    clbfgs_lsp.c2 = clbfgs_opt[CLBFGS_OPT_C2];
 #if CLBFGS_DOUBLE
     clbfgs_lsp.amin = 1e-100;
     clbfgs_lsp.amax = 1e100;
 #else
-    clbfgs_lsp.amin = 0; /* the host's bounds 1e-100 and 1e100, in float */
+    /* the host's bounds are 1e-100 and 1e100 (in double, whatever the run's
+     * precision); float's nearest: a first step of -0 (f unchanged) must be
+     * refused as the host refuses it, not searched from */
+    clbfgs_lsp.amin = FLT_MIN;
     clbfgs_lsp.amax = (real)INFINITY;
 #endif
     clbfgs_lsp.xtol = (real)1e-14;
@@ -178,17 +197,20 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
             for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
                 clbfgs_H[clbfgs_j * CLBFGS_N + clbfgs_k] = clbfgs_j == clbfgs_k ? (real)1 : (real)0;
         }
-        real clbfgs_f = batch_eval(clbfgs_m, clbfgs_x, clbfgs_g, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
+        real clbfgs_f = clbfgs_batch_eval(clbfgs_m, clbfgs_x, clbfgs_g, clbfgs_gc,
+                                          clbfgs_prob CLBFGS_TERM_NAMES);
         clbfgs_nfev += clbfgs_values;
         clbfgs_njev++;
-        real clbfgs_gn = norm_start(clbfgs_ord), clbfgs_gg = 0, clbfgs_gp = 0;
+        real clbfgs_gn = clbfgs_norm_start(clbfgs_ord), clbfgs_gg = 0, clbfgs_gp = 0;
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
-            clbfgs_gn = norm_add(clbfgs_gn, clbfgs_g[clbfgs_j], clbfgs_ord);
+            clbfgs_gn = clbfgs_norm_add(clbfgs_gn, clbfgs_g[clbfgs_j], clbfgs_ord);
             clbfgs_gg += fabs(clbfgs_g[clbfgs_j]) * fabs(clbfgs_g[clbfgs_j]);
-            clbfgs_p[clbfgs_j] = -clbfgs_g[clbfgs_j];
+            /* as dense_step writes it: 0 v turns an inf in g into NaN */
+            clbfgs_p[clbfgs_j] = ((real)-1 * clbfgs_g[clbfgs_j] + (real)0 * clbfgs_g[clbfgs_j]) +
+                                 (real)0 * clbfgs_g[clbfgs_j];
             clbfgs_gp += clbfgs_g[clbfgs_j] * clbfgs_p[clbfgs_j];
         }
-        real clbfgs_gnorm = norm_final(clbfgs_gn, clbfgs_ord);
+        real clbfgs_gnorm = clbfgs_norm_final(clbfgs_gn, clbfgs_ord);
         int clbfgs_warn = (!isfinite(clbfgs_f) || !isfinite(clbfgs_gnorm)) ? 3 : 0;
         real clbfgs_alpha0 =
             clbfgs__ls_first_step(clbfgs_f, clbfgs_gp, clbfgs_f + sqrt(clbfgs_gg) / (real)2);
@@ -205,8 +227,8 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 clbfgs_last = clbfgs_search.trial;
                 for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
                     clbfgs_xt[clbfgs_j] = clbfgs_x[clbfgs_j] + clbfgs_last * clbfgs_p[clbfgs_j];
-                const real clbfgs_ft =
-                    batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
+                const real clbfgs_ft = clbfgs_batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc,
+                                                         clbfgs_prob CLBFGS_TERM_NAMES);
                 clbfgs_nfev += clbfgs_values;
                 clbfgs_njev++;
                 real clbfgs_d = 0;
@@ -223,7 +245,8 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
                     clbfgs_xt[clbfgs_j] =
                         clbfgs_x[clbfgs_j] + clbfgs_search.alpha * clbfgs_p[clbfgs_j];
-                batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc, clbfgs_prob CLBFGS_TERM_NAMES);
+                clbfgs_batch_eval(clbfgs_m, clbfgs_xt, clbfgs_gt, clbfgs_gc,
+                                  clbfgs_prob CLBFGS_TERM_NAMES);
                 clbfgs_nfev += clbfgs_values;
                 clbfgs_njev++;
             }
@@ -234,7 +257,7 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
              * u = v + p = H y */
             real clbfgs_ys = 0, clbfgs_yu = 0, clbfgs_sg = 0, clbfgs_ug = 0, clbfgs_pp = 0,
                  clbfgs_xx = 0;
-            clbfgs_gn = norm_start(clbfgs_ord);
+            clbfgs_gn = clbfgs_norm_start(clbfgs_ord);
             for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
                 real clbfgs_acc = 0;
                 for (uint clbfgs_k = 0; clbfgs_k < CLBFGS_N; clbfgs_k++)
@@ -248,8 +271,10 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 clbfgs_x[clbfgs_j] = clbfgs_xt[clbfgs_j];
                 clbfgs_g[clbfgs_j] = clbfgs_gj;
                 clbfgs_s[clbfgs_j] = clbfgs_alpha * clbfgs_pj;
-                clbfgs_u[clbfgs_j] = clbfgs_v[clbfgs_j] + clbfgs_pj;
-                clbfgs_gn = norm_add(clbfgs_gn, clbfgs_gj, clbfgs_ord);
+                /* dense_step's u = (1 v + 1 p) + 0 p: an inf in p becomes NaN */
+                clbfgs_u[clbfgs_j] =
+                    ((real)1 * clbfgs_v[clbfgs_j] + (real)1 * clbfgs_pj) + (real)0 * clbfgs_pj;
+                clbfgs_gn = clbfgs_norm_add(clbfgs_gn, clbfgs_gj, clbfgs_ord);
                 clbfgs_xx += fabs(clbfgs_x[clbfgs_j]) * fabs(clbfgs_x[clbfgs_j]);
                 clbfgs_ys += clbfgs_yj * clbfgs_s[clbfgs_j];
                 clbfgs_yu += clbfgs_yj * clbfgs_u[clbfgs_j];
@@ -257,7 +282,7 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
                 clbfgs_ug += clbfgs_u[clbfgs_j] * clbfgs_gj;
                 clbfgs_pp += fabs(clbfgs_pj) * fabs(clbfgs_pj);
             }
-            clbfgs_gnorm = norm_final(clbfgs_gn, clbfgs_ord);
+            clbfgs_gnorm = clbfgs_norm_final(clbfgs_gn, clbfgs_ord);
             /* the update (made only when y.s > 0) and the new direction */
             const int clbfgs_pending = clbfgs_ys > 0 && isfinite(clbfgs_ys);
             real clbfgs_a = 0, clbfgs_b = 0, clbfgs_cu = 0, clbfgs_cs = 0;
@@ -276,10 +301,12 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
             }
             clbfgs_gp = 0;
             for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
-                clbfgs_p[clbfgs_j] = clbfgs_pending
-                                         ? (-clbfgs_v[clbfgs_j] + clbfgs_cu * clbfgs_u[clbfgs_j]) +
-                                               clbfgs_cs * clbfgs_s[clbfgs_j]
-                                         : -clbfgs_v[clbfgs_j];
+                const real clbfgs_vj = clbfgs_v[clbfgs_j];
+                clbfgs_p[clbfgs_j] =
+                    clbfgs_pending
+                        ? ((real)-1 * clbfgs_vj + clbfgs_cu * clbfgs_u[clbfgs_j]) +
+                              clbfgs_cs * clbfgs_s[clbfgs_j]
+                        : ((real)-1 * clbfgs_vj + (real)0 * clbfgs_vj) + (real)0 * clbfgs_vj;
                 clbfgs_gp += clbfgs_g[clbfgs_j] * clbfgs_p[clbfgs_j];
             }
             clbfgs_alpha0 = clbfgs__ls_first_step(clbfgs_f, clbfgs_gp, clbfgs_f_prev);
@@ -310,12 +337,12 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
             clbfgs_gio[clbfgs_prob * CLBFGS_N + clbfgs_j] = clbfgs_g[clbfgs_j];
         }
         clbfgs_fio[clbfgs_prob] = clbfgs_f;
-        __global uint *clbfgs_o = clbfgs_out + clbfgs_prob * OUT_COUNT;
-        clbfgs_o[OUT_STATUS] = (uint)clbfgs_warn;
-        clbfgs_o[OUT_NIT] = clbfgs_nit;
-        clbfgs_o[OUT_NFEV] = clbfgs_nfev;
-        clbfgs_o[OUT_NJEV] = clbfgs_njev;
-        clbfgs_o[OUT_SKIPPED] = clbfgs_skipped;
+        __global uint *clbfgs_o = clbfgs_out + clbfgs_prob * CLBFGS_OUT_COUNT;
+        clbfgs_o[CLBFGS_OUT_STATUS] = (uint)clbfgs_warn;
+        clbfgs_o[CLBFGS_OUT_NIT] = clbfgs_nit;
+        clbfgs_o[CLBFGS_OUT_NFEV] = clbfgs_nfev;
+        clbfgs_o[CLBFGS_OUT_NJEV] = clbfgs_njev;
+        clbfgs_o[CLBFGS_OUT_SKIPPED] = clbfgs_skipped;
     }
 }
 

@@ -236,10 +236,10 @@ __kernel void dense_step(__global real *sc, __global const real *v, __global rea
     const size_t lid = get_local_id(0), lsize = get_local_size(0);
     enum { YS, YU, SG, UG, PP, XX, GG, COUNT };
     real acc[COUNT] = {0, 0, 0, 0, 0, 0, 0};
-    real gn = norm_start(ord);
+    real gn = clbfgs_norm_start(ord);
     for (size_t i = lid; i < n; i += lsize) {
         const real gi = g[i], xi = x[i];
-        gn = norm_add(gn, gi, ord);
+        gn = clbfgs_norm_add(gn, gi, ord);
         acc[XX] += fabs(xi) * fabs(xi);
         if (step) {
             /* u as combine3(u, 1, v, 1, p, 0, p) made it: 0 p keeps an inf in p a NaN */

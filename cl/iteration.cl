@@ -31,38 +31,7 @@ static void group_sums(real *vals, const int count, __local real *scratch)
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-/* SciPy's vecnorm, in three parts: a work-item's running value over its
- * elements, the merge of two such values, and the final value. ord is
- * +inf (max |x|), -inf (min |x|) or p > 0 ((sum |x|^p)^(1/p)). */
-static real norm_start(const real ord) { return (isinf(ord) && ord < 0) ? (real)INFINITY : 0; }
-
-static real norm_add(real acc, const real x, const real ord)
-{
-    const real a = fabs(x);
-    if (isinf(ord))
-        return ord > 0 ? ((a > acc || isnan(a)) ? a : acc) : ((a < acc || isnan(a)) ? a : acc);
-    if (ord == (real)2)
-        return acc + a * a;
-    if (ord == (real)1)
-        return acc + a;
-    return acc + pow(a, ord);
-}
-
-static real norm_merge(const real a, const real b, const real ord)
-{
-    if (isinf(ord))
-        return ord > 0 ? ((b > a || isnan(b)) ? b : a) : ((b < a || isnan(b)) ? b : a);
-    return a + b;
-}
-
-static real norm_final(const real r, const real ord)
-{
-    if (isinf(ord) || ord == (real)1)
-        return r;
-    return ord == (real)2 ? sqrt(r) : pow(r, (real)1 / ord);
-}
-
-/* The merge tree of norm_add's values across the work-group. */
+/* The merge tree of clbfgs_norm_add's values (cl/norms.cl) across the work-group. */
 static real group_norm(const real acc, const real ord, __local real *scratch)
 {
     const size_t lid = get_local_id(0), lsize = get_local_size(0);
@@ -70,10 +39,10 @@ static real group_norm(const real acc, const real ord, __local real *scratch)
     barrier(CLK_LOCAL_MEM_FENCE);
     for (size_t stride = lsize / 2; stride > 0; stride /= 2) {
         if (lid < stride)
-            scratch[lid] = norm_merge(scratch[lid], scratch[lid + stride], ord);
+            scratch[lid] = clbfgs_norm_merge(scratch[lid], scratch[lid + stride], ord);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    const real r = norm_final(scratch[0], ord);
+    const real r = clbfgs_norm_final(scratch[0], ord);
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }

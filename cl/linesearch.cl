@@ -17,6 +17,12 @@
  *
  * Whoever includes this defines ls_real first. With CLBFGS_LS_TYPES_ONLY
  * defined, only the types come (the host's header). */
+#ifdef __OPENCL_VERSION__
+/* the host's C does not fuse a * b + c (lib/linesearch.c is built with
+ * -ffp-contract=off where the compiler has it): neither may the device */
+#pragma OPENCL FP_CONTRACT OFF
+#endif
+
 #ifndef CLBFGS_LS_TYPES
 #define CLBFGS_LS_TYPES
 
@@ -45,10 +51,10 @@ typedef struct clbfgs_ls_params {
 } clbfgs_ls_params;
 
 typedef enum clbfgs_ls_outcome {
-    CLBFGS_LS_OK = 0,     /* a strong-Wolfe step was found: alpha, phi, dphi */
-    CLBFGS_LS_FAILED = 1, /* no acceptable step: SciPy's precision-loss stop */
+    CLBFGS_LS_OK = 0,      /* a strong-Wolfe step was found: alpha, phi, dphi */
+    CLBFGS_LS_FAILED = 1,  /* no acceptable step: SciPy's precision-loss stop */
     CLBFGS_LS_ABORTED = 2, /* (the host's) phi returned non-zero */
-    CLBFGS_LS_EVAL = 3    /* evaluate phi and phi' at trial, then clbfgs__ls_next */
+    CLBFGS_LS_EVAL = 3     /* evaluate phi and phi' at trial, then clbfgs__ls_next */
 } clbfgs_ls_outcome;
 
 /* The search in progress, and its result. */
@@ -66,9 +72,9 @@ typedef struct clbfgs_ls {
     int stage, i; /* the stage (Moré–Thuente, bracketing, zoom) and its counter */
     ls_real phi0, dphi0, alpha_first;
     clbfgs_mt_state mt;
-    ls_real stp;                                      /* Moré–Thuente's trial */
+    ls_real stp;                                                  /* Moré–Thuente's trial */
     ls_real b_alpha0, b_alpha1, b_phi0, b_phi1, b_dphi0, b_dphi1; /* bracketing */
-    int b_bad;                                        /* its last trial was not finite */
+    int b_bad; /* its last trial was not finite */
     ls_real a_lo, a_hi, phi_lo, phi_hi, dphi_lo, phi_rec, a_rec, a_j; /* zoom */
 } clbfgs_ls;
 
@@ -85,9 +91,9 @@ static ls_real clbfgs__ls_max3(ls_real a, ls_real b, ls_real c)
 }
 
 /* One safeguarded step (the paper's four cases, MINPACK-2's dcstep). */
-void clbfgs__mt_step(ls_real *stx, ls_real *fx, ls_real *dx, ls_real *sty, ls_real *fy,
-                     ls_real *dy, ls_real *stp, ls_real fp, ls_real dp, int *brackt,
-                     ls_real stpmin, ls_real stpmax)
+void clbfgs__mt_step(ls_real *stx, ls_real *fx, ls_real *dx, ls_real *sty, ls_real *fy, ls_real *dy,
+                     ls_real *stp, ls_real fp, ls_real dp, int *brackt, ls_real stpmin,
+                     ls_real stpmax)
 {
     ls_real sgnd = dp * (*dx / fabs(*dx));
     ls_real stpf, stpc, stpq, theta, s, gamma, p, q, r;
@@ -269,8 +275,8 @@ clbfgs_mt_task clbfgs__mt_iterate(clbfgs_mt_state *s, ls_real *stp, ls_real f, l
         ls_real fm = f - *stp * s->gtest;
         ls_real fxm = s->fx - s->stx * s->gtest, fym = s->fy - s->sty * s->gtest;
         ls_real gm = g - s->gtest, gxm = s->gx - s->gtest, gym = s->gy - s->gtest;
-        clbfgs__mt_step(&s->stx, &fxm, &gxm, &s->sty, &fym, &gym, stp, fm, gm, &s->brackt,
-                        s->stmin, s->stmax);
+        clbfgs__mt_step(&s->stx, &fxm, &gxm, &s->sty, &fym, &gym, stp, fm, gm, &s->brackt, s->stmin,
+                        s->stmax);
         s->fx = fxm + s->stx * s->gtest;
         s->fy = fym + s->sty * s->gtest;
         s->gx = gxm + s->gtest;
@@ -436,13 +442,11 @@ static clbfgs_ls_outcome clbfgs__ls_bracket(clbfgs_ls *ls)
         return CLBFGS_LS_FAILED;
     if (ls->b_phi1 > ls->phi0 + p->c1 * ls->b_alpha1 * ls->dphi0 ||
         (ls->b_phi1 >= ls->b_phi0 && ls->i > 0) || ls->b_bad)
-        return clbfgs__ls_zoom(ls, ls->b_alpha0, ls->b_alpha1, ls->b_phi0, ls->b_phi1,
-                               ls->b_dphi0);
+        return clbfgs__ls_zoom(ls, ls->b_alpha0, ls->b_alpha1, ls->b_phi0, ls->b_phi1, ls->b_dphi0);
     if (fabs(ls->b_dphi1) <= -p->c2 * ls->dphi0)
         return clbfgs__ls_accept(ls, ls->b_alpha1, ls->b_phi1, ls->b_dphi1);
     if (ls->b_dphi1 >= LS_C(0.0))
-        return clbfgs__ls_zoom(ls, ls->b_alpha1, ls->b_alpha0, ls->b_phi1, ls->b_phi0,
-                               ls->b_dphi1);
+        return clbfgs__ls_zoom(ls, ls->b_alpha1, ls->b_alpha0, ls->b_phi1, ls->b_phi0, ls->b_dphi1);
     ls_real alpha2 = fmin(LS_C(2.0) * ls->b_alpha1, p->amax);
     ls->b_alpha0 = ls->b_alpha1;
     ls->b_alpha1 = alpha2;

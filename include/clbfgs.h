@@ -654,12 +654,16 @@ CLBFGS_API const char *clbfgs_status_message(int status);
 
 /** P independent problems of the same n and objective, each from its own
  * starting point, in one run. Each problem has its own line search, stopping
- * test and result, equal to what clbfgs_minimize gives it alone (same status,
- * nit, nfev and f): the whole solve of a problem runs in one work-item of one
+ * test and result: the whole solve of a problem runs in one work-item of one
  * kernel (H in the device's __local memory where it fits, else in global
  * memory), the objective compiled in as a function, and a problem that stops
  * frees its work-item for the next problem. Nothing crosses to the host until
- * every problem has stopped.
+ * every problem has stopped. A problem's result is, field for field and bit
+ * for bit, what clbfgs_minimize gives it alone with options.single_kernel = 1
+ * (what it chooses by itself for a small problem); the host-driven run
+ * (single_kernel = -1) adds a few sums in another order, so its f agrees to
+ * rounding and, on a long run, its nit may differ by one or two. In float the
+ * search runs in float here and in double on the host.
  *
  * The objective must have a function form: a term objective
  * (clbfgs_objective_terms) or the built-ins rosen, ext-rosenbrock and
@@ -671,11 +675,13 @@ CLBFGS_API const char *clbfgs_status_message(int status);
  * function sees its own block.
  *
  * Options are clbfgs_minimize's; callback, hess_inv0 and return_hess_inv are
- * refused (CLBFGS_ERR_UNSUPPORTED). x0 holds P x n values, row by row. Errors
- * (refused arguments, a build or device failure) are returned and leave
- * every array of result NULL; a problem whose objective gives NaN ends with
- * status 3 and does not touch the others. Release result with
- * clbfgs_batch_result_free() in every case. */
+ * refused (CLBFGS_ERR_UNSUPPORTED), and so is single_kernel = -1. x0 holds
+ * P x n values, row by row. Errors (refused arguments, a build or device
+ * failure) are returned and leave every array of result NULL. A problem whose
+ * f or gradient is NaN at its start ends with status 3 (a NaN met at a later
+ * trial point makes its line search fail: status 2, as in SciPy) and does
+ * not touch the others. Release result with clbfgs_batch_result_free() in
+ * every case. */
 typedef struct clbfgs_batch_result {
     size_t P, n;
     double *x;             /**< P x n: each problem's best point */
@@ -691,7 +697,7 @@ typedef struct clbfgs_batch_result {
     /** 1: each H in __local memory; 0: in global memory (the device's
      * local memory is too small for n); said in the verbose log too. */
     int local_hessian;
-    size_t work_items;     /**< problems solved at once */
+    size_t work_items;     /**< problems solved at once (at most P) */
     double total;          /**< seconds, entry to return */
     double setup;          /**< seconds building the program and buffers */
 } clbfgs_batch_result;
@@ -717,7 +723,9 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_per_problem(clbfgs_objective *
 /* ---- Step by step ------------------------------------------------------ */
 
 /** A BFGS run one iteration at a time: clbfgs_minimize is a loop over
- * these calls, with the same iterates, counts and result. A solver holds
+ * these calls, with the same iterates, counts and result (where it runs
+ * host-driven: not when it hands a small problem to the one-kernel solve,
+ * see options.single_kernel; set it to -1 for the same bits). A solver holds
  * its programs, buffers and H for one objective, n and options, and serves
  * any number of runs, one after another, without building anything again:
  *

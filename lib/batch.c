@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "cl_sources.h"
+#include "includes.h"
 #include "kernel_args.h"
 #include "objective_internal.h"
 
@@ -35,18 +36,6 @@
 enum { OUT_STATUS, OUT_NIT, OUT_NFEV, OUT_NJEV, OUT_SKIPPED, OUT_COUNT };
 /* The options it reads (cl/batch.cl's OPT_*). */
 enum { OPT_GTOL, OPT_NORM, OPT_XRTOL, OPT_C1, OPT_C2, OPT_COUNT };
-
-const char *clbfgs_status_message(int status)
-{
-    switch (status) {
-    case 0: return "Optimization terminated successfully.";
-    case 1: return "Maximum number of iterations has been exceeded.";
-    case 2: return "Desired error not necessarily achieved due to precision loss.";
-    case 3: return "NaN result encountered.";
-    case 99: return "Stopped by the callback.";
-    }
-    return "Unknown status.";
-}
 
 void clbfgs_batch_result_free(clbfgs_batch_result *r)
 {
@@ -140,7 +129,7 @@ static char *batch_source(const struct clbfgs_function_form *form, size_t n, dou
                     form->gradient ? ", g" : "", form->function, form->gradient ? ", g" : "",
                     calls)
               : NULL;
-    const char *parts[] = {defines, clbfgs__cl_linesearch, clbfgs__cl_iteration, clbfgs__cl_batch};
+    const char *parts[] = {defines, clbfgs__cl_linesearch, clbfgs__cl_norms, clbfgs__cl_batch};
     char *generated = defines ? clbfgs__exec_source(parts, 4) : NULL;
     /* a name that cannot sit in a #line string is left out of it */
     const char *line_name = strpbrk(form->name, "\"\\\n\r") ? "terms.cl" : form->name;
@@ -163,7 +152,7 @@ static clbfgs_status build_hint(const struct clbfgs_function_form *form);
 struct clbfgs_batch_memo {
     char *key;
     size_t len;
-    cl_program program; /* the context's (program.c): not released here */
+    cl_program program; /* retained by the memo, released by clbfgs__batch_memo_free */
     struct clbfgs_batch_memo *next;
 };
 
@@ -172,6 +161,7 @@ void clbfgs__batch_memo_free(clbfgs_context *ctx)
     while (ctx->batch_programs) {
         struct clbfgs_batch_memo *m = ctx->batch_programs;
         ctx->batch_programs = m->next;
+        clReleaseProgram(m->program);
         free(m->key);
         free(m);
     }
@@ -197,8 +187,13 @@ static clbfgs_status batch_program(clbfgs_context *ctx, const struct clbfgs_func
                                   from_source ? CLBFGS__PROGRAM_FROM_SOURCE : 0, program, NULL);
     if (status == CLBFGS_ERR_BUILD && strstr(clbfgs_last_error(), "clbfgs-batch (generated)"))
         status = build_hint(form);
+    /* a header, or a build option that reads files, may change under the
+     * same source: then the program cache decides every time */
+    int fixed = !clbfgs__includes_present(source) && !*ctx->build_options &&
+                !(form->build_options && *form->build_options);
     struct clbfgs_batch_memo *m = NULL;
-    if (status == CLBFGS_SUCCESS && !strstr(source, "#include") && (m = malloc(sizeof *m))) {
+    if (status == CLBFGS_SUCCESS && fixed && (m = malloc(sizeof *m))) {
+        clRetainProgram(*program); /* the memo's own reference */
         m->key = key;
         m->len = len;
         m->program = *program;
@@ -289,11 +284,16 @@ static clbfgs_status build_hint(const struct clbfgs_function_form *form)
     return status;
 }
 
-/* A per-problem data argument must hold P blocks. */
-static clbfgs_status check_blocks(clbfgs_context *ctx, const struct clbfgs_function_form *form,
-                                  size_t P, size_t elem)
+/* A per-problem data argument must hold P blocks: reals given by the host
+ * count as they are, a buffer's elements by the size of the type the
+ * function declares it points at (the run's real where the driver does not
+ * say). */
+static clbfgs_status check_blocks(const clbfgs_exec *e, cl_kernel kernel,
+                                  const struct kernel_args *ka,
+                                  const struct clbfgs_function_form *form, size_t P)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_context *ctx = e->ctx;
     for (unsigned k = 0; form->per_problem && k < form->nparams; k++) {
         size_t count = form->per_problem[k];
         if (!count)
@@ -307,6 +307,8 @@ static clbfgs_status check_blocks(clbfgs_context *ctx, const struct clbfgs_funct
             CLBFGS_CL_TRY(ctx,
                           clGetMemObjectInfo(a->buffer, CL_MEM_SIZE, sizeof bytes, &bytes, NULL),
                           "the size of data argument %u", k);
+            size_t elem = clbfgs__arg_element_size(e, ka, kernel, BATCH_FIXED_ARGS + k);
+            elem = elem ? elem : e->elem;
             have = (double)(bytes / elem);
         } else {
             return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
@@ -346,11 +348,10 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     r->precision = precision;
     size_t elem = precision == CLBFGS_PRECISION_DOUBLE ? sizeof(double) : sizeof(float);
     size_t pn = P * n;
-    CLBFGS_TRY(check_blocks(ctx, form, P, elem));
     struct plan plan = {0, 0, 0};
     CLBFGS_TRY(make_plan(ctx, n, P, elem, &plan));
     r->local_hessian = plan.hlocal;
-    r->work_items = plan.groups * plan.wg;
+    r->work_items = plan.groups * plan.wg < P ? plan.groups * plan.wg : P;
 
     double eps = o->eps > 0 ? o->eps
                             : sqrt(precision == CLBFGS_PRECISION_DOUBLE ? 2.220446049250313e-16
@@ -386,7 +387,7 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     CLBFGS_CL_TRY(ctx, err, "the batch's counts (%zu problems)", P);
     next = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, sizeof(cl_int), NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "the batch's problem counter");
-    const cl_int zero = 0;
+    static const cl_int zero = 0; /* a non-blocking write: not a local */
     CLBFGS_CL_TRY(ctx,
                   clEnqueueWriteBuffer(ctx->queue, next, CL_FALSE, 0, sizeof zero, &zero, 0, NULL,
                                        NULL),
@@ -414,6 +415,7 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
                              .data_args = 1,
                              .fixed = BATCH_FIXED_ARGS};
     CLBFGS_TRY(clbfgs__set_extra_args(&e, k, &ka, arg_buffers));
+    CLBFGS_TRY(check_blocks(&e, k, &ka, form, P));
     r->setup = clbfgs__now() - t0;
     CLBFGS_TRY(clbfgs__exec_launch_groups(&e, k, plan.groups, plan.wg, "the one-kernel solve"));
 

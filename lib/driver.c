@@ -92,6 +92,11 @@ static clbfgs_status check_arguments(const char *who, const clbfgs_context *ctx,
     if (!(o->eps >= 0) || isinf(o->eps))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "eps must be finite and >= 0, not %g",
                             o->eps);
+    if (o->single_kernel < -1 || o->single_kernel > 1)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "single_kernel must be -1 (never), 0 (where it can) or 1 (always), "
+                            "not %d",
+                            o->single_kernel);
     if (!(0 < o->c1 && o->c1 < o->c2 && o->c2 < 1))
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
@@ -332,8 +337,8 @@ static clbfgs_status create(clbfgs_solver **out, clbfgs_context *ctx,
         goto cleanup;
     }
     CLBFGS_TRY(clbfgs__exec_init(&s->exec, ctx, precision, n));
-    const char *parts[] = {clbfgs__cl_iteration};
-    source = clbfgs__exec_source(parts, 1);
+    const char *parts[] = {clbfgs__cl_norms, clbfgs__cl_iteration};
+    source = clbfgs__exec_source(parts, 2);
     if (!source) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the iteration's source");
         goto cleanup;
@@ -831,12 +836,19 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
     double work = (double)form.m * (form.gradient ? 1.0 : (double)n + 1.0);
     if (o->single_kernel == 0 && (work > SINGLE_KERNEL_MAX_WORK || n > SINGLE_KERNEL_MAX_N))
         return CLBFGS_SUCCESS;
-    *used = 1;
     clbfgs_batch_result b;
     memset(&b, 0, sizeof b);
+    status = clbfgs__batch_run(ctx, objective, &form, n, 1, x0, o, precision, &b);
+    if (status != CLBFGS_SUCCESS && o->single_kernel == 0) {
+        /* chosen, not asked for: the host-driven run takes over */
+        clbfgs__log(ctx, CLBFGS_LOG_INFO,
+                    "the one-kernel solve failed (%s: %.300s); the run goes on host-driven",
+                    clbfgs_strerror(status), clbfgs_last_error());
+        return CLBFGS_SUCCESS;
+    }
+    *used = 1;
     result->n = n;
     result->precision = precision;
-    status = clbfgs__batch_run(ctx, objective, &form, n, 1, x0, o, precision, &b);
     if (status != CLBFGS_SUCCESS) {
         result->x = malloc(n * sizeof(double));
         result->jac = malloc(n * sizeof(double));
@@ -952,7 +964,9 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     if (opts.single_kernel != -1) {
         int used = 0;
         status = single_kernel(ctx, objective, n, x0, &opts, precision, result, &used);
-        if (used || status != CLBFGS_SUCCESS) {
+        if (!used && status != CLBFGS_SUCCESS) /* refused with single_kernel = 1 */
+            goto cleanup;
+        if (used) {
             result->time.total = clbfgs__now() - t_start;
             return status;
         }

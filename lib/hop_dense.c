@@ -108,8 +108,8 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the dense H operator");
     hop->e = e;
     hop->n = n;
-    const char *parts[] = {clbfgs__cl_iteration, clbfgs__cl_hessian};
-    source = clbfgs__exec_source(parts, 2);
+    const char *parts[] = {clbfgs__cl_norms, clbfgs__cl_iteration, clbfgs__cl_hessian};
+    source = clbfgs__exec_source(parts, 3);
     if (!source) {
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the dense H operator's source");
         goto cleanup;

@@ -127,6 +127,15 @@ static clbfgs_status kernel_arg_info(const clbfgs_exec *e, const struct kernel_a
     return CLBFGS_SUCCESS;
 }
 
+size_t clbfgs__arg_element_size(const clbfgs_exec *e, const struct kernel_args *o, cl_kernel k,
+                                cl_uint index)
+{
+    struct arg_info a;
+    if (kernel_arg_info(e, o, k, index, &a) != CLBFGS_SUCCESS || !a.pointer)
+        return 0;
+    return a.size;
+}
+
 /* Kernel argument index as the caller counts it: "argument 4", or for a
  * term function's data argument (the kernel's argument 4) "data argument 1". */
 static const char *arg_word(const struct kernel_args *o)

@@ -68,6 +68,11 @@ size_t clbfgs__scalar_size(const char *type);
  * *pointer whether it is a pointer. */
 void clbfgs__canonical_type(const char *declared, const char *real, char *type, size_t size,
                             int *pointer);
+/* The bytes of the element a pointer argument points at ("double *": 8),
+ * from the kernel's argument info; 0 where the driver gives none, or for a
+ * pointer to a struct. */
+size_t clbfgs__arg_element_size(const clbfgs_exec *e, const struct kernel_args *o, cl_kernel k,
+                                cl_uint index);
 /* Whether the driver describes the kernel's arguments. */
 int clbfgs__has_arg_info(cl_kernel k);
 /* Checks the kernel's arguments against the contract and what was set

@@ -176,3 +176,15 @@ void clbfgs__log(const clbfgs_context *ctx, clbfgs_log_level level, const char *
     va_end(ap);
     ctx->log(ctx->log_user, level, message);
 }
+
+const char *clbfgs_status_message(int status)
+{
+    switch (status) {
+    case 0: return "Optimization terminated successfully.";
+    case 1: return "Maximum number of iterations has been exceeded.";
+    case 2: return "Desired error not necessarily achieved due to precision loss.";
+    case 3: return "NaN result encountered.";
+    case 99: return "Stopped by the callback.";
+    }
+    return "Unknown status.";
+}

@@ -56,13 +56,14 @@ static void draw(double *sa, double *x0)
     for (size_t p = 0; p < P; p++) {
         double *d = sa + 2 * p;
         switch (p % 4) {
-        case 0: d[0] = uniform(0.5, 2), d[1] = uniform(1, 3); break;       /* a few iterations */
-        case 1: d[0] = uniform(0.5, 2), d[1] = uniform(300, 1000); break;  /* a long valley */
+        case 0: d[0] = uniform(0.5, 2), d[1] = uniform(1, 3); break;        /* a few iterations */
+        case 1: d[0] = uniform(0.5, 2), d[1] = uniform(3e3, 1e4); break;    /* a long valley */
         case 2: d[0] = uniform(1e13, 1e14), d[1] = uniform(50, 100); break; /* precision loss */
-        case 3: d[0] = uniform(1e-12, 1e-11), d[1] = 100; break;           /* done at x0 */
+        case 3: d[0] = uniform(1e-12, 1e-11), d[1] = 100; break;            /* done at x0 */
         }
-        for (size_t j = 0; j < N; j++)
-            x0[p * N + j] = uniform(-1.5, 1.5);
+        for (size_t j = 0; j < N; j++) /* the long valleys from its far side */
+            x0[p * N + j] =
+                p % 4 == 1 ? (j % 2 ? 1.0 : -1.2) + uniform(-0.1, 0.1) : uniform(-1.5, 1.5);
     }
 }
 
@@ -113,8 +114,8 @@ static void batch_against_solo(const char *function, int gradient, int lsq,
             r->njev != b->njev[p] || !same_bits(r->fun, b->fun[p]))
             fail_msg("%s problem %zu: batch status %d nit %zu nfev %zu f %.17g; alone %d %zu "
                      "%zu %.17g",
-                     function, p, b->status[p], b->nit[p], b->nfev[p], b->fun[p], r->status,
-                     r->nit, r->nfev, r->fun);
+                     function, p, b->status[p], b->nit[p], b->nfev[p], b->fun[p], r->status, r->nit,
+                     r->nfev, r->fun);
         for (size_t j = 0; j < N; j++)
             assert_true(same_bits(r->x[j], b->x[p * N + j]) &&
                         same_bits(r->jac[j], b->jac[p * N + j]));
@@ -146,8 +147,10 @@ static void batch_against_solo(const char *function, int gradient, int lsq,
     }
     printf("# %s: status 0: %d, 1: %d, 2: %d problems; nit %zu .. %zu\n", function, seen[0],
            seen[1], seen[2], b->nit[3], b->nit[1]);
-    /* the batch has problems that stop in every way */
-    assert_true(seen[0] > 0 && seen[1] > 0 && seen[2] > 0);
+    /* the batch has problems that stop in every way (in float, precision
+     * loss can come before the iteration limit on every long valley) */
+    assert_true(seen[0] > 0 && seen[2] > 0);
+    assert_true(seen[1] > 0 || precision == CLBFGS_PRECISION_FLOAT);
 }
 
 static void batch_equals_solo(void **state)
@@ -364,8 +367,8 @@ static void bad_input(void **state)
     assert_fails(clbfgs_minimize_batch(ctx, obj, N, 0, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT,
                  "P = 0");
     assert_null(r.x);
-    assert_fails(clbfgs_minimize_batch(ctx, obj, N, P, NULL, NULL, &r),
-                 CLBFGS_ERR_INVALID_ARGUMENT, "x0 must not be NULL");
+    assert_fails(clbfgs_minimize_batch(ctx, obj, N, P, NULL, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT,
+                 "x0 must not be NULL");
     x0[7 * N + 2] = INFINITY;
     assert_fails(clbfgs_minimize_batch(ctx, obj, N, P, x0, NULL, &r), CLBFGS_ERR_INVALID_ARGUMENT,
                  "problem 7: x0[2] = inf");
@@ -396,8 +399,8 @@ static void bad_input(void **state)
     clbfgs_objective *rosen = NULL;
     assert_ok(clbfgs_objective_builtin(&rosen, "rosen"));
     hold(rosen, release_objective);
-    assert_fails(clbfgs_minimize_batch(ctx, rosen, 1025, 1, big, NULL, &r),
-                 CLBFGS_ERR_UNSUPPORTED, "n up to 1024");
+    assert_fails(clbfgs_minimize_batch(ctx, rosen, 1025, 1, big, NULL, &r), CLBFGS_ERR_UNSUPPORTED,
+                 "n up to 1024");
     assert_null(r.x);
 }
 
@@ -406,10 +409,10 @@ int main(void)
     skip_without_opencl();
     seed_random();
     const struct CMUnitTest tests[] = {
-        held_test(batch_equals_solo),    held_test(least_squares_and_differences),
-        held_test(in_float),             held_test(builtins_in_one_kernel),
-        held_test(nan_at_one_start),     held_test(global_memory_tier),
-        held_test(bad_input),            held_test(past_64_parameters),
+        held_test(batch_equals_solo), held_test(least_squares_and_differences),
+        held_test(in_float),          held_test(builtins_in_one_kernel),
+        held_test(nan_at_one_start),  held_test(global_memory_tier),
+        held_test(bad_input),         held_test(past_64_parameters),
     };
     return cmocka_run_group_tests(tests, context_setup, context_teardown);
 }
