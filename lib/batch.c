@@ -189,8 +189,8 @@ static clbfgs_status batch_program(clbfgs_context *ctx, const struct clbfgs_func
         status = build_hint(form);
     /* a header, or a build option that reads files, may change under the
      * same source: then the program cache decides every time */
-    int fixed = !clbfgs__includes_present(source) && !*ctx->build_options &&
-                !(form->build_options && *form->build_options);
+    int fixed = !clbfgs__includes_present(source) && !clbfgs__reads_file_option(options) &&
+                !clbfgs__reads_file_option(ctx->build_options);
     struct clbfgs_batch_memo *m = NULL;
     if (status == CLBFGS_SUCCESS && fixed && (m = malloc(sizeof *m))) {
         clRetainProgram(*program); /* the memo's own reference */

@@ -119,6 +119,10 @@ clbfgs_status clbfgs__program_get_flags(clbfgs_context *ctx, const char *name, c
                                         unsigned flags, cl_program *program,
                                         clbfgs_program_origin *origin);
 
+/* The first build option that reads or finds files by itself (-include,
+ * -imacros, -isystem, --include..., -nostdinc), or NULL. */
+const char *clbfgs__reads_file_option(const char *options);
+
 /* Creates a kernel; a missing name is CLBFGS_ERR_KERNEL_NOT_FOUND with the
  * program's kernel names in the message. */
 clbfgs_status clbfgs__kernel_new(const clbfgs_context *ctx, cl_program program, const char *name,

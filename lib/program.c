@@ -246,7 +246,7 @@ static char *source_dir_option(const char *name, const char *source)
 /* The first option that makes the compiler read a file or look for headers
  * other than through -I (clang's -include, -imacros, -iquote, -isystem,
  * -idirafter, --include..., -nostdinc), or NULL. */
-static const char *reads_file_option(const char *options)
+const char *clbfgs__reads_file_option(const char *options)
 {
     for (const char *p = options; p && *p; p++) {
         if (p != options && !strchr(" \t\n\r\v\f", p[-1]))
@@ -265,7 +265,7 @@ static char *header_list(const char *source, const char *options, char *why, siz
     char **dirs = NULL, *list = NULL;
     size_t ndirs = 0;
     int quoted = 0;
-    const char *file_option = reads_file_option(options);
+    const char *file_option = clbfgs__reads_file_option(options);
     if (file_option) {
         snprintf(why, why_size,
                  "the build option '%.*s', which reads or finds files the key "
