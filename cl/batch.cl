@@ -42,31 +42,7 @@
 #define CLBFGS_VMEM
 #endif
 
-#if CLBFGS_LSQ
-#define CLBFGS_BATCH_VALUE(r) ((r) * (r))
-#else
-#define CLBFGS_BATCH_VALUE(r) (r)
-#endif
-
-/* sum += v, Kahan's way, as cl/terms.cl sums items. */
-#define CLBFGS_BATCH_KAHAN(sum, c, v)                                                              \
-    do {                                                                                           \
-        const real clbfgs_y_ = (v) - (c);                                                          \
-        const real clbfgs_t_ = (sum) + clbfgs_y_;                                                  \
-        (c) = (clbfgs_t_ - (sum)) - clbfgs_y_;                                                     \
-        (sum) = clbfgs_t_;                                                                         \
-    } while (0)
-
-#if !CLBFGS_GRADIENT
-/* x_j + h_j: SciPy's relative step, as cl/terms.cl's clbfgs_step. */
-static real clbfgs_batch_step(const real xj)
-{
-    real t = xj + CLBFGS_EPS;
-    if (t - xj == 0)
-        t = xj + CLBFGS_EPS * (xj >= 0 ? (real)1 : (real)-1) * fmax((real)1, fabs(xj));
-    return t;
-}
-#endif
+/* CLBFGS_KAHAN, CLBFGS_VALUE and clbfgs_step: cl/term_sums.cl. */
 
 /* f and the gradient (into g) of problem clbfgs_prob at x, summed over its
  * m items in item order. */
@@ -85,15 +61,16 @@ static real clbfgs_batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM r
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
             clbfgs_gi[clbfgs_j] = 0;
         const real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x, clbfgs_gi);
-        CLBFGS_BATCH_KAHAN(clbfgs_fs, clbfgs_fc, CLBFGS_BATCH_VALUE(clbfgs_r));
+        CLBFGS_KAHAN(clbfgs_fs, clbfgs_fc, CLBFGS_VALUE(clbfgs_r));
         /* the gradient: plain sums over blocks of 8 items, each block's
          * sum then added with compensation (a sixth of the work of
          * compensating every item, and as accurate to a few ulps) */
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++)
-            clbfgs_gb[clbfgs_j] += CLBFGS_LSQ ? clbfgs_r * clbfgs_gi[clbfgs_j] : clbfgs_gi[clbfgs_j];
+            clbfgs_gb[clbfgs_j] +=
+                CLBFGS_LSQ ? clbfgs_r * clbfgs_gi[clbfgs_j] : clbfgs_gi[clbfgs_j];
         if ((clbfgs_i & 7) == 7 || clbfgs_i + 1 == clbfgs_m)
             for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
-                CLBFGS_BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j], clbfgs_gb[clbfgs_j]);
+                CLBFGS_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j], clbfgs_gb[clbfgs_j]);
                 clbfgs_gb[clbfgs_j] = 0;
             }
     }
@@ -103,22 +80,22 @@ static real clbfgs_batch_eval(const uint clbfgs_m, real *clbfgs_x, CLBFGS_VMEM r
 #else
     for (uint clbfgs_i = 0; clbfgs_i < clbfgs_m; clbfgs_i++) {
         real clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
-        const real clbfgs_f0 = CLBFGS_BATCH_VALUE(clbfgs_r);
-        CLBFGS_BATCH_KAHAN(clbfgs_fs, clbfgs_fc, clbfgs_f0);
+        const real clbfgs_f0 = CLBFGS_VALUE(clbfgs_r);
+        CLBFGS_KAHAN(clbfgs_fs, clbfgs_fc, clbfgs_f0);
         for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
             const real clbfgs_keep = clbfgs_x[clbfgs_j];
-            clbfgs_x[clbfgs_j] = clbfgs_batch_step(clbfgs_keep);
+            clbfgs_x[clbfgs_j] = clbfgs_step(clbfgs_keep);
             clbfgs_r = CLBFGS_BATCH_TERM(clbfgs_i, clbfgs_x);
             clbfgs_x[clbfgs_j] = clbfgs_keep;
-            CLBFGS_BATCH_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
-                               CLBFGS_BATCH_VALUE(clbfgs_r) - clbfgs_f0);
+            CLBFGS_KAHAN(clbfgs_g[clbfgs_j], clbfgs_gc[clbfgs_j],
+                         CLBFGS_VALUE(clbfgs_r) - clbfgs_f0);
         }
     }
     for (uint clbfgs_j = 0; clbfgs_j < CLBFGS_N; clbfgs_j++) {
 #if CLBFGS_LSQ
         clbfgs_g[clbfgs_j] /= 2;
 #endif
-        clbfgs_g[clbfgs_j] /= clbfgs_batch_step(clbfgs_x[clbfgs_j]) - clbfgs_x[clbfgs_j];
+        clbfgs_g[clbfgs_j] /= clbfgs_step(clbfgs_x[clbfgs_j]) - clbfgs_x[clbfgs_j];
     }
 #if CLBFGS_LSQ
     clbfgs_fs /= 2;
@@ -320,10 +297,10 @@ clbfgs_batch(const uint clbfgs_P, __global real *clbfgs_xio, __global real *clbf
             }
             clbfgs_alpha0 = clbfgs__ls_first_step(clbfgs_f, clbfgs_gp, clbfgs_f_prev);
             /* SciPy's tests after a step, in its order */
-            const real clbfgs_step = clbfgs_alpha * sqrt(clbfgs_pp);
+            const real clbfgs_steplen = clbfgs_alpha * sqrt(clbfgs_pp);
             const real clbfgs_xbound =
                 clbfgs_xrtol > 0 ? clbfgs_xrtol * (clbfgs_xrtol + sqrt(clbfgs_xx)) : (real)0;
-            if (clbfgs_gnorm <= clbfgs_gtol || clbfgs_step <= clbfgs_xbound)
+            if (clbfgs_gnorm <= clbfgs_gtol || clbfgs_steplen <= clbfgs_xbound)
                 break;
             if (!isfinite(clbfgs_f)) {
                 clbfgs_warn = 2;

@@ -28,32 +28,7 @@
  * float the total of 10^7 items is within a few ulps of the exact one. */
 #pragma OPENCL FP_CONTRACT OFF
 
-/* sum += v, Kahan's way: c carries what the last addition lost. */
-#define CLBFGS_KAHAN(sum, c, v)                                                                    \
-    do {                                                                                           \
-        const real y_ = (v) - (c);                                                                 \
-        const real t_ = (sum) + y_;                                                                \
-        (c) = (t_ - (sum)) - y_;                                                                   \
-        (sum) = t_;                                                                                \
-    } while (0)
-
-#if CLBFGS_LSQ
-#define CLBFGS_VALUE(r) ((r) * (r))
-#else
-#define CLBFGS_VALUE(r) (r)
-#endif
-
-#if !CLBFGS_GRADIENT
-/* x_j + h_j as util.cl's fd_points: SciPy's relative step, h = eps max(1, |x|)
- * signed as x, where eps alone would not change x. */
-static real clbfgs_step(const real xj)
-{
-    real t = xj + CLBFGS_EPS;
-    if (t - xj == 0)
-        t = xj + CLBFGS_EPS * (xj >= 0 ? (real)1 : (real)-1) * fmax((real)1, fabs(xj));
-    return t;
-}
-#endif
+/* CLBFGS_KAHAN, CLBFGS_VALUE and clbfgs_step come from cl/term_sums.cl. */
 
 /* The groups' partials, then (CLBFGS_WIDE) each work-item's sums and
  * compensations: 2 (n + 1) reals per work-item. */
@@ -69,8 +44,8 @@ clbfgs_terms(const uint m, __global const real *xg, __global real *partial CLBFG
     real xs[CLBFGS_N];
 #endif
 #if CLBFGS_WIDE
-    __global real *gsum = partial + get_num_groups(0) * (CLBFGS_N + 1) +
-                          get_global_id(0) * 2 * (CLBFGS_N + 1);
+    __global real *gsum =
+        partial + get_num_groups(0) * (CLBFGS_N + 1) + get_global_id(0) * 2 * (CLBFGS_N + 1);
     __global real *gc = gsum + CLBFGS_N + 1;
 #else
     real gsum[CLBFGS_N], gc[CLBFGS_N];

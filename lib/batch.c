@@ -129,8 +129,9 @@ static char *batch_source(const struct clbfgs_function_form *form, size_t n, dou
                     form->gradient ? ", g" : "", form->function, form->gradient ? ", g" : "",
                     calls)
               : NULL;
-    const char *parts[] = {defines, clbfgs__cl_linesearch, clbfgs__cl_norms, clbfgs__cl_batch};
-    char *generated = defines ? clbfgs__exec_source(parts, 4) : NULL;
+    const char *parts[] = {defines, clbfgs__cl_linesearch, clbfgs__cl_norms, clbfgs__cl_term_sums,
+                           clbfgs__cl_batch};
+    char *generated = defines ? clbfgs__exec_source(parts, 5) : NULL;
     /* a name that cannot sit in a #line string is left out of it */
     const char *line_name = strpbrk(form->name, "\"\\\n\r") ? "terms.cl" : form->name;
     char *source = generated ? clbfgs__strdup_printf("#define CLBFGS_N %zu\n#line 1 \"%s\"\n%s\n%s",

@@ -788,6 +788,22 @@ cleanup:
     return status;
 }
 
+/* An error before any run's point existed: the result holds x0, with f
+ * and the gradient unknown (NaN); out of memory, no arrays. */
+static void result_at_x0(clbfgs_result *result, size_t n, const double *x0)
+{
+    result->x = malloc(n * sizeof(double));
+    result->jac = malloc(n * sizeof(double));
+    if (result->x && result->jac) {
+        memcpy(result->x, x0, n * sizeof(double));
+        for (size_t i = 0; i < n; i++)
+            result->jac[i] = (double)NAN;
+    } else {
+        clbfgs_result_free(result);
+    }
+    result->fun = (double)NAN;
+}
+
 /* ---- the one-kernel solve (batch.c) ---- */
 
 /* The most item evaluations per point (m, times n + 1 by differences) for
@@ -850,16 +866,7 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
     result->n = n;
     result->precision = precision;
     if (status != CLBFGS_SUCCESS) {
-        result->x = malloc(n * sizeof(double));
-        result->jac = malloc(n * sizeof(double));
-        if (result->x && result->jac) {
-            memcpy(result->x, x0, n * sizeof(double));
-            for (size_t i = 0; i < n; i++)
-                result->jac[i] = (double)NAN;
-        } else {
-            clbfgs_result_free(result);
-        }
-        result->fun = (double)NAN;
+        result_at_x0(result, n, x0);
         return ended_by_error(result, status, NULL);
     }
     result->x = b.x;
@@ -983,16 +990,7 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
         status = status != CLBFGS_SUCCESS ? status : got;
     } else { /* nothing since the error has touched its message */
         result->n = n;
-        result->x = malloc(n * sizeof(double));
-        result->jac = malloc(n * sizeof(double));
-        if (result->x && result->jac) {
-            memcpy(result->x, x0, n * sizeof(double));
-            for (size_t i = 0; i < n; i++)
-                result->jac[i] = (double)NAN;
-        } else {
-            clbfgs_result_free(result);
-        }
-        result->fun = (double)NAN;
+        result_at_x0(result, n, x0);
         ended_by_error(result, status, NULL);
     }
     if (s && s->state == SOLVER_FAILED) /* the first error's message stands */

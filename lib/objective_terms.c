@@ -144,8 +144,8 @@ static clbfgs_status terms_prepare(clbfgs_eval *ev, double eps)
     body = term_defines(t, wide, eps);
     /* CLBFGS_N for the caller's source, which keeps its own name and line
      * numbers; then the slot numbers, the definitions and cl/terms.cl */
-    const char *parts[2] = {body, clbfgs__cl_terms};
-    char *generated = body ? clbfgs__exec_source(parts, 2) : NULL;
+    const char *parts[3] = {body, clbfgs__cl_term_sums, clbfgs__cl_terms};
+    char *generated = body ? clbfgs__exec_source(parts, 3) : NULL;
     /* a name that cannot sit in a #line string is left out of it */
     const char *line_name = strpbrk(t->name, "\"\\\n\r") ? "terms.cl" : t->name;
     source = generated ? clbfgs__strdup_printf("#define CLBFGS_N %zu\n#line 1 \"%s\"\n%s\n%s",

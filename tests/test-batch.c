@@ -86,6 +86,16 @@ static clbfgs_objective *valley_objective(const char *function, int gradient, in
     return obj;
 }
 
+/* A zeroed batch result, held: its arrays freed, then itself, by the
+ * teardown (held in that order, released newest first). */
+static clbfgs_batch_result *hold_batch(void)
+{
+    clbfgs_batch_result *r = hold_alloc(sizeof *r);
+    memset(r, 0, sizeof *r);
+    hold(r, (release_fn)clbfgs_batch_result_free);
+    return r;
+}
+
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
 /* The batch, then each problem alone: in one kernel (the same status,
@@ -100,9 +110,7 @@ static void batch_against_solo(const char *function, int gradient, int lsq,
     clbfgs_options_init(&o);
     o.precision = precision;
     o.maxiter = 60;
-    clbfgs_batch_result *b = hold_alloc(sizeof *b);
-    memset(b, 0, sizeof *b);
-    hold(b, (release_fn)clbfgs_batch_result_free);
+    clbfgs_batch_result *b = hold_batch();
     assert_ok(clbfgs_minimize_batch(ctx, obj, N, P, x0, &o, b));
     assert_int_equal(b->P, P);
     int seen[4] = {0, 0, 0, 0};
@@ -227,11 +235,7 @@ static void past_64_parameters(void **state)
             x0[p * NW + i] = start[(i + p) % 5] + uniform(-0.05, 0.05);
     clbfgs_options o;
     clbfgs_options_init(&o);
-    clbfgs_batch_result *b = hold_alloc(sizeof *b), *c = hold_alloc(sizeof *c);
-    memset(b, 0, sizeof *b);
-    memset(c, 0, sizeof *c);
-    hold(b, (release_fn)clbfgs_batch_result_free);
-    hold(c, (release_fn)clbfgs_batch_result_free);
+    clbfgs_batch_result *b = hold_batch(), *c = hold_batch();
     assert_ok(clbfgs_minimize_batch(ctx, obj, NW, PW, x0, &o, b));
     setenv("CLBFGS_LOCAL_MEM_LIMIT", "1024", 1);
     clbfgs_status st = clbfgs_minimize_batch(ctx, obj, NW, PW, x0, &o, c);
@@ -270,11 +274,7 @@ static void nan_at_one_start(void **state)
     clbfgs_objective *good = valley_objective("valley", 1, 0, sa, P);
     sa[2 * 5 + 1] = NAN; /* problem 5's a */
     clbfgs_objective *bad = valley_objective("valley", 1, 0, sa, P);
-    clbfgs_batch_result *a = hold_alloc(sizeof *a), *b = hold_alloc(sizeof *b);
-    memset(a, 0, sizeof *a);
-    memset(b, 0, sizeof *b);
-    hold(a, (release_fn)clbfgs_batch_result_free);
-    hold(b, (release_fn)clbfgs_batch_result_free);
+    clbfgs_batch_result *a = hold_batch(), *b = hold_batch();
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.maxiter = 60;
@@ -312,11 +312,7 @@ static void global_memory_tier(void **state)
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.maxiter = 60;
-    clbfgs_batch_result *a = hold_alloc(sizeof *a), *b = hold_alloc(sizeof *b);
-    memset(a, 0, sizeof *a);
-    memset(b, 0, sizeof *b);
-    hold(a, (release_fn)clbfgs_batch_result_free);
-    hold(b, (release_fn)clbfgs_batch_result_free);
+    clbfgs_batch_result *a = hold_batch(), *b = hold_batch();
     assert_ok(clbfgs_minimize_batch(c, obj, N, P, x0, &o, a));
     assert_int_equal(a->local_hessian, 1);
     setenv("CLBFGS_LOCAL_MEM_LIMIT", "64", 1);
