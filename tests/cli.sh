@@ -582,6 +582,21 @@ assert s["nit"] == {"min": nits[0], "median": (nits[2] + nits[3]) / 2, "max": ni
 assert s["local_hessian"] in (True, False) and s["fits_per_s"] > 0, s
 ' "$tmp/out" "$tmp/batch.jsonl"
 fi
+# a device whose local memory holds no H: the global-memory tier, the same
+# records, and --verbose says so
+export CLBFGS_LOCAL_MEM_LIMIT=16
+run minimize --builtin rosen --batch "$tmp/starts.csv" --maxiter 30 --verbose
+unset CLBFGS_LOCAL_MEM_LIMIT
+check "with no room in local memory, H goes to global memory (said with --verbose)" \
+    err_has "H goes to global memory"
+if command -v python3 > /dev/null; then
+    check "... with the same records" python3 -c '
+import json, sys
+a = [json.loads(line) for line in open(sys.argv[1])]
+b = [json.loads(line) for line in open(sys.argv[2])]
+assert [(r["status"], r["nit"], r["fun"]) for r in a] == [(r["status"], r["nit"], r["fun"]) for r in b]
+' "$tmp/out" "$tmp/batch.jsonl"
+fi
 printf '1,2,3\n4,5\n' > "$tmp/ragged.csv"
 run minimize --builtin rosen --batch "$tmp/ragged.csv"
 check "a batch file with a ragged row is bad input (2)" rc_is 2
