@@ -343,6 +343,8 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
            vg = NULL;
     cl_mem arg_buffers[CLBFGS_MAX_EXTRA_ARGS] = {0};
     cl_uint *counts = NULL;
+    float *staging = NULL;
+    int queued = 0;
     (void)objective;
     r->P = P;
     r->n = n;
@@ -393,14 +395,40 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
                   clEnqueueWriteBuffer(ctx->queue, next, CL_FALSE, 0, sizeof zero, &zero, 0, NULL,
                                        NULL),
                   "the batch's problem counter");
-    CLBFGS_TRY(clbfgs__exec_write_reals(&e, xio, 0, x0, pn));
+    /* Every transfer is queued without waiting and the queue is waited on
+     * once, after the results' reads: a small problem's whole solve takes
+     * less time than a few blocking round trips on pocl. In float the
+     * values cross through converted copies (staging), kept until then. */
     double ov[OPT_COUNT];
     ov[OPT_GTOL] = o->gtol;
     ov[OPT_NORM] = o->norm;
     ov[OPT_XRTOL] = o->xrtol;
     ov[OPT_C1] = o->c1;
     ov[OPT_C2] = o->c2;
-    CLBFGS_TRY(clbfgs__exec_write_reals(&e, opt, 0, ov, OPT_COUNT));
+    int dbl = precision == CLBFGS_PRECISION_DOUBLE;
+    if (!dbl) {
+        staging = malloc((2 * pn + P + OPT_COUNT) * sizeof(float));
+        if (!staging) {
+            status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the batch's float copies");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < pn; i++)
+            staging[i] = (float)x0[i];
+        for (size_t i = 0; i < OPT_COUNT; i++) /* fits float: checked with the options */
+            staging[2 * pn + P + i] = clbfgs__fits_float(ov[i]) ? (float)ov[i] : (float)INFINITY;
+    }
+    queued = 1;
+    CLBFGS_CL_TRY(ctx,
+                  clEnqueueWriteBuffer(ctx->queue, xio, CL_FALSE, 0, pn * e.elem,
+                                       dbl ? (const void *)x0 : (const void *)staging, 0, NULL,
+                                       NULL),
+                  "the batch's starting points");
+    CLBFGS_CL_TRY(ctx,
+                  clEnqueueWriteBuffer(ctx->queue, opt, CL_FALSE, 0, OPT_COUNT * e.elem,
+                                       dbl ? (const void *)ov
+                                           : (const void *)(staging + 2 * pn + P),
+                                       0, NULL, NULL),
+                  "the batch's options");
     size_t maxiter = o->maxiter ? o->maxiter : 200 * n;
     cl_mem mems[] = {xio, fio, gio, out, next, hg, opt, vg};
     CLBFGS_TRY(clbfgs__exec_arg_uint(&e, k, 0, (cl_uint)P));
@@ -433,12 +461,23 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
         goto cleanup;
     }
     CLBFGS_CL_TRY(ctx,
-                  clEnqueueReadBuffer(ctx->queue, out, CL_TRUE, 0, P * OUT_COUNT * sizeof *counts,
+                  clEnqueueReadBuffer(ctx->queue, out, CL_FALSE, 0, P * OUT_COUNT * sizeof *counts,
                                       counts, 0, NULL, NULL),
                   "the batch's counts");
-    CLBFGS_TRY(clbfgs__exec_read_reals(&e, xio, 0, r->x, pn));
-    CLBFGS_TRY(clbfgs__exec_read_reals(&e, gio, 0, r->jac, pn));
-    CLBFGS_TRY(clbfgs__exec_read_reals(&e, fio, 0, r->fun, P));
+    cl_mem from[] = {xio, gio, fio};
+    double *into[] = {r->x, r->jac, r->fun};
+    size_t count[] = {pn, pn, P}, at[] = {0, pn, 2 * pn};
+    for (size_t i = 0; i < 3; i++)
+        CLBFGS_CL_TRY(ctx,
+                      clEnqueueReadBuffer(ctx->queue, from[i], CL_FALSE, 0, count[i] * e.elem,
+                                          dbl ? (void *)into[i] : (void *)(staging + at[i]), 0,
+                                          NULL, NULL),
+                      "the batch's results");
+    CLBFGS_CL_TRY(ctx, clFinish(ctx->queue), "waiting for the one-kernel solve");
+    queued = 0;
+    for (size_t i = 0; !dbl && i < 3; i++)
+        for (size_t j = 0; j < count[i]; j++)
+            into[i][j] = (double)staging[at[i] + j];
     r->converged = 0;
     r->skipped_updates = 0;
     for (size_t p = 0; p < P; p++) {
@@ -452,8 +491,11 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     }
     r->total = clbfgs__now() - t0;
 cleanup:
+    if (queued) /* an error with transfers in flight: they use memory freed below */
+        clFinish(ctx->queue);
     if (status != CLBFGS_SUCCESS)
         clbfgs_batch_result_free(r);
+    free(staging);
     free(counts);
     free(source);
     free(options);
