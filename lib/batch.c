@@ -109,8 +109,8 @@ static char *call_args(const struct clbfgs_function_form *form)
 
 /* The program: the function's source (its own name and lines), then the
  * library's definitions, the line search, the norms and cl/batch.cl. */
-static char *batch_source(const struct clbfgs_function_form *form, size_t n, double eps,
-                          int hlocal, size_t wg)
+static char *batch_source(const struct clbfgs_function_form *form, size_t n, double eps, int hlocal,
+                          size_t wg)
 {
     char *calls = call_args(form);
     const char *decl = form->args_decl ? form->args_decl : "";
@@ -125,9 +125,9 @@ static char *batch_source(const struct clbfgs_function_form *form, size_t n, dou
                     "#define CLBFGS_LSQ %d\n#define CLBFGS_TERM_PARAMS %s%s\n"
                     "#define CLBFGS_TERM_NAMES %s%s\n"
                     "#define CLBFGS_BATCH_TERM(i, x%s) %s(i, x%s%s)\n",
-                    wg, hlocal, n > BATCH_NARROW_N, eps, form->gradient, form->least_squares, sep, decl, sep, names,
-                    form->gradient ? ", g" : "", form->function, form->gradient ? ", g" : "",
-                    calls)
+                    wg, hlocal, n > BATCH_NARROW_N, eps, form->gradient, form->least_squares, sep,
+                    decl, sep, names, form->gradient ? ", g" : "", form->function,
+                    form->gradient ? ", g" : "", calls)
               : NULL;
     const char *parts[] = {defines, clbfgs__cl_linesearch, clbfgs__cl_norms, clbfgs__cl_term_sums,
                            clbfgs__cl_batch};
@@ -170,8 +170,7 @@ void clbfgs__batch_memo_free(clbfgs_context *ctx)
 
 static clbfgs_status batch_program(clbfgs_context *ctx, const struct clbfgs_function_form *form,
                                    const char *source, const char *options,
-                                   clbfgs_precision precision, int from_source,
-                                   cl_program *program)
+                                   clbfgs_precision precision, int from_source, cl_program *program)
 {
     char *key = clbfgs__strdup_printf("%d %s\n%s", (int)precision, options, source);
     if (!key)
@@ -217,10 +216,10 @@ static clbfgs_status make_plan(clbfgs_context *ctx, size_t n, size_t P, size_t e
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     cl_ulong local = 0;
-    CLBFGS_CL_TRY(ctx,
-                  clGetDeviceInfo(ctx->info.device_id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local,
-                                  &local, NULL),
-                  "the device's local memory size");
+    CLBFGS_CL_TRY(
+        ctx,
+        clGetDeviceInfo(ctx->info.device_id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local, &local, NULL),
+        "the device's local memory size");
     /* a cap on what the device says it has: for testing the global tier,
      * and for drivers that promise more than they give */
     const char *cap = getenv("CLBFGS_LOCAL_MEM_LIMIT");
@@ -328,9 +327,8 @@ cleanup:
     return status;
 }
 
-clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *objective,
-                                const struct clbfgs_function_form *form, size_t n, size_t P,
-                                const double *x0, const clbfgs_options *o,
+clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const struct clbfgs_function_form *form,
+                                size_t n, size_t P, const double *x0, const clbfgs_options *o,
                                 clbfgs_precision precision, clbfgs_batch_result *r)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -345,7 +343,6 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     cl_uint *counts = NULL;
     float *staging = NULL;
     int queued = 0;
-    (void)objective;
     r->P = P;
     r->n = n;
     r->precision = precision;
@@ -368,7 +365,8 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the one-kernel solve's source");
         goto cleanup;
     }
-    CLBFGS_TRY(clbfgs__exec_init(&e, ctx, precision, pn > P ? pn : P));
+    /* no conversion buffer: the transfers go through `staging` */
+    CLBFGS_TRY(clbfgs__exec_init(&e, ctx, precision, 0));
     cl_program program;
     /* the data arguments are checked against the kernel's argument info,
      * which a program loaded from a binary need not have */
@@ -385,16 +383,15 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
     CLBFGS_TRY(clbfgs__exec_buffer(&e, n > BATCH_NARROW_N ? items * 8 * n : 1, &vg,
                                    "the batch's vectors"));
     cl_int err = CL_SUCCESS;
-    out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, P * OUT_COUNT * sizeof(cl_uint), NULL,
-                         &err);
+    out =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, P * OUT_COUNT * sizeof(cl_uint), NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "the batch's counts (%zu problems)", P);
     next = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, sizeof(cl_int), NULL, &err);
     CLBFGS_CL_TRY(ctx, err, "the batch's problem counter");
     static const cl_int zero = 0; /* a non-blocking write: not a local */
-    CLBFGS_CL_TRY(ctx,
-                  clEnqueueWriteBuffer(ctx->queue, next, CL_FALSE, 0, sizeof zero, &zero, 0, NULL,
-                                       NULL),
-                  "the batch's problem counter");
+    CLBFGS_CL_TRY(
+        ctx, clEnqueueWriteBuffer(ctx->queue, next, CL_FALSE, 0, sizeof zero, &zero, 0, NULL, NULL),
+        "the batch's problem counter");
     /* Every transfer is queued without waiting and the queue is waited on
      * once, after the results' reads: a small problem's whole solve takes
      * less time than a few blocking round trips on pocl. In float the
@@ -424,10 +421,9 @@ clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *obj
                                        NULL),
                   "the batch's starting points");
     CLBFGS_CL_TRY(ctx,
-                  clEnqueueWriteBuffer(ctx->queue, opt, CL_FALSE, 0, OPT_COUNT * e.elem,
-                                       dbl ? (const void *)ov
-                                           : (const void *)(staging + 2 * pn + P),
-                                       0, NULL, NULL),
+                  clEnqueueWriteBuffer(
+                      ctx->queue, opt, CL_FALSE, 0, OPT_COUNT * e.elem,
+                      dbl ? (const void *)ov : (const void *)(staging + 2 * pn + P), 0, NULL, NULL),
                   "the batch's options");
     size_t maxiter = o->maxiter ? o->maxiter : 200 * n;
     cl_mem mems[] = {xio, fio, gio, out, next, hg, opt, vg};

@@ -13,9 +13,8 @@ clbfgs_status clbfgs__batch_form(const clbfgs_objective *objective, size_t n, co
 
 /* Solves P problems from x0 (P x n, checked) with checked options in a
  * resolved precision; fills r's arrays (NULL again on an error). */
-clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const clbfgs_objective *objective,
-                                const struct clbfgs_function_form *form, size_t n, size_t P,
-                                const double *x0, const clbfgs_options *options,
+clbfgs_status clbfgs__batch_run(clbfgs_context *ctx, const struct clbfgs_function_form *form,
+                                size_t n, size_t P, const double *x0, const clbfgs_options *options,
                                 clbfgs_precision precision, clbfgs_batch_result *r);
 
 #endif

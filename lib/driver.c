@@ -830,8 +830,8 @@ static const char *single_kernel_refusal(const clbfgs_options *o)
  * objective and options can (*used = 1); with single_kernel = 1, an error
  * that says why not. A result it fills is clbfgs_minimize's in every field
  * it has (one launch: no iterations' syncs, no device times). */
-static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *objective,
-                                   size_t n, const double *x0, const clbfgs_options *o,
+static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *objective, size_t n,
+                                   const double *x0, const clbfgs_options *o,
                                    clbfgs_precision precision, clbfgs_result *result, int *used)
 {
     static const char who[] = "clbfgs_minimize (options.single_kernel = 1)";
@@ -854,7 +854,7 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
         return CLBFGS_SUCCESS;
     clbfgs_batch_result b;
     memset(&b, 0, sizeof b);
-    status = clbfgs__batch_run(ctx, objective, &form, n, 1, x0, o, precision, &b);
+    status = clbfgs__batch_run(ctx, &form, n, 1, x0, o, precision, &b);
     if (status != CLBFGS_SUCCESS && o->single_kernel == 0) {
         /* chosen, not asked for: the host-driven run takes over */
         clbfgs__log(ctx, CLBFGS_LOG_INFO,
@@ -878,8 +878,7 @@ static clbfgs_status single_kernel(clbfgs_context *ctx, const clbfgs_objective *
     result->njev = b.njev[0];
     result->status = b.status[0];
     result->success = result->status == 0;
-    snprintf(result->message, sizeof result->message, "%s",
-             clbfgs_status_message(result->status));
+    snprintf(result->message, sizeof result->message, "%s", clbfgs_status_message(result->status));
     result->skipped_updates = b.skipped_updates;
     result->time.setup = b.setup;
     result->time.launches = 1;
@@ -904,8 +903,9 @@ clbfgs_status clbfgs_minimize_batch(clbfgs_context *ctx, clbfgs_objective *objec
             clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
     if (P == 0)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: P = 0: a batch needs at least one "
-                                                         "problem",
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: P = 0: a batch needs at least one "
+                            "problem",
                             who);
     if (!x0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: x0 must not be NULL", who);
@@ -931,7 +931,7 @@ clbfgs_status clbfgs_minimize_batch(clbfgs_context *ctx, clbfgs_objective *objec
     }
     struct clbfgs_function_form form;
     CLBFGS_TRY(clbfgs__batch_form(objective, n, who, &form));
-    CLBFGS_TRY(clbfgs__batch_run(ctx, objective, &form, n, P, x0, &opts, precision, result));
+    CLBFGS_TRY(clbfgs__batch_run(ctx, &form, n, P, x0, &opts, precision, result));
     result->total = clbfgs__now() - t0;
 cleanup:
     return status;
