@@ -517,15 +517,26 @@ typedef struct clbfgs_iterate {
 /** Called after each iteration; a non-zero return stops the run (status 99). */
 typedef int (*clbfgs_callback_fn)(void *user, const clbfgs_iterate *iterate);
 
-/** Options, with SciPy's names and defaults (minimize(method='BFGS')).
- * Fill with clbfgs_options_init(); NULL means the defaults. */
+/** The minimization method (clbfgs_options.method). */
+typedef enum clbfgs_method {
+    CLBFGS_METHOD_BFGS = 0,  /**< dense BFGS, SciPy's method='BFGS' */
+    CLBFGS_METHOD_LBFGSB = 1 /**< limited-memory BFGS with box bounds, SciPy's 'L-BFGS-B' */
+} clbfgs_method;
+
+/** Options, with SciPy's names and defaults (minimize(method='BFGS'), and
+ * method='L-BFGS-B' where `method` says so). Fill with clbfgs_options_init();
+ * NULL means the defaults. With CLBFGS_METHOD_LBFGSB, gtol bounds the
+ * projected gradient's max-norm (SciPy's pgtol), maxiter 0 means 15000, and
+ * norm, xrtol, c1, c2, hess_inv0, return_hess_inv and single_kernel = 1 are
+ * refused unless left at their defaults (SciPy's L-BFGS-B has none of them;
+ * its line search's constants are fixed: 1e-3, 0.9, xtol 0.1). */
 typedef struct clbfgs_options {
     /** sizeof the struct as the caller was compiled; set by clbfgs_options_init()
      * (never by hand). See "Versioned option structs". */
     size_t struct_size;
     double gtol;                /**< stop when the gradient's norm <= gtol; default 1e-5 */
     double norm;                /**< the norm's order: INFINITY (default), -INFINITY, or p > 0 */
-    size_t maxiter;             /**< iteration limit; 0 (default) means 200 n */
+    size_t maxiter;             /**< iteration limit; 0 (default) means 200 n (L-BFGS-B: 15000) */
     double xrtol;               /**< stop when ||step|| <= xrtol (xrtol + ||x||); default 0 */
     double c1;                  /**< Armijo constant of the line search; default 1e-4 */
     double c2;                  /**< curvature constant; default 0.9; 0 < c1 < c2 < 1 */
@@ -551,6 +562,27 @@ typedef struct clbfgs_options {
      * hess_inv0 or return_hess_inv); -1 never; 1 insists (an error says why
      * it cannot; no limit on m). clbfgs_minimize_batch always uses it. */
     int single_kernel;
+    /* ---- since 0.3: L-BFGS-B (see "L-BFGS-B") ---- */
+    /** CLBFGS_METHOD_BFGS (default: SciPy's method='BFGS', dense H) or
+     * CLBFGS_METHOD_LBFGSB (SciPy's method='L-BFGS-B': the m latest (s, y)
+     * pairs instead of H, and box bounds). */
+    clbfgs_method method;
+    /** L-BFGS-B: the (s, y) pairs kept, SciPy's maxcor; default 10, 1 to 256. */
+    size_t m;
+    /** L-BFGS-B: n lower and n upper bounds, or NULL for none on that side;
+     * -INFINITY / INFINITY for a coordinate without that bound. No NaN, and
+     * lower[i] <= upper[i] (equal fixes x_i). x0 outside the box is projected
+     * onto it, as SciPy does (logged at CLBFGS_LOG_INFO). BFGS takes none. */
+    const double *lower;
+    const double *upper;
+    /** L-BFGS-B: stop when (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol;
+     * default 2.220446049250313e-09 (SciPy's factr 1e7 times machine epsilon). */
+    double ftol;
+    /** L-BFGS-B: stop once an iteration ends with more than maxfun
+     * evaluations; default 15000, at least 1. */
+    size_t maxfun;
+    /** L-BFGS-B: the most evaluations in one line search; default 20, at least 1. */
+    int maxls;
 } clbfgs_options;
 
 /** Fills the first struct_size bytes of options (a struct compiled with

@@ -19,10 +19,12 @@
 #include "batch.h"
 #include "cl_sources.h"
 #include "hop.h"
+#include "lbfgsb.h"
 #include "linesearch.h"
 #include "objective.h"
 
 #include <float.h>
+#include <stddef.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,7 +35,8 @@
  * (0.2, not yet out): the whole struct until then. Appending a field after
  * that release leaves this at that release's size; a new field must not start
  * inside that size's tail padding (add an explicit pad first if it would). */
-#define OPTIONS_OLDEST sizeof(clbfgs_options)
+/* 0.2's struct ended at single_kernel: a caller built against it still runs. */
+#define OPTIONS_OLDEST offsetof(clbfgs_options, method)
 
 static void options_defaults(clbfgs_options *o)
 {
@@ -46,6 +49,11 @@ static void options_defaults(clbfgs_options *o)
     o->c1 = 1e-4;
     o->c2 = 0.9;
     o->precision = CLBFGS_PRECISION_AUTO;
+    o->method = CLBFGS_METHOD_BFGS;
+    o->m = 10;
+    o->ftol = 2.220446049250313e-09;
+    o->maxfun = 15000;
+    o->maxls = 20;
 }
 
 void clbfgs_options_init_size(clbfgs_options *options, size_t struct_size)
@@ -101,6 +109,16 @@ static clbfgs_status check_arguments(const char *who, const clbfgs_context *ctx,
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "the line search needs 0 < c1 < c2 < 1, not c1 = %g, c2 = %g", o->c1,
                             o->c2);
+    if (o->method != CLBFGS_METHOD_BFGS && o->method != CLBFGS_METHOD_LBFGSB)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: method must be CLBFGS_METHOD_BFGS (0) or CLBFGS_METHOD_LBFGSB "
+                            "(1), not %d",
+                            who, (int)o->method);
+    if (o->method == CLBFGS_METHOD_BFGS && (o->lower || o->upper))
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "%s: bounds (options.lower, options.upper) need method "
+                            "CLBFGS_METHOD_LBFGSB; BFGS takes none, as SciPy's",
+                            who);
     return CLBFGS_SUCCESS;
 }
 
@@ -381,6 +399,11 @@ clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *ctx,
         CLBFGS_TRY(
             clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
+    if (opts.method != CLBFGS_METHOD_BFGS)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
+                            "%s: the step-by-step API runs BFGS; L-BFGS-B runs through "
+                            "clbfgs_minimize",
+                            who);
     clbfgs_precision precision;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
     CLBFGS_TRY(check_memory(ctx, objective, &clbfgs__hop_dense, n, precision));
@@ -902,6 +925,8 @@ clbfgs_status clbfgs_minimize_batch(clbfgs_context *ctx, clbfgs_objective *objec
         CLBFGS_TRY(
             clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
+    if (opts.method != CLBFGS_METHOD_BFGS)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED, "%s: batches run BFGS, not L-BFGS-B", who);
     if (P == 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: P = 0: a batch needs at least one "
@@ -963,6 +988,11 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     clbfgs_precision precision;
     CLBFGS_TRY(clbfgs__resolve_precision(ctx, opts.precision, &precision));
     result->precision = precision;
+    if (opts.method == CLBFGS_METHOD_LBFGSB) {
+        CLBFGS_TRY(clbfgs__lbfgsb_check(who, &opts, n));
+        CLBFGS_TRY(check_x0(who, x0, n, precision));
+        return clbfgs__lbfgsb_minimize(ctx, objective, n, x0, &opts, precision, result);
+    }
     /* Sizes before values: n may be too large to read x0 by. */
     CLBFGS_TRY(check_memory(ctx, objective, &clbfgs__hop_dense, n, precision));
     CLBFGS_TRY(check_x0(who, x0, n, precision));
