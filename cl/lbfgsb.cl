@@ -18,6 +18,27 @@
 
 #define LB_STEPMAX ((real)1e10)
 
+/* A work-item's rows: on a GPU every global-size-th row, so that a
+ * work-group reads neighbouring addresses together; on a CPU (LB_CHUNKED)
+ * one contiguous block, so that each thread streams through memory (pocl
+ * runs a group's work-items one after another). */
+#ifdef LB_CHUNKED
+#define LB_ROWS(i, n)                                                                              \
+    for (size_t lb_chunk_ = ((n) + get_global_size(0) - 1) / get_global_size(0),                \
+                i = get_global_id(0) * lb_chunk_,                                                  \
+                lb_end_ = i + lb_chunk_ < (size_t)(n) ? i + lb_chunk_ : (size_t)(n);               \
+         i < lb_end_; i++)
+#else
+#define LB_ROWS(i, n) for (size_t i = get_global_id(0); i < (size_t)(n); i += get_global_size(0))
+#endif
+
+/* The offsets of the col pairs' columns, oldest first: pair j is column
+ * (head + j) % m, at its n-th multiple. */
+#define LB_COLUMNS(cb, head, m, col, n)                                                            \
+    size_t cb[LB_M];                                                                               \
+    for (uint j_ = 0; j_ < (col); j_++)                                                            \
+        cb[j_] = (size_t)(((head) + j_) % (m)) * (size_t)(n);
+
 /* The group's total (op 0), maximum (op 1, NaN wins) or minimum (op 2) of v. */
 static real lb_reduce(real v, const int op, __local real *scratch)
 {
@@ -78,7 +99,7 @@ __kernel void lb_point(__global const real *sc, __global const real *terms, cons
         acc[0] += terms[i];
     if (m == 0 && gid == 0)
         acc[0] = sc[SLOT_F];
-    for (size_t i = gid; i < n; i += gsize) {
+    LB_ROWS(i, n) {
         acc[1] += g[i] * d[i];
         const real a = fabs(lb_proj_grad(x[i], g[i], l[i], u[i], nbd[i]));
         pg = (a > pg || isnan(a)) ? a : pg;
@@ -105,9 +126,10 @@ __kernel void lb_cauchy_prep(__global const real *x, __global const real *g,
 {
     real acc[4 + 2 * LB_M];
     const int K = 4 + 2 * (int)col;
+    LB_COLUMNS(cb, head, m, col, n)
     for (int k = 0; k < K; k++)
         acc[k] = 0;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         const real neggi = -g[i];
         const int nb = nbd[i];
         int iw = iwhere[i];
@@ -139,7 +161,7 @@ __kernel void lb_cauchy_prep(__global const real *x, __global const real *g,
         d[i] = neggi;
         acc[0] -= neggi * neggi;
         for (uint j = 0; j < col; j++) {
-            const size_t c = (size_t)((head + j) % m) * n + i;
+            const size_t c = cb[j] + i;
             acc[4 + j] += wy[c] * neggi;
             acc[4 + col + j] += ws[c] * neggi;
         }
@@ -404,19 +426,20 @@ __kernel void lb_active_gram(__global const int *iwhere, __global const real *ws
                              __local real *scratch)
 {
     const uint a = (uint)get_global_id(1), col2 = 2 * col;
+    LB_COLUMNS(cb, head, m, col, n)
     const size_t ca = (size_t)((head + a % col) % m) * n;
     __global const real *wa = a < col ? ws + ca : wy + ca;
     real acc[2 * LB_M + 1];
     for (uint k = 0; k <= col2; k++)
         acc[k] = 0;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         if (iwhere[i] <= 0)
             continue;
         const real va = wa[i];
         for (uint b = 0; b < col; b++) {
-            const size_t cb = (size_t)((head + b) % m) * n + i;
-            acc[b] += va * ws[cb];
-            acc[col + b] += va * wy[cb];
+            const size_t o = cb[b] + i;
+            acc[b] += va * ws[o];
+            acc[col + b] += va * wy[o];
         }
         acc[col2] += 1;
     }
@@ -441,11 +464,12 @@ __kernel void lb_reduced_gradient(__global const real *x, __global const real *g
                                   __local real *scratch)
 {
     real acc[2 * LB_M], a2[LB_M];
+    LB_COLUMNS(cb, head, m, col, n)
     for (uint j = 0; j < 2 * col; j++)
         acc[j] = 0;
     for (uint j = 0; j < col; j++)
         a2[j] = theta * v[col + j];
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         if (iwhere[i] > 0) {
             r[i] = 0;
             continue;
@@ -456,13 +480,13 @@ __kernel void lb_reduced_gradient(__global const real *x, __global const real *g
         } else {
             ri = -theta * (xcp[i] - x[i]) - g[i];
             for (uint j = 0; j < col; j++) {
-                const size_t c = (size_t)((head + j) % m) * n + i;
+                const size_t c = cb[j] + i;
                 ri = ri + wy[c] * v[j] + ws[c] * a2[j];
             }
         }
         r[i] = ri;
         for (uint j = 0; j < col; j++) {
-            const size_t c = (size_t)((head + j) % m) * n + i;
+            const size_t c = cb[j] + i;
             acc[j] += wy[c] * ri;
             acc[col + j] += ws[c] * ri;
         }
@@ -487,12 +511,13 @@ __kernel void lb_subspace_step(__global const real *r, __global const real *wv,
 {
     real acc[2] = {0, 0};
     const real inv_theta = (real)1 / theta;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_COLUMNS(cb, head, m, col, n)
+    LB_ROWS(i, n) {
         real zi = xcp[i];
         if (iwhere[i] <= 0) {
             real di = r[i];
             for (uint j = 0; j < col; j++) {
-                const size_t c = (size_t)((head + j) % m) * n + i;
+                const size_t c = cb[j] + i;
                 di = di + wy[c] * wv[j] / theta + ws[c] * wv[col + j];
             }
             di = inv_theta * di;
@@ -535,7 +560,7 @@ __kernel void lb_subspace_limit(__global const real *ds, __global const real *xc
 {
     real best = 1;
     int bi = -1;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         const int nb = nbd[i];
         if (iwhere[i] > 0 || nb == 0)
             continue;
@@ -617,7 +642,7 @@ __kernel void lb_direction(__global const real *z, __global const real *x,
                            __local real *scratch)
 {
     real acc[2] = {0, 0}, smax = LB_STEPMAX;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         const real di = z[i] - x[i];
         d[i] = di;
         acc[0] += di * di;
@@ -666,16 +691,17 @@ __kernel void lb_update(__global const real *d, const real stp, __global const r
     real acc[1 + 4 * LB_M];
     const uint old = col - 1;
     const int K = 1 + 4 * (int)old;
+    LB_COLUMNS(cb, head, m, old, n)
     for (int k = 0; k < K; k++)
         acc[k] = 0;
-    for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    LB_ROWS(i, n) {
         const real s = stp == (real)1 ? d[i] : stp * d[i];
         const real y = g[i] - g_old[i];
         ws[(size_t)itail * n + i] = s;
         wy[(size_t)itail * n + i] = y;
         acc[0] += y * y;
         for (uint j = 0; j < old; j++) {
-            const size_t c = (size_t)((head + j) % m) * n + i;
+            const size_t c = cb[j] + i;
             acc[1 + j] += s * wy[c];
             acc[1 + old + j] += ws[c] * s;
             acc[1 + 2 * old + j] += y * wy[c];

@@ -217,8 +217,8 @@ static clbfgs_status setup(lb_run *r)
     size_t m = (size_t)r->m, n = r->n;
     const char *parts[] = {clbfgs__cl_lbfgsb_small, clbfgs__cl_lbfgsb};
     char prefix[160];
-    snprintf(prefix, sizeof prefix, "#define LB_M %d\n#define lb_real real\n#define LB_SMALL __global\n",
-             r->m);
+    snprintf(prefix, sizeof prefix, "#define LB_M %d\n%s#define lb_real real\n#define LB_SMALL __global\n",
+             r->m, r->ctx->info.type == CLBFGS_DEVICE_CPU ? "#define LB_CHUNKED 1\n" : "");
     char *body = clbfgs__exec_source(parts, 2);
     if (body) {
         source = malloc(strlen(prefix) + strlen(body) + 1);
