@@ -86,6 +86,13 @@ int cli_read_file(const char *option, const char *path, size_t max_bytes, char *
 int cli_parse_list(const char *option, const char *spec, size_t max_count, double **out,
                    size_t *count);
 
+/* --bounds LIST|@FILE for n coordinates: lower,upper pairs, either one pair
+ * for every coordinate or n pairs in order; a value is a number, inf, -inf,
+ * or none (no bound on that side). *lower and *upper (n each) are the
+ * caller's to free. lower > upper is left to the library, which names the
+ * coordinate. */
+int cli_parse_bounds(const char *spec, size_t n, double **lower, double **upper);
+
 /* A .cl file with a #line in front, so compiler messages name the file, for
  * clbfgs_program_build, which takes no name (cmd-build.c; minimize names its
  * source through clbfgs_source_options.name instead). */
@@ -155,7 +162,13 @@ enum {
     CLI_OPT_BATCH,
     CLI_OPT_BATCH_DATA,
     CLI_OPT_SUMMARY,
-    CLI_OPT_SINGLE_KERNEL
+    CLI_OPT_SINGLE_KERNEL,
+    CLI_OPT_METHOD,
+    CLI_OPT_M,
+    CLI_OPT_BOUNDS,
+    CLI_OPT_FTOL,
+    CLI_OPT_MAXFUN,
+    CLI_OPT_MAXLS
 };
 /* minimize and demo: the same run, each with its own table of options. */
 int cli_minimize_with(int argc, char **argv, const struct option *options, int demo);

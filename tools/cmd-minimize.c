@@ -374,13 +374,20 @@ int cli_minimize(int argc, char **argv)
         {"batch-data", required_argument, NULL, CLI_OPT_BATCH_DATA},
         {"summary", no_argument, NULL, CLI_OPT_SUMMARY},
         {"single-kernel", required_argument, NULL, CLI_OPT_SINGLE_KERNEL},
+        {"method", required_argument, NULL, CLI_OPT_METHOD},
+        {"m", required_argument, NULL, CLI_OPT_M},
+        {"bounds", required_argument, NULL, CLI_OPT_BOUNDS},
+        {"ftol", required_argument, NULL, CLI_OPT_FTOL},
+        {"maxfun", required_argument, NULL, CLI_OPT_MAXFUN},
+        {"maxls", required_argument, NULL, CLI_OPT_MAXLS},
         {NULL, 0, NULL, 0}};
     return cli_minimize_with(argc, argv, options, 0);
 }
 
 int cli_minimize_with(int argc, char **argv, const struct option *options, int demo)
 {
-    const char *x0_spec = NULL, *hess_spec = NULL;
+    const char *x0_spec = NULL, *hess_spec = NULL, *bounds_spec = NULL;
+    const char *lbfgsb_option = NULL; /* the first option only L-BFGS-B takes */
     struct problem pb;
     memset(&pb, 0, sizeof pb);
     pb.builtin = demo ? "rosen" : NULL;
@@ -463,10 +470,50 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         case CLI_OPT_C2: rc = cli_parse_finite("--c2", v, &opts.c2); break;
         case CLI_OPT_EPS: rc = cli_parse_finite("--eps", v, &opts.eps); break;
         case CLI_OPT_LAMBDA: rc = cli_parse_finite("--lambda", v, &pb.lambda); break;
+        case CLI_OPT_METHOD:
+            if (!strcmp(v, "bfgs"))
+                opts.method = CLBFGS_METHOD_BFGS;
+            else if (!strcmp(v, "lbfgsb"))
+                opts.method = CLBFGS_METHOD_LBFGSB;
+            else
+                rc = cli_usage_error("--method must be bfgs or lbfgsb (L-BFGS-B), not '%s'", v);
+            break;
+        case CLI_OPT_M:
+            rc = cli_parse_size("--m", v, 1, SIZE_MAX, &opts.m);
+            lbfgsb_option = lbfgsb_option ? lbfgsb_option : "--m";
+            break;
+        case CLI_OPT_BOUNDS:
+            bounds_spec = v; /* read once n is known */
+            lbfgsb_option = lbfgsb_option ? lbfgsb_option : "--bounds";
+            break;
+        case CLI_OPT_FTOL:
+            rc = cli_parse_finite("--ftol", v, &opts.ftol);
+            lbfgsb_option = lbfgsb_option ? lbfgsb_option : "--ftol";
+            break;
+        case CLI_OPT_MAXFUN:
+            rc = cli_parse_size("--maxfun", v, 1, SIZE_MAX, &opts.maxfun);
+            lbfgsb_option = lbfgsb_option ? lbfgsb_option : "--maxfun";
+            break;
+        case CLI_OPT_MAXLS: {
+            size_t maxls;
+            rc = cli_parse_size("--maxls", v, 1, INT_MAX, &maxls);
+            opts.maxls = (int)maxls; /* at most INT_MAX */
+            lbfgsb_option = lbfgsb_option ? lbfgsb_option : "--maxls";
+            break;
+        }
         }
     }
     if (rc != EXIT_OK)
         return rc;
+    /* Said here, not left to a run that would ignore them. */
+    if (lbfgsb_option && opts.method != CLBFGS_METHOD_LBFGSB)
+        return cli_usage_error("minimize: %s needs --method lbfgsb (--bounds, --m, --ftol, "
+                               "--maxfun and --maxls are L-BFGS-B's)",
+                               lbfgsb_option);
+    /* The library logs at INFO what L-BFGS-B did to the input (x0 projected
+     * onto the bounds): --verbose shows it. */
+    if (verbose && opts.method == CLBFGS_METHOD_LBFGSB)
+        copts.log_level = CLBFGS_LOG_INFO;
     if (!pb.builtin && !pb.cl_file && !pb.terms_file)
         return cli_usage_error("minimize: which objective? --builtin NAME, --cl FILE --kernel "
                                "NAME, or --terms FILE --function NAME");
@@ -505,6 +552,9 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
                                    "quadratic; not --cl");
         if (hess_spec)
             return cli_usage_error("minimize: --hess-inv0 does not go with --batch");
+        if (opts.method == CLBFGS_METHOD_LBFGSB)
+            return cli_usage_error("minimize: --batch runs BFGS; --method lbfgsb takes one "
+                                   "problem at a time (--x0 or --n)");
         if (copts.profile)
             return cli_usage_error("minimize: --profile times the phases of one run; with --batch "
                                    "there are none (--summary gives the times)");
@@ -566,6 +616,17 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         }
         opts.hess_inv0 = hess_inv0;
     }
+    double *lower = NULL, *upper = NULL;
+    if (bounds_spec) {
+        if ((rc = cli_parse_bounds(bounds_spec, n, &lower, &upper)) != EXIT_OK) {
+            free(hess_inv0);
+            free(x0);
+            cli_table_free(&starts);
+            return rc;
+        }
+        opts.lower = lower;
+        opts.upper = upper;
+    }
     char problem[512];
     if (pb.builtin)
         snprintf(problem, sizeof problem, "%s", pb.builtin);
@@ -610,5 +671,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     cli_table_free(&starts);
     free(x0);
     free(hess_inv0);
+    free(lower);
+    free(upper);
     return rc;
 }

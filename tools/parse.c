@@ -168,57 +168,41 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* Numbers separated by a comma (with optional white space around it) or by
- * white space alone. */
-static int parse_list_text(const char *option, const char *where, const char *text,
-                           size_t max_count, double **out, size_t *count)
+/* Walks the elements of a list: separated by a comma (with optional white
+ * space around it) or by white space alone, none empty. Calls take for each
+ * (NULL only counts them); it returns EXIT_OK, or an exit status after its
+ * own message, which ends the walk. More than max_count elements is an
+ * error. where names the file (" in FILE") or is "". */
+typedef int (*list_take_fn)(void *user, size_t index, const char *token);
+
+static int scan_list(const char *option, const char *where, const char *text, size_t max_count,
+                     list_take_fn take, void *user, size_t *count)
 {
-    size_t cap = 0, n = 0;
-    double *v = NULL;
+    size_t n = 0;
     const char *p = text;
     while (is_space(*p))
         p++;
     int need = 0; /* after a comma, another value must follow */
-    int rc = EXIT_OK;
-    while (rc == EXIT_OK && (*p || need)) {
+    while (*p || need) {
         size_t len = 0;
         while (p[len] && p[len] != ',' && !is_space(p[len]))
             len++;
-        if (len == 0) {
-            rc = cli_usage_error("%s: value %zu%s is empty", option, n + 1, where);
-            break;
-        }
+        if (len == 0)
+            return cli_usage_error("%s: value %zu%s is empty", option, n + 1, where);
         char token[512];
-        if (len >= sizeof token) {
-            rc = cli_usage_error("%s: value %zu%s ('%.20s...') is too long for a number", option,
-                                 n + 1, where, p);
-            break;
-        }
+        if (len >= sizeof token)
+            return cli_usage_error("%s: value %zu%s ('%.20s...') is too long for a number", option,
+                                   n + 1, where, p);
+        if (n == max_count)
+            return cli_usage_error("%s: more than %zu values%s", option, max_count, where);
         memcpy(token, p, len);
         token[len] = '\0';
-        double d;
-        int r = cli_strict_double(token, &d);
-        if (r != 0) {
-            rc = cli_usage_error("%s: value %zu%s, '%s', is %s", option, n + 1, where, token,
-                                 r == -2 ? "out of the range of a double" : "not a number");
-            break;
+        if (take) {
+            int rc = take(user, n, token);
+            if (rc != EXIT_OK)
+                return rc;
         }
-        if (n == max_count) {
-            rc = cli_usage_error("%s: more than %zu values%s", option, max_count, where);
-            break;
-        }
-        if (n == cap) {
-            size_t bigger_cap = cap ? cap * 2 : 16;
-            double *bigger =
-                bigger_cap <= SIZE_MAX / sizeof *v ? realloc(v, bigger_cap * sizeof *v) : NULL;
-            if (!bigger) {
-                rc = cli_out_of_memory("reading a list of numbers");
-                break;
-            }
-            v = bigger;
-            cap = bigger_cap;
-        }
-        v[n++] = d;
+        n++;
         p += len;
         while (is_space(*p))
             p++;
@@ -229,12 +213,71 @@ static int parse_list_text(const char *option, const char *where, const char *te
                 p++;
         }
     }
+    *count = n;
+    return EXIT_OK;
+}
+
+/* A growing array of numbers, for scan_list. */
+struct number_list {
+    const char *option, *where;
+    double *v;
+    size_t cap;
+};
+
+static int take_number(void *user, size_t index, const char *token)
+{
+    struct number_list *l = user;
+    double d;
+    int r = cli_strict_double(token, &d);
+    if (r != 0)
+        return cli_usage_error("%s: value %zu%s, '%s', is %s", l->option, index + 1, l->where,
+                               token, r == -2 ? "out of the range of a double" : "not a number");
+    if (index == l->cap) {
+        size_t bigger_cap = l->cap ? l->cap * 2 : 16;
+        double *bigger =
+            bigger_cap <= SIZE_MAX / sizeof *l->v ? realloc(l->v, bigger_cap * sizeof *l->v) : NULL;
+        if (!bigger)
+            return cli_out_of_memory("reading a list of numbers");
+        l->v = bigger;
+        l->cap = bigger_cap;
+    }
+    l->v[index] = d;
+    return EXIT_OK;
+}
+
+static int parse_list_text(const char *option, const char *where, const char *text,
+                           size_t max_count, double **out, size_t *count)
+{
+    struct number_list l = {option, where, NULL, 0};
+    int rc = scan_list(option, where, text, max_count, take_number, &l, count);
     if (rc != EXIT_OK) {
-        free(v);
+        free(l.v);
         return rc;
     }
-    *out = v;
-    *count = n;
+    *out = l.v;
+    return EXIT_OK;
+}
+
+/* The text of a LIST or of its @FILE (*text the caller's to free), and
+ * where it came from for messages (" in FILE", or ""; *where the caller's
+ * to free, or NULL). */
+static int list_source(const char *option, const char *spec, char **text, char **where)
+{
+    *text = NULL;
+    *where = NULL;
+    if (spec[0] != '@')
+        return EXIT_OK;
+    int rc = cli_read_file(option, spec + 1, CLI_MAX_FILE_BYTES, text);
+    if (rc != EXIT_OK)
+        return rc;
+    size_t size = strlen(spec) + 8;
+    *where = malloc(size);
+    if (!*where) {
+        free(*text);
+        *text = NULL;
+        return cli_out_of_memory("reading a list of numbers");
+    }
+    snprintf(*where, size, " in %s", spec + 1);
     return EXIT_OK;
 }
 
@@ -243,21 +286,94 @@ int cli_parse_list(const char *option, const char *spec, size_t max_count, doubl
 {
     *out = NULL;
     *count = 0;
-    if (spec[0] != '@')
-        return parse_list_text(option, "", spec, max_count, out, count);
-    char *text;
-    int rc = cli_read_file(option, spec + 1, CLI_MAX_FILE_BYTES, &text);
-    if (rc != EXIT_OK)
-        return rc;
-    size_t size = strlen(spec) + 8;
-    char *where = malloc(size);
-    if (!where) {
-        free(text);
-        return cli_out_of_memory("reading a list of numbers");
-    }
-    snprintf(where, size, " in %s", spec + 1);
-    rc = parse_list_text(option, where, text, max_count, out, count);
+    char *text, *where;
+    int rc = list_source(option, spec, &text, &where);
+    if (rc == EXIT_OK)
+        rc = parse_list_text(option, where ? where : "", text ? text : spec, max_count, out, count);
     free(where);
     free(text);
     return rc;
+}
+
+/* --bounds' values as scan_list reads them: where they go, and how to name
+ * the one that is wrong. */
+struct bound_list {
+    const char *where;
+    int each; /* one pair for every coordinate */
+    double *pair;
+    double *lower, *upper;
+};
+
+static int take_bound(void *user, size_t index, const char *token)
+{
+    struct bound_list *b = user;
+    int is_upper = index % 2 == 1;
+    char what[96];
+    if (b->each)
+        snprintf(what, sizeof what, "the %s bound of every coordinate",
+                 is_upper ? "upper" : "lower");
+    else
+        snprintf(what, sizeof what, "the %s bound of x[%zu]", is_upper ? "upper" : "lower",
+                 index / 2);
+    double d;
+    if (strcmp(token, "none") == 0 || strcmp(token, "None") == 0) { /* SciPy's spelling too */
+        d = is_upper ? INFINITY : -INFINITY;
+    } else {
+        int r = cli_strict_double(token, &d);
+        if (r != 0)
+            return cli_usage_error(
+                "--bounds: value %zu%s (%s), '%s', is %s", index + 1, b->where, what, token,
+                r == -2 ? "out of the range of a double" : "not a number, inf, -inf or none");
+        if (isnan(d))
+            return cli_usage_error("--bounds: value %zu%s (%s) is NaN; no bound on that side is "
+                                   "none (or -inf, inf)",
+                                   index + 1, b->where, what);
+    }
+    if (b->each)
+        b->pair[index] = d;
+    else
+        (is_upper ? b->upper : b->lower)[index / 2] = d;
+    return EXIT_OK;
+}
+
+int cli_parse_bounds(const char *spec, size_t n, double **lower, double **upper)
+{
+    *lower = *upper = NULL;
+    char *text, *where;
+    int rc = list_source("--bounds", spec, &text, &where);
+    const char *list = text ? text : spec, *in = where ? where : "";
+    size_t count = 0;
+    if (rc == EXIT_OK)
+        rc = scan_list("--bounds", in, list, SIZE_MAX, NULL, NULL, &count);
+    if (rc == EXIT_OK && count == 0)
+        rc = cli_usage_error("--bounds holds no values%s", in);
+    else if (rc == EXIT_OK && count != 2 && count != 2 * n)
+        rc = cli_usage_error("--bounds has %zu values%s; n = %zu takes 2 (one lower,upper pair "
+                             "for every coordinate) or %zu (a pair per coordinate)",
+                             count, in, n, 2 * n);
+    double pair[2];
+    struct bound_list b = {in, count == 2, pair, NULL, NULL};
+    if (rc == EXIT_OK) {
+        b.lower = malloc(n * sizeof *b.lower); /* n <= CLI_MAX_N: no overflow */
+        b.upper = malloc(n * sizeof *b.upper);
+        if (!b.lower || !b.upper)
+            rc = cli_out_of_memory("for the bounds");
+    }
+    if (rc == EXIT_OK)
+        rc = scan_list("--bounds", in, list, count, take_bound, &b, &count);
+    if (rc == EXIT_OK && b.each)
+        for (size_t i = 0; i < n; i++) {
+            b.lower[i] = pair[0];
+            b.upper[i] = pair[1];
+        }
+    free(where);
+    free(text);
+    if (rc != EXIT_OK) {
+        free(b.lower);
+        free(b.upper);
+        return rc;
+    }
+    *lower = b.lower;
+    *upper = b.upper;
+    return EXIT_OK;
 }
