@@ -97,6 +97,17 @@ nan,1
 @$tmp/empty-element.txt
 @$tmp/binary.txt
 $long"
+# --bounds also reads inf and none, and pairs
+bounds_lists="none,none
+none
+inf,-inf
+1,0
+0,1,2
+0,1,none,2,3
+nan,nan
+-inf,inf,-inf,inf,-inf,inf
+None,1
+$lists"
 files="/dev/zero
 /dev/null
 /nonexistent/file
@@ -138,7 +149,15 @@ builtin words minimize --n 3 --maxiter 5
 kernel words minimize --cl $mgh --x0 1,1 --maxiter 5
 options words build $tmp/good.cl
 precision words build $tmp/good.cl
-device words demo --n 3"
+device words demo --n 3
+method words $quad
+m numbers $quad --method lbfgsb
+ftol numbers $quad --method lbfgsb
+maxfun numbers $quad --method lbfgsb
+maxls numbers $quad --method lbfgsb
+bounds bounds $quad --method lbfgsb
+m numbers $quad
+bounds bounds $quad"
 
 # ---- options x bad values: --opt VALUE for each, --opt=VALUE for the first
 # few, --opt= and --opt last with no value ----
@@ -164,6 +183,7 @@ for entry in $options_in; do
     case $kind in
     numbers) values=$numbers ;;
     lists) values=$lists ;;
+    bounds) values=$bounds_lists ;;
     files) values=$files ;;
     *) values=$words ;;
     esac
@@ -284,13 +304,14 @@ BEGIN {
     no = split("--n --x0 --hess-inv0 --fill --gtol --norm --maxiter --xrtol --c1 --c2 --eps " \
                "--precision --device --builtin --data --lambda --cl --kernel --arg " \
                "--work-size --json --verbose --profile --no-gradient --options --bogus --ma " \
-               "-x - -- --n= --x0= --arg=", opts, " ")
+               "-x - -- --n= --x0= --arg= --method --m --bounds --ftol --maxfun --maxls", opts,
+               " ")
     nv = split("0|1|3|-1| 1|1 |1e999|nan|inf|-inf|1x|4294967296|18446744073709551616|" \
                "2305843009213693952|1,2,3|1,,2|,|1,|@|@/dev/zero|@/nonexistent|@" tmp "|" \
                "@" tmp "/junk.txt|" tmp "/data.txt|" mgh "|beale|quadratic|rosen|logistic|" \
                "double|float|auto|quad|real:1|int:1.5|uint:-1|long:9223372036854775808|" \
                "ulong:18446744073709551616|reals:1,,2|reals:@/dev/zero|float:1e39|bogus:1|" \
-               "-DX=1|cpu|zz-no-such-device|%s%n", vals, "|")
+               "-DX=1|cpu|zz-no-such-device|%s%n|lbfgsb|bfgs|none,0.5|1,0|inf,-inf", vals, "|")
     for (i = 0; i < count; i++) {
         line = cmds[1 + int(random() * nc)]
         words = int(random() * 7)

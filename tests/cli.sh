@@ -28,7 +28,7 @@ check "help documents CLBFGS_DEVICE" out_has CLBFGS_DEVICE
 check "help documents the exit statuses" out_has "Exit status"
 for opt in json verbose profile single-kernel no-gradient builtin cl kernel options data arg work-size n x0 \
     hess-inv0 fill device precision maxiter gtol norm xrtol c1 c2 eps lambda terms function \
-    least-squares batch batch-data summary; do
+    least-squares batch batch-data summary method m bounds ftol maxfun maxls; do
     check "help documents --$opt" out_has "--$opt[ =,)]"
 done
 check "help documents exit status 4" out_has "4 out of host memory"
@@ -677,6 +677,129 @@ run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/t2
     --batch-data "$tmp/y3.csv" --x0 0,0
 check "--batch-data without --batch is bad usage (2)" rc_is 2
 check "its message asks for --batch" err_has "batch-data goes with --batch"
+
+# L-BFGS-B: --method lbfgsb and the options only it takes.
+for opt in "--bounds 0,1" "--m 5" "--ftol 1e-10" "--maxfun 100" "--maxls 5"; do
+    # shellcheck disable=SC2086 # the option and its value
+    run minimize --builtin rosen --n 2 $opt
+    check "${opt%% *} without --method lbfgsb is bad usage (2)" rc_is 2
+    check "${opt%% *} without --method lbfgsb says it needs it" \
+        err_has "^clbfgs: minimize: ${opt%% *} needs --method lbfgsb"
+done
+run minimize --builtin rosen --n 2 --method bfgs --bounds 0,1
+check "--bounds with --method bfgs is bad usage (2)" rc_is 2
+run minimize --builtin rosen --n 2 --method l-bfgs
+check "an unknown --method is bad usage (2)" rc_is 2
+check "an unknown --method lists the methods" err_has "method must be bfgs or lbfgsb"
+run minimize --builtin rosen --n 3 --method lbfgsb --bounds 0,1,2
+check "--bounds with neither 2 nor 2n values is bad usage (2)" rc_is 2
+check "... and says what n takes" err_has "bounds has 3 values; n = 3 takes 2 .* or 6"
+run minimize --builtin rosen --n 2 --method lbfgsb --bounds 0,1,-1,oops
+check "a --bounds value that is not a number is bad usage (2)" rc_is 2
+check "... named with its place and coordinate" \
+    err_has "bounds: value 4 (the upper bound of x\[1\]), 'oops', is not a number"
+run minimize --builtin rosen --n 2 --method lbfgsb --bounds nan,1
+check "a NaN bound is bad usage (2)" rc_is 2
+check "... which says none is how to leave a side open" \
+    err_has "value 1 (the lower bound of every coordinate) is NaN; no bound on that side is none"
+run minimize --builtin rosen --n 2 --method lbfgsb --bounds 0,1,,2
+check "an empty --bounds element is bad usage (2)" err_has "bounds: value 3 is empty"
+run minimize --builtin rosen --n 2 --method lbfgsb --bounds 1e999,2
+check "a --bounds value past a double's range is refused" err_has "out of the range of a double"
+printf -- '-1 1\nnone 0.5\n2 x\n' > "$tmp/bounds-bad.txt"
+run minimize --builtin rosen --n 3 --method lbfgsb --bounds "@$tmp/bounds-bad.txt"
+check "a bad value in a --bounds file names the file" \
+    err_has "value 6 in .*bounds-bad.txt (the upper bound of x\[2\]), 'x'"
+run minimize --builtin rosen --n 3 --method lbfgsb --bounds "@$tmp/missing.txt"
+check "a missing --bounds file is bad input (2)" rc_is 2
+: > "$tmp/bounds-empty.txt"
+run minimize --builtin rosen --n 3 --method lbfgsb --bounds "@$tmp/bounds-empty.txt"
+check "an empty --bounds file is bad usage" err_has "bounds holds no values in .*bounds-empty.txt"
+for bad in "--m 0" "--maxfun 0" "--maxls 0" "--maxls 2147483648" "--ftol nan" "--m -1"; do
+    # shellcheck disable=SC2086 # the option and its value
+    run minimize --builtin rosen --n 2 --method lbfgsb $bad
+    check "$bad is bad usage (2)" rc_is 2
+    check "$bad names the option" err_has "^clbfgs: ${bad%% *}"
+done
+
+# A bounded run whose answer SciPy gives (1.10 and 1.17 alike):
+# minimize(rosen, [-1.2, 1], jac=rosen_der, method='L-BFGS-B',
+# bounds=[(None, 0.5)] * 2) converges at x = (0.5, 0.25), f = 0.25, with
+# status 0 in 14 iterations and 19 evaluations.
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --bounds none,0.5 --json
+check "L-BFGS-B on rosen with x <= 0.5 converges (0)" rc_is 0
+check "... with L-BFGS-B's message" out_has "CONVERGENCE: NORM.OF.PROJECTED.GRADIENT"
+if command -v python3 > /dev/null; then
+    check "... at SciPy's answer: x[0] at its bound, f = 0.25, nit close to 14" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == 0 and r["success"] is True, r
+assert r["x"][0] == 0.5 and abs(r["x"][1] - 0.25) < 1e-5, r["x"]
+assert abs(r["fun"] - 0.25) < 1e-8, r["fun"]
+assert 11 <= r["nit"] <= 17, r["nit"]
+' "$tmp/out"
+fi
+cp "$tmp/out" "$tmp/bounded.json"
+printf 'none 0.5\n-inf 0.5\n' > "$tmp/bounds.txt"
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --bounds "@$tmp/bounds.txt" --json
+if command -v python3 > /dev/null; then
+    check "--bounds @FILE, a pair per line, is the same run as the list" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert (a["status"], a["nit"], a["nfev"], a["x"]) == (b["status"], b["nit"], b["nfev"], b["x"]), (a, b)
+' "$tmp/bounded.json" "$tmp/out"
+fi
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --bounds none,0.5
+check "the text result shows L-BFGS-B's message" out_has "^CONVERGENCE: NORM.OF.PROJECTED.GRADIENT"
+# x0 = (2, 2) lies outside: projected onto (0.5, 0.5), said with --verbose;
+# SciPy then needs one iteration (3 evaluations) to reach f = 0.25.
+run minimize --builtin rosen --x0 2,2 --method lbfgsb --bounds none,0.5 --verbose
+check "an x0 outside the bounds still converges (0)" rc_is 0
+check "--verbose says x0 was projected onto the bounds" err_has "info: .*project"
+check "... and prints the iterations" out_has "nfev"
+check "... to f = 0.25" out_has "fun: *0\.25"
+run minimize --builtin rosen --x0 2,2 --method lbfgsb --bounds none,0.5
+check "without --verbose the projection is not mentioned" sh -c '! grep -q project "$1"' sh "$tmp/err"
+# A fixed coordinate (lower = upper): x[1] stays at 0.7; SciPy: f =
+# 0.11658506614126966 at x = (0.83724071, 0.7, 0.49) in 7 iterations.
+run minimize --builtin rosen --x0 1.3,0.7,0.8 --method lbfgsb --bounds none,none,0.7,0.7,none,none \
+    --json
+check "a fixed coordinate converges (0)" rc_is 0
+if command -v python3 > /dev/null; then
+    check "... stays where it is fixed, at SciPy's f" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["x"][1] == 0.7, r["x"]
+assert abs(r["fun"] - 0.11658506614126966) < 1e-8 and abs(r["x"][0] - 0.83724071) < 1e-5, r
+assert 5 <= r["nit"] <= 9, r["nit"]
+' "$tmp/out"
+fi
+run minimize --builtin rosen --n 2 --method lbfgsb --bounds 0,1,2,1
+check "a lower bound above its upper one is bad input (2)" rc_is 2
+check "... and the library names the coordinate" err_has "lower\[1\] = 2 > upper\[1\] = 1"
+# SciPy's limits and their messages (status 1, exit status 1).
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --bounds none,0.5 --maxiter 3
+check "L-BFGS-B at --maxiter is 'not converged' (1)" rc_is 1
+check "... in SciPy's words" out_has "STOP: TOTAL NO. [oO][fF] ITERATIONS REACHED LIMIT"
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --bounds none,0.5 --maxfun 5
+check "L-BFGS-B past --maxfun is 'not converged' (1)" rc_is 1
+check "... in SciPy's words" out_has "STOP: TOTAL NO. [oO][fF] [fF].* EVALUATIONS EXCEEDS LIMIT"
+# --m: SciPy's maxcor; rosen from (-1.2, 1) with 3 pairs takes 38 iterations.
+run minimize --builtin rosen --x0 -1.2,1 --method lbfgsb --m 3 --json
+check "--m 3 converges (0)" rc_is 0
+if command -v python3 > /dev/null; then
+    check "... in about SciPy's 38 iterations, with fewer pairs than the default 10" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == 0 and r["fun"] < 1e-10 and 30 <= r["nit"] <= 46, r
+' "$tmp/out"
+fi
+run minimize --builtin rosen --batch "$tmp/starts.csv" --method lbfgsb
+check "--batch with --method lbfgsb is bad usage (2)" rc_is 2
+check "... which says batches run BFGS" err_has "batch runs BFGS"
+run minimize --builtin rosen --n 2 --method lbfgsb --c1 0.01
+check "a BFGS option with --method lbfgsb is bad input (2)" rc_is 2
+check "... named by the library" err_has "c1"
 
 # The examples run and say what they found.
 "$top_builddir/examples/rosen" > "$tmp/out" 2> "$tmp/err"; echo $? > "$tmp/rc"
