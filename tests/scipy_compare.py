@@ -13,7 +13,12 @@ Two sets, each in double and in float, with the same options on both sides:
 Double: same status, f within max(1e-8, 1e-6 |f|) of SciPy's, iteration
 counts close, and our gradient at our x equal to NumPy's there. Float
 (gtol 1e-3): converged or stopped on precision loss, f within float's reach
-of SciPy's. Prints the tables.
+of SciPy's.
+
+Then --method lbfgsb against minimize(method='L-BFGS-B'), in double: the
+built-ins and the MGH problems above without bounds, and problems whose
+bounds are active at the solution (see lbfgsb_cases), held to the L-BFGS-B
+issue's bar (see agrees_lbfgsb). Prints the tables.
 """
 import json
 import os
@@ -63,14 +68,15 @@ CASES = [("rosen", 2), ("rosen", 5), ("rosen", 30), ("ext-rosenbrock", 2),
          ("ext-rosenbrock", 20), ("quadratic", 1), ("quadratic", 7), ("quadratic", 100)]
 
 
-def run_clbfgs(clbfgs, objective, x0, precision, gtol):
-    """objective: the command-line words naming it (--builtin NAME, or --cl ...)."""
+def run_clbfgs(clbfgs, objective, x0, precision, gtol, extra=()):
+    """objective: the command-line words naming it (--builtin NAME, or --cl ...);
+    extra: more options (--method lbfgsb --bounds ...)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write(" ".join(repr(float(v)) for v in x0))
         path = f.name
     try:
         out = subprocess.run([clbfgs, "minimize", *objective, "--x0", "@" + path,
-                              "--precision", precision, "--gtol", repr(gtol), "--json"],
+                              "--precision", precision, "--gtol", repr(gtol), "--json", *extra],
                              capture_output=True, text=True, check=False)
     finally:
         os.unlink(path)
@@ -273,6 +279,224 @@ def terms_cases(clbfgs, top_srcdir, rng):
     return total, failures
 
 
+# ---- L-BFGS-B ----
+
+# HS45 (Hock & Schittkowski 1981): f = 2 - x1 x2 x3 x4 x5 / 120 on
+# 0 <= x_i <= i, x0 = 2, f* = 1 at the upper corner (1, 2, 3, 4, 5).
+HS45_CL = r"""
+__kernel void hs45(const uint n, __global const real *x, __global real *f_terms,
+                   __global real *g)
+{
+    const size_t i = get_global_id(0);
+    if (i >= n)
+        return;
+    real all = 1, others = 1;
+    for (uint j = 0; j < n; j++) {
+        all *= x[j];
+        if (j != i)
+            others *= x[j];
+    }
+    f_terms[i] = i == 0 ? 2 - all / 120 : 0;
+    g[i] = -others / 120;
+}
+"""
+
+
+def hs45(x):
+    return float(2 - np.prod(x) / 120)
+
+
+def hs45_der(x):
+    return np.array([-np.prod(np.delete(x, i)) / 120 for i in range(x.size)])
+
+
+def write_bounds(path, lower, upper):
+    """A --bounds file, a pair per line, with none for an open side."""
+    def word(v):
+        return "none" if np.isinf(v) else repr(float(v))
+    with open(path, "w") as f:
+        f.writelines(f"{word(lo)} {word(hi)}\n" for lo, hi in zip(lower, upper))
+
+
+def known_minimum(fun, jac, ref, bounds):
+    """The minimum SciPy's answer sits at: its own run continued from there
+    to the end of double's reach (ftol 0, gtol 1e-14), or SciPy's f if lower."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = minimize(fun, ref.x, jac=jac, method="L-BFGS-B", bounds=bounds,
+                         options={"ftol": 0, "gtol": 1e-14, "maxiter": 10000})
+    return min(float(tight.fun), float(ref.fun))
+
+
+def agrees_lbfgsb(got, ref, f_star, f_resolution):
+    """The L-BFGS-B issue's bar, in double: the same status; f within 1e-8
+    relative of SciPy's, or at least as close to the known minimum f_star;
+    nit within 20 % of SciPy's (2 for short runs). Near a zero minimum 1e-8
+    relative is finer than f can tell points apart: one ulp more in one
+    coordinate moves rosen's f = 1.6e-16 by 1.3e-7 relative, and the device's
+    f at SciPy's x, bit for bit, can differ from NumPy's by 1.4e-8. There f
+    may also differ by f_resolution, what rounding each x_i once changes f by."""
+    f, fs = got["fun"], float(ref.fun)
+    f_ok = f is not None and (abs(f - fs) <= max(1e-8 * abs(fs), f_resolution)
+                              or abs(f - f_star) <= abs(fs - f_star))
+    return (got["status"] == ref.status and f_ok
+            and abs(got["nit"] - ref.nit) <= max(2, 0.2 * ref.nit))
+
+
+def f_resolution(jac, x):
+    """How much f moves when each x_i moves by an ulp, to first order, times
+    4 (the device's f and NumPy's each round too): sum 4 |g_i| ulp(x_i)."""
+    return 4 * float(np.sum(np.abs(jac(x)) * np.spacing(np.abs(x))))
+
+
+def lbfgsb_spread(fun, jac, x0, bounds, gtol, got, rng):
+    """For a problem on which SciPy's own L-BFGS-B path moves when x0 moves
+    by 1e-12 relative: the bar of agrees_lbfgsb against the range of SciPy's
+    12 runs from such starts, as within_scipy_spread does for BFGS."""
+    runs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(12):
+            x = x0 * (1 + 1e-12 * rng.uniform(-1, 1, x0.size))
+            runs.append(minimize(fun, x, jac=jac, method="L-BFGS-B", bounds=bounds,
+                                 options={"gtol": gtol}))
+    fs = [float(r.fun) for r in runs]
+    nits = [r.nit for r in runs]
+    lo, hi = min(fs), max(fs)
+    ok = (got["status"] in {r.status for r in runs}
+          and got["fun"] is not None and lo - 1e-8 * abs(lo) <= got["fun"] <= hi + 1e-8 * abs(hi)
+          and min(nits) - max(2, 0.2 * min(nits)) <= got["nit"] <= max(nits) + max(2, 0.2 * max(nits)))
+    spread = f"SciPy from 12 starts 1e-12 away: f {lo:.4e} .. {hi:.4e}, nit {min(nits)} .. {max(nits)}"
+    return ok, spread
+
+
+def lbfgsb_case(clbfgs, tmp, label, words, fun, jac, x0, lower, upper, rng, scipy_jac="same"):
+    """One --method lbfgsb run against SciPy's L-BFGS-B from x0 (lower and
+    upper None for no bounds); jac is the exact gradient, scipy_jac None when
+    both sides take forward differences. Prints the row; True when it agrees."""
+    gtol = 1e-5
+    x0 = np.asarray(x0, dtype=float)
+    n = x0.size
+    bounds = None if lower is None else list(zip(lower, upper))
+    extra = ["--method", "lbfgsb"]
+    if bounds is not None:
+        path = os.path.join(tmp, "bounds.txt")
+        write_bounds(path, lower, upper)
+        extra += ["--bounds", "@" + path]
+    sjac = jac if scipy_jac == "same" else scipy_jac
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = minimize(fun, x0, jac=sjac, method="L-BFGS-B", bounds=bounds,
+                       options={"gtol": gtol})
+    got = run_clbfgs(clbfgs, words, x0, "double", gtol, extra)
+    f_star = known_minimum(fun, jac, ref, bounds)
+    ok = agrees_lbfgsb(got, ref, f_star, f_resolution(jac, np.asarray(ref.x, dtype=float)))
+    note = ""
+    if not ok:
+        ok, spread = lbfgsb_spread(fun, sjac, x0, bounds, gtol, got, rng)
+        note = f"  ({'path-sensitive: ' if ok else ''}{spread}; f* {f_star:.10e})"
+    if bounds is not None:
+        # L-BFGS-B never leaves the box: every x on it or inside, a fixed
+        # coordinate exactly where it is fixed
+        x = np.array(got["x"], dtype=float)
+        outside = np.flatnonzero((x < np.asarray(lower)) | (x > np.asarray(upper)))
+        if outside.size:
+            note += f"  x outside the bounds at {outside.tolist()}"
+            ok = False
+    print(row(label, n, "double", got, ref, ok) + note)
+    return ok
+
+
+def lbfgsb_cases(clbfgs, cl_file, rng):
+    """--method lbfgsb against minimize(method='L-BFGS-B'): the built-ins
+    from random starts and the MGH problems without bounds, then problems
+    with bounds active at the solution, x0 outside the box (projected) and
+    fixed coordinates (lower = upper)."""
+    failures = total = 0
+    inf = np.inf
+    with tempfile.TemporaryDirectory() as tmp:
+        print("# L-BFGS-B without bounds: the built-ins from random starts")
+        print(HEADER)
+        for name, n in CASES:
+            fun, jac, start = PROBLEMS[name]
+            x0 = start(n) + rng.uniform(-0.1, 0.1, n)
+            ok = lbfgsb_case(clbfgs, tmp, name, ["--builtin", name], fun, jac, x0, None, None, rng)
+            failures += not ok
+            total += 1
+        print("# L-BFGS-B without bounds: the MGH problems from the paper's starts")
+        print(HEADER)
+        for name, kernel, n, x0, residuals, fd, _ in mgh.PROBLEMS:
+            fun, jac = mgh.objective(residuals)
+            for without_gradient in (False, True) if fd else (False,):
+                if kernel.startswith("builtin:"):
+                    words = ["--builtin", kernel[len("builtin:"):]]
+                else:
+                    words = ["--cl", cl_file, "--kernel", kernel + ("_f" if without_gradient else "")]
+                if without_gradient:
+                    words.append("--no-gradient")
+                ok = lbfgsb_case(clbfgs, tmp, name + (" (FD)" if without_gradient else ""), words,
+                                 fun, jac, x0, None, None, rng,
+                                 scipy_jac=None if without_gradient else "same")
+                failures += not ok
+                total += 1
+
+        print("# L-BFGS-B with bounds active at the solution")
+        print(HEADER)
+        hs45_file = os.path.join(tmp, "hs45.cl")
+        with open(hs45_file, "w") as f:
+            f.write(HS45_CL)
+        mgh_fun = {name: mgh.objective(residuals) for name, residuals in
+                   (("rosenbrock", mgh.rosenbrock), ("wood", mgh.wood), ("beale", mgh.beale),
+                    ("variably_dimensioned", mgh.variably_dimensioned),
+                    ("broyden_tridiagonal", mgh.broyden_tridiagonal))}
+
+        def kernel(name, fd=False):
+            return ["--cl", cl_file, "--kernel", name + ("_f" if fd else "")] + (
+                ["--no-gradient"] if fd else [])
+
+        even = np.arange(10) % 2 == 0
+        q_even = np.arange(20) % 2 == 0
+        # (label, words, f, g, x0, lower, upper, SciPy's jac)
+        bounded = [
+            ("rosen x_even <= 0.5", ["--builtin", "rosen"], rosen, rosen_der,
+             np.resize([-1.2, 1.0], 10), np.full(10, -inf), np.where(even, 0.5, inf), "same"),
+            ("ext-rosenbrock x>=1.5", ["--builtin", "ext-rosenbrock"], ext_rosenbrock,
+             ext_rosenbrock_der, np.resize([2.0, 3.0], 100), np.full(100, 1.5), np.full(100, inf),
+             "same"),
+            # the minimum, x = 1, outside the box in every even coordinate
+            ("quadratic in a box", ["--builtin", "quadratic"], quadratic, quadratic_der, np.zeros(20),
+             np.where(q_even, -2.0, 0.0), np.where(q_even, 0.5, 3.0), "same"),
+            ("HS38 Wood -10..10", kernel("wood"), *mgh_fun["wood"], [-3, -1, -3, -1],
+             np.full(4, -10.0), np.full(4, 10.0), "same"),
+            ("HS45 0 <= x_i <= i", ["--cl", hs45_file, "--kernel", "hs45"], hs45, hs45_der,
+             np.full(5, 2.0), np.zeros(5), np.arange(1.0, 6.0), "same"),
+            # x0 = (-1.2, 1) outside: projected onto (-1.2, 0.5)
+            ("Rosenbrock -2..0.5", kernel("rosenbrock"), *mgh_fun["rosenbrock"], [-1.2, 1],
+             np.full(2, -2.0), np.full(2, 0.5), "same"),
+            ("Rosenbrock -2..0.5, FD", kernel("rosenbrock", True), *mgh_fun["rosenbrock"],
+             [-1.2, 1], np.full(2, -2.0), np.full(2, 0.5), None),
+            ("Beale [0,2.5]x[0,0.4]", kernel("beale"), *mgh_fun["beale"], [1, 0.3],
+             np.zeros(2), np.array([2.5, 0.4]), "same"),
+            ("Broyden tri. x >= -0.5", kernel("broyden_tridiagonal"),
+             *mgh_fun["broyden_tridiagonal"], np.full(10, -0.4), np.full(10, -0.5),
+             np.full(10, inf), "same"),
+            # fixed coordinates: Wood's x1 where x0 has it; variably
+            # dimensioned's x4 at 2, where x0 (0.5) is projected
+            ("Wood x1 fixed at -1", kernel("wood"), *mgh_fun["wood"], [-3, -1, -3, -1],
+             np.array([-inf, -1, -inf, -inf]), np.array([inf, -1, inf, inf]), "same"),
+            ("var. dim. x4 fixed: 2", kernel("variably_dimensioned"),
+             *mgh_fun["variably_dimensioned"], [1 - j / 10 for j in range(1, 11)],
+             np.where(np.arange(10) == 4, 2.0, -inf), np.where(np.arange(10) == 4, 2.0, inf),
+             "same"),
+        ]
+        for label, words, fun, jac, x0, lower, upper, sjac in bounded:
+            ok = lbfgsb_case(clbfgs, tmp, label, words, fun, jac, x0, lower, upper, rng,
+                             scipy_jac=sjac)
+            failures += not ok
+            total += 1
+    return total, failures
+
+
 def main():
     clbfgs, cl_file = sys.argv[1], sys.argv[2]
     top_srcdir = os.path.dirname(os.path.dirname(os.path.abspath(cl_file)))
@@ -288,8 +512,9 @@ def main():
     print("# term objectives through the command line, data from .npy files")
     print(HEADER)
     t3, f3 = terms_cases(clbfgs, top_srcdir, rng)
-    failures = f1 + f2 + f3
-    print(f"{t1 + t2 + t3 - failures} passed, {failures} failed")
+    t4, f4 = lbfgsb_cases(clbfgs, cl_file, rng)
+    failures = f1 + f2 + f3 + f4
+    print(f"{t1 + t2 + t3 + t4 - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 
