@@ -1,6 +1,7 @@
 #!/bin/sh
 # clbfgs against SciPy's BFGS on the same problems from the same fresh random
-# starting points, in double and in float. Skips (77) without SciPy.
+# starting points, in double and in float, and against SciPy's L-BFGS-B in
+# double, with and without bounds. Skips (77) without SciPy.
 set -u
 py=${PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
