@@ -118,6 +118,17 @@ def scipy_converge(n, m, bounded, per_iteration, budget):
     return out
 
 
+def loadavg():
+    """The 1-minute load average, the suite's own runs included (on a shared
+    machine, one well above the cores the suite uses says that others ran
+    too); None off Linux."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def fmt_s(s):
     return "%.3g" % s if s < 0.1 else "%.3f" % s
 
@@ -222,6 +233,7 @@ def main():
         converge = n <= args.converge_n
         for bounded in (False, True):
             case = "n = %d, %s" % (n, "bounded" if bounded else "unbounded")
+            load = [loadavg()]
             cmd = [args.bin, "--n", str(n), "--m", str(args.m), "--bounded", str(int(bounded)),
                    "--iters", str(iters[n]), "--reps", str(reps[n]),
                    "--profile-reps", str(args.profile_reps), "--method", args.method,
@@ -239,6 +251,7 @@ def main():
                 s["converge"] = scipy_converge(n, args.m, bounded,
                                                s["timed"]["per_iteration_median"],
                                                args.converge_seconds)
+            load.append(loadavg())
             nit, scipy_nit, nit_from = c["timed"]["nit"], s["timed"]["nit"], "timed"
             cc, sc = c.get("converge"), s.get("converge")
             if cc and sc and cc["status"] == 0 and sc["status"] == 0:
@@ -248,8 +261,8 @@ def main():
                             "scipy_per_iteration_s": s["timed"]["per_iteration_median"],
                             "floor_s": floor_bytes(n, args.m) / bw,
                             "nit": nit, "scipy_nit": scipy_nit})
-            runs.append({"n": n, "bounded": bounded, "nit_from": nit_from, "clbfgs": c,
-                         "scipy": s})
+            runs.append({"n": n, "bounded": bounded, "nit_from": nit_from,
+                         "loadavg_before_after": load, "clbfgs": c, "scipy": s})
 
     path = os.path.join(args.out, "%s.json" % (args.tag or "%s-%s" % (
         triad["device_type"],
