@@ -682,6 +682,39 @@ CLBFGS_API void clbfgs_result_free(clbfgs_result *result);
  * holds it; "Unknown status." for any other. Never NULL. */
 CLBFGS_API const char *clbfgs_status_message(int status);
 
+/* ---- L-BFGS-B --------------------------------------------------------- */
+
+/* options.method = CLBFGS_METHOD_LBFGSB runs SciPy's minimize(method=
+ * 'L-BFGS-B') through clbfgs_minimize: the m latest pairs (s, y) instead of
+ * an n x n H, so n is bounded by memory for (2 m + 13) n reals, and box
+ * bounds options.lower, options.upper. It follows the Fortran code SciPy
+ * runs (Zhu, Byrd, Lu & Nocedal, version 3.0, with Morales & Nocedal's
+ * subspace step): the generalized Cauchy point along the projected
+ * gradient, the subspace minimization over the free variables, MINPACK-2's
+ * line search with ftol 1e-3, gtol 0.9, xtol 0.1 and at most maxls
+ * evaluations, the first step min(1/||d||, 1) of an unbounded run, SciPy's
+ * tests in its order (maxiter, maxfun, the projected gradient's max-norm <=
+ * gtol, (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol), its restarts
+ * of the memory, and its statuses and messages (SciPy 1.15's wording):
+ * 0 "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL" or "CONVERGENCE:
+ * RELATIVE REDUCTION OF F <= FACTR*EPSMCH"; 1 "STOP: TOTAL NO. OF
+ * ITERATIONS REACHED LIMIT" or "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS
+ * LIMIT"; 2 "ABNORMAL: " (the line search found no step from a fresh
+ * memory; x is the last accepted point); 3 when f(x0) is not finite; 99
+ * the callback stopped the run. When every variable is fixed (lower =
+ * upper) the result is x0 with "All independent variables were fixed by
+ * bounds." and njev 0, as SciPy. nit counts iterations as SciPy's wrapper
+ * does; skipped_updates the pairs not stored because y.s was not safely
+ * positive. A forward-difference gradient steps by eps = 1e-8 when
+ * options.eps is 0 (SciPy's L-BFGS-B default), and, unlike SciPy's, does not
+ * turn backwards at an upper bound: an objective undefined past its bounds
+ * needs its own gradient.
+ *
+ * Every n-vector and the n x m blocks S and Y stay on the device; each
+ * iteration reads a few hundred per-work-group partial sums, never an
+ * n-vector. clbfgs_solver_*, clbfgs_minimize_batch and the one-kernel solve
+ * run BFGS only. */
+
 /* ---- Batches ----------------------------------------------------------- */
 
 /** P independent problems of the same n and objective, each from its own

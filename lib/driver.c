@@ -400,7 +400,7 @@ clbfgs_status clbfgs_solver_new(clbfgs_solver **solver, clbfgs_context *ctx,
             clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
     if (opts.method != CLBFGS_METHOD_BFGS)
-        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: the step-by-step API runs BFGS; L-BFGS-B runs through "
                             "clbfgs_minimize",
                             who);
@@ -926,7 +926,8 @@ clbfgs_status clbfgs_minimize_batch(clbfgs_context *ctx, clbfgs_objective *objec
             clbfgs__options_read(&opts, sizeof opts, OPTIONS_OLDEST, options, "clbfgs_options"));
     CLBFGS_TRY(check_arguments(who, ctx, objective, n, &opts));
     if (opts.method != CLBFGS_METHOD_BFGS)
-        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED, "%s: batches run BFGS, not L-BFGS-B", who);
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: batches run BFGS, not L-BFGS-B",
+                            who);
     if (P == 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: P = 0: a batch needs at least one "

@@ -66,6 +66,7 @@ typedef struct lb_run {
     size_t n;
     int m;
     int constrained; /* some variable has a bound */
+    int all_fixed;   /* every variable has lower = upper */
     int boxed;       /* every variable has both */
     size_t groups, wg;
     union {
@@ -869,6 +870,7 @@ static clbfgs_status start_arrays(lb_run *r, const double *x0, size_t *projected
     }
     r->constrained = 0;
     r->boxed = 1;
+    size_t fixed = 0;
     *projected = 0;
     for (size_t i = 0; i < n; i++) {
         double li = o->lower ? o->lower[i] : -(double)INFINITY, ui = o->upper ? o->upper[i] : (double)INFINITY;
@@ -890,8 +892,10 @@ static clbfgs_status start_arrays(lb_run *r, const double *x0, size_t *projected
         } else {
             r->constrained = 1;
             iwhere[i] = nbd[i] == 2 && ui - li <= 0 ? 3 : 0;
+            fixed += iwhere[i] == 3;
         }
     }
+    r->all_fixed = fixed == n;
     CLBFGS_TRY(clbfgs__exec_write_reals(&r->e, r->v.v.l, 0, l, n));
     CLBFGS_TRY(clbfgs__exec_write_reals(&r->e, r->v.v.u, 0, u, n));
     CLBFGS_TRY(clbfgs__exec_write_reals(&r->e, r->v.v.x, 0, r->host_x, n));
@@ -931,6 +935,11 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
     CLBFGS_TRY(evaluate_point(r, r->v.v.x, r->v.v.g, &r->f, &gd_unused, &r->sbgnrm));
     r->time.setup += clbfgs__now() - t0;
     CLBFGS_TRY(clbfgs__exec_reset_counts(&r->e));
+    if (r->all_fixed) { /* SciPy answers without running L-BFGS-B */
+        set_message(res, 0, "All independent variables were fixed by bounds.");
+        r->ev.njev = 0;
+        goto cleanup;
+    }
     if (!isfinite(r->f)) {
         set_message(res, 3, "NaN result encountered.");
         goto cleanup;
@@ -1064,7 +1073,8 @@ clbfgs_status clbfgs__lbfgsb_minimize(clbfgs_context *ctx, const clbfgs_objectiv
     CLBFGS_TRY(check_memory(ctx, objective, n, o->m, precision));
     CLBFGS_TRY(clbfgs__exec_init(&r.e, ctx, precision, n));
     CLBFGS_TRY(setup(&r));
-    CLBFGS_TRY(clbfgs__eval_prepare(&r.ev, objective, &r.e, n, o->eps));
+    /* SciPy's L-BFGS-B steps by eps = 1e-8 (BFGS by the square root of epsilon) */
+    CLBFGS_TRY(clbfgs__eval_prepare(&r.ev, objective, &r.e, n, o->eps > 0 ? o->eps : 1e-8));
     r.time.setup = clbfgs__now() - t_start;
     status = run(&r, x0, res);
     res->nit = r.nit;
