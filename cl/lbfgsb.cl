@@ -114,21 +114,14 @@ __kernel void lb_point(__global const real *sc, __global const real *terms, cons
  * status and breakpoint t (-1: not moving, -2: moving without a bound
  * ahead, >= 0: where it reaches its bound), xcp = x, and per group
  * f1 = -d'd, whether any breakpoint, any unbounded mover, any moving
- * unbounded variable, and p = W'd (2 col; the s half not yet scaled by
- * theta). part: 4 + 2 col per group. */
+ * unbounded variable. part: 4 per group (p = W'd is lb_wdots' after). */
 __kernel void lb_cauchy_prep(__global const real *x, __global const real *g,
                              __global const real *l, __global const real *u,
                              __global const int *nbd, __global int *iwhere, __global real *d,
-                             __global real *t, __global real *xcp, __global const real *ws,
-                             __global const real *wy, const uint m, const uint head,
-                             const uint col, const uint n, __global real *part,
-                             __local real *scratch)
+                             __global real *t, __global real *xcp, const uint n,
+                             __global real *part, __local real *scratch)
 {
-    real acc[4 + 2 * LB_M];
-    const int K = 4 + 2 * (int)col;
-    LB_COLUMNS(cb, head, m, col, n)
-    for (int k = 0; k < K; k++)
-        acc[k] = 0;
+    real acc[4] = {0, 0, 0, 0};
     LB_ROWS(i, n) {
         const real neggi = -g[i];
         const int nb = nbd[i];
@@ -160,11 +153,6 @@ __kernel void lb_cauchy_prep(__global const real *x, __global const real *g,
         }
         d[i] = neggi;
         acc[0] -= neggi * neggi;
-        for (uint j = 0; j < col; j++) {
-            const size_t c = cb[j] + i;
-            acc[4 + j] += wy[c] * neggi;
-            acc[4 + col + j] += ws[c] * neggi;
-        }
         if (nb <= 2 && nb != 0 && neggi < 0) {
             t[i] = tl / (-neggi);
             acc[1] = 1;
@@ -178,7 +166,7 @@ __kernel void lb_cauchy_prep(__global const real *x, __global const real *g,
                 acc[3] = 1;
         }
     }
-    lb_sums(acc, K, K, part, scratch);
+    lb_sums(acc, 4, 4, part, scratch);
 }
 
 /* SciPy's hpsolb on t[0 .. n), idx[0 .. n) (1-based in the paper's code):
@@ -247,7 +235,8 @@ static real lb_dot(const real *a, const real *b, const int k)
  * after. out: [0] info (non-zero: a singular system in M), [1] segments,
  * [2] the step every unfixed variable moves along d, [3] dtm,
  * [4 .. 4 + 2 col) c = W'(xcp - x). */
-__kernel void lb_cauchy_walk(__global const real *part, const uint groups,
+__kernel void lb_cauchy_walk(__global const real *part, __global const real *pw,
+                             const uint groups,
                              __global const real *sy, __global const real *wt, const real theta,
                              const uint col_, const uint head, const uint m_,
                              __global const real *x, __global const real *l,
@@ -258,19 +247,19 @@ __kernel void lb_cauchy_walk(__global const real *part, const uint groups,
 {
     if (get_global_id(0) != 0)
         return;
-    const int col = (int)col_, m = (int)m_, col2 = 2 * col, K = 4 + col2;
+    const int col = (int)col_, m = (int)m_, col2 = 2 * col;
     real p[2 * LB_M], c[2 * LB_M], v[2 * LB_M], wbp[2 * LB_M];
     real f1 = 0, anybreak = 0, anyfree = 0, moving = 0;
     for (int j = 0; j < col2; j++)
         p[j] = c[j] = 0;
     for (uint gi = 0; gi < groups; gi++) {
-        __global const real *q = part + gi * K;
+        __global const real *q = part + gi * 4;
         f1 += q[0];
         anybreak += q[1];
         anyfree += q[2];
         moving += q[3];
         for (int j = 0; j < col2; j++)
-            p[j] += q[4 + j];
+            p[j] += pw[gi * col2 + j];
     }
     for (int j = col; j < col2; j++)
         p[j] = theta * p[j];
@@ -451,78 +440,33 @@ __kernel void lb_active_gram(__global const int *iwhere, __global const real *ws
     }
 }
 
-/* The reduced gradient at the GCP on the free variables (SciPy's cmprlb):
- * r = -theta (xcp - x) - g + W M c (v = M c, 2 col, from the host), or
- * r = -g for a problem without bounds; r = 0 on the others. Then per
- * group W'Z r (2 col; the s half not yet scaled by theta). */
-__kernel void lb_reduced_gradient(__global const real *x, __global const real *g,
-                                  __global const real *xcp, __global const int *iwhere,
-                                  __global const real *ws, __global const real *wy,
-                                  __global const real *v, const real theta, const uint m,
-                                  const uint head, const uint col, const int constrained,
-                                  const uint n, __global real *r, __global real *part,
-                                  __local real *scratch)
+/* The reduced gradient at the GCP on the free variables of a bounded
+ * problem (SciPy's cmprlb): r = -theta (xcp - x) - g + W M c, where r
+ * holds W M c (lb_wcomb) on entry; 0 on the others. */
+__kernel void lb_finish_r(__global const real *x, __global const real *g,
+                          __global const real *xcp, __global const int *iwhere,
+                          const real theta, const uint n, __global real *r)
 {
-    real acc[2 * LB_M], a2[LB_M];
-    LB_COLUMNS(cb, head, m, col, n)
-    for (uint j = 0; j < 2 * col; j++)
-        acc[j] = 0;
-    for (uint j = 0; j < col; j++)
-        a2[j] = theta * v[col + j];
     LB_ROWS(i, n) {
-        if (iwhere[i] > 0) {
-            r[i] = 0;
-            continue;
-        }
-        real ri;
-        if (!constrained) {
-            ri = -g[i];
-        } else {
-            ri = -theta * (xcp[i] - x[i]) - g[i];
-            for (uint j = 0; j < col; j++) {
-                const size_t c = cb[j] + i;
-                ri = ri + wy[c] * v[j] + ws[c] * a2[j];
-            }
-        }
-        r[i] = ri;
-        for (uint j = 0; j < col; j++) {
-            const size_t c = cb[j] + i;
-            acc[j] += wy[c] * ri;
-            acc[col + j] += ws[c] * ri;
-        }
+        r[i] = iwhere[i] > 0 ? (real)0 : (-theta * (xcp[i] - x[i]) - g[i]) + r[i];
     }
-    lb_sums(acc, 2 * (int)col, 2 * (int)col, part, scratch);
 }
 
 /* The subspace Newton step on the free variables (SciPy's subsm, with
- * Morales & Nocedal's projection): ds = (r + W wv / theta ...) / theta
- * from the host's wv = K^-1 W'Z r, z = P(xcp + ds) on the free variables,
- * xcp elsewhere. Per group: whether a bound was met, and (z - x) . g.
- * part: 2 per group. */
-__kernel void lb_subspace_step(__global const real *r, __global const real *wv,
-                               __global const real *xcp, __global const real *x,
-                               __global const real *g, __global const real *l,
-                               __global const real *u, __global const int *nbd,
-                               __global const int *iwhere, __global const real *ws,
-                               __global const real *wy, const real theta, const uint m,
-                               const uint head, const uint col, const uint n,
-                               __global real *z, __global real *ds, __global real *part,
-                               __local real *scratch)
+ * Morales & Nocedal's projection): ds (lb_wcomb's) is kept on the free
+ * variables and zeroed elsewhere; z = P(xcp + ds) there, xcp elsewhere.
+ * Per group: whether a bound was met, and (z - x) . g. part: 2 per group. */
+__kernel void lb_project(__global real *ds, __global const real *xcp,
+                         __global const real *x, __global const real *g,
+                         __global const real *l, __global const real *u,
+                         __global const int *nbd, __global const int *iwhere, const uint n,
+                         __global real *z, __global real *part, __local real *scratch)
 {
     real acc[2] = {0, 0};
-    const real inv_theta = (real)1 / theta;
-    LB_COLUMNS(cb, head, m, col, n)
     LB_ROWS(i, n) {
         real zi = xcp[i];
         if (iwhere[i] <= 0) {
-            real di = r[i];
-            for (uint j = 0; j < col; j++) {
-                const size_t c = cb[j] + i;
-                di = di + wy[c] * wv[j] / theta + ws[c] * wv[col + j];
-            }
-            di = inv_theta * di;
-            ds[i] = di;
-            const real xk = zi;
+            const real di = ds[i], xk = zi;
             const int nb = nbd[i];
             if (nb == 0) {
                 zi = xk + di;
@@ -680,33 +624,131 @@ __kernel void lb_trial(__global real *xt, __global const real *x, __global const
         xt[i] = stp == (real)1 ? z[i] : stp * d[i] + x[i];
 }
 
-/* The new pair into column itail: s = stp d, y = g - g_old; per group
- * y'y, and against each older pair j (0 .. col - 2, from head):
- * s'y_j, s_j's, y'y_j and s_j'y. part: 1 + 4 (col - 1) per group. */
-__kernel void lb_update(__global const real *d, const real stp, __global const real *g,
-                        __global const real *g_old, __global real *ws, __global real *wy,
-                        const uint itail, const uint m, const uint head, const uint col,
-                        const uint n, __global real *part, __local real *scratch)
+/* The new pair into column itail (and into sv, yv for lb_wdots): s = stp d,
+ * y = g - g_old, and per group y'y. part: 1 per group (the products with the older pairs are
+ * lb_wdots' after). */
+__kernel void lb_new_pair(__global const real *d, const real stp, __global const real *g,
+                          __global const real *g_old, __global real *ws, __global real *wy,
+                          const uint itail, const uint n, __global real *sv,
+                          __global real *yv, __global real *part, __local real *scratch)
 {
-    real acc[1 + 4 * LB_M];
-    const uint old = col - 1;
-    const int K = 1 + 4 * (int)old;
-    LB_COLUMNS(cb, head, m, old, n)
-    for (int k = 0; k < K; k++)
-        acc[k] = 0;
+    real acc[1] = {0};
     LB_ROWS(i, n) {
         const real s = stp == (real)1 ? d[i] : stp * d[i];
         const real y = g[i] - g_old[i];
         ws[(size_t)itail * n + i] = s;
         wy[(size_t)itail * n + i] = y;
+        sv[i] = s;
+        yv[i] = y;
         acc[0] += y * y;
-        for (uint j = 0; j < old; j++) {
-            const size_t c = cb[j] + i;
-            acc[1 + j] += s * wy[c];
-            acc[1 + old + j] += ws[c] * s;
-            acc[1 + 2 * old + j] += y * wy[c];
-            acc[1 + 3 * old + j] += ws[c] * y;
+    }
+    lb_sums(acc, 1, 1, part, scratch);
+}
+
+/* Sums 8 lanes in a fixed order. */
+static real lb_hsum8(const real8 v)
+{
+    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
+/* The pairs' products with up to three vectors v0, v1, v2 (nv of them):
+ * per group, for vector t and pair j of the cnt from head, y_j . v_t at
+ * t 2 cnt + j and s_j . v_t at t 2 cnt + cnt + j. Each column is read once
+ * for all the vectors. On CPUs a work-item streams its block of each column
+ * in turn, 8 rows at a time. part: 2 cnt nv per group. */
+__kernel void lb_wdots(__global const real *ws, __global const real *wy, const uint m,
+                       const uint head, const uint cnt, __global const real *v0,
+                       __global const real *v1, __global const real *v2, const uint nv,
+                       const uint n, __global real *part, __local real *scratch)
+{
+    real acc[3 * 2 * LB_M];
+    const uint c2 = 2 * cnt, K = c2 * nv;
+    LB_COLUMNS(cb, head, m, cnt, n)
+    for (uint k = 0; k < K; k++)
+        acc[k] = 0;
+#ifdef LB_CHUNKED
+    const size_t chunk = ((size_t)n + get_global_size(0) - 1) / get_global_size(0);
+    const size_t a = get_global_id(0) * chunk;
+    const size_t b = a + chunk < (size_t)n ? a + chunk : (size_t)n;
+    for (uint c = 0; c < c2 && a < b; c++) {
+        __global const real *w = (c < cnt ? wy : ws) + cb[c % cnt];
+        real8 s0 = 0, s1 = 0, s2 = 0;
+        size_t i = a;
+        for (; i + 8 <= b; i += 8) {
+            const real8 w8 = vload8(0, w + i);
+            s0 += w8 * vload8(0, v0 + i);
+            if (nv > 1)
+                s1 += w8 * vload8(0, v1 + i);
+            if (nv > 2)
+                s2 += w8 * vload8(0, v2 + i);
+        }
+        real t0 = lb_hsum8(s0), t1 = lb_hsum8(s1), t2 = lb_hsum8(s2);
+        for (; i < b; i++) {
+            t0 += w[i] * v0[i];
+            if (nv > 1)
+                t1 += w[i] * v1[i];
+            if (nv > 2)
+                t2 += w[i] * v2[i];
+        }
+        acc[c] = t0;
+        if (nv > 1)
+            acc[c2 + c] = t1;
+        if (nv > 2)
+            acc[2 * c2 + c] = t2;
+    }
+#else
+    LB_ROWS(i, n) {
+        const real a0 = v0[i], a1 = nv > 1 ? v1[i] : 0, a2 = nv > 2 ? v2[i] : 0;
+        for (uint c = 0; c < c2; c++) {
+            const real w = (c < cnt ? wy : ws)[cb[c % cnt] + i];
+            acc[c] += w * a0;
+            if (nv > 1)
+                acc[c2 + c] += w * a1;
+            if (nv > 2)
+                acc[2 * c2 + c] += w * a2;
         }
     }
-    lb_sums(acc, K, K, part, scratch);
+#endif
+    lb_sums(acc, (int)K, (int)K, part, scratch);
+}
+
+/* out = scale (sign base + sum_j y_j coef[j] + s_j coef[cnt + j]) over the
+ * cnt pairs from head (sign 0: no base). On CPUs a work-item adds the
+ * columns into its block of out in turn, 8 rows at a time. */
+__kernel void lb_wcomb(__global const real *ws, __global const real *wy, const uint m,
+                       const uint head, const uint cnt, __global const real *coef,
+                       __global const real *base, const real sign, const real scale,
+                       const uint n, __global real *out)
+{
+    LB_COLUMNS(cb, head, m, cnt, n)
+    const uint c2 = 2 * cnt;
+#ifdef LB_CHUNKED
+    const size_t chunk = ((size_t)n + get_global_size(0) - 1) / get_global_size(0);
+    const size_t a = get_global_id(0) * chunk;
+    const size_t b = a + chunk < (size_t)n ? a + chunk : (size_t)n;
+    const size_t b8 = a < b ? a + (b - a) / 8 * 8 : a;
+    for (size_t i = a; i < b8; i += 8)
+        vstore8(sign == 0 ? (real8)0 : sign * vload8(0, base + i), 0, out + i);
+    for (size_t i = b8; i < b; i++)
+        out[i] = sign == 0 ? (real)0 : sign * base[i];
+    for (uint c = 0; c < c2; c++) {
+        __global const real *w = (c < cnt ? wy : ws) + cb[c % cnt];
+        const real k = coef[c];
+        for (size_t i = a; i < b8; i += 8)
+            vstore8(vload8(0, out + i) + vload8(0, w + i) * k, 0, out + i);
+        for (size_t i = b8; i < b; i++)
+            out[i] = out[i] + w[i] * k;
+    }
+    for (size_t i = a; i < b8; i += 8)
+        vstore8(scale * vload8(0, out + i), 0, out + i);
+    for (size_t i = b8; i < b; i++)
+        out[i] = scale * out[i];
+#else
+    LB_ROWS(i, n) {
+        real o = sign == 0 ? (real)0 : sign * base[i];
+        for (uint c = 0; c < c2; c++)
+            o = o + (c < cnt ? wy : ws)[cb[c % cnt] + i] * coef[c];
+        out[i] = scale * o;
+    }
+#endif
 }

@@ -56,7 +56,7 @@ static const char MSG_ABNORMAL[] = "ABNORMAL: ";
 #define LB_XTOL 0.1
 #define LB_BIG 1e10
 
-enum { N_VECTORS = 13, N_KERNELS = 12 };
+enum { N_VECTORS = 13, N_KERNELS = 14 };
 
 typedef struct lb_run {
     clbfgs_context *ctx;
@@ -71,8 +71,8 @@ typedef struct lb_run {
     size_t groups, wg;
     union {
         struct {
-            cl_kernel point, prep, walk, move, gram, reduced, step, limit, back, dir, trial,
-                update;
+            cl_kernel point, prep, walk, move, gram, finish_r, project, limit, back, dir, trial,
+                new_pair, wdots, wcomb;
         } k;
         cl_kernel all[N_KERNELS];
     } k;
@@ -82,7 +82,7 @@ typedef struct lb_run {
         } v;
         cl_mem all[N_VECTORS];
     } v;
-    cl_mem ws, wy, nbd, iwhere, hi, part, ipart, out, sy_d, wt_d, small_d;
+    cl_mem ws, wy, nbd, iwhere, hi, part, part2, ipart, out, sy_d, wt_d, small_d;
     double *part_h;
     int *ipart_h;
     /* the limited-memory matrix: logical pair i (0 = oldest) is column (head + i) % m */
@@ -90,6 +90,9 @@ typedef struct lb_run {
     double theta;
     double *sy, *ss, *yy, *wt, *wn; /* m x m (wn: 2m x 2m), by columns */
     double *gram;                   /* 2m x (2m + 1): the active set's products */
+    /* without bounds: W'g at the current point, from the update's pass */
+    double wgrad[2 * CLBFGS_LBFGSB_MAX_M];
+    int wg_valid;
     double small[4 * CLBFGS_LBFGSB_MAX_M];
     /* the iteration */
     double f, sbgnrm;
@@ -181,8 +184,8 @@ static void run_free(lb_run *r)
     for (int i = 0; i < N_VECTORS; i++)
         if (r->v.all[i])
             clReleaseMemObject(r->v.all[i]);
-    cl_mem other[] = {r->ws,   r->wy,  r->nbd,  r->iwhere, r->hi,
-                      r->part, r->ipart, r->out, r->sy_d, r->wt_d, r->small_d};
+    cl_mem other[] = {r->ws,    r->wy,    r->nbd, r->iwhere, r->hi,   r->part,
+                      r->part2, r->ipart, r->out, r->sy_d,   r->wt_d, r->small_d};
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
         if (other[i])
             clReleaseMemObject(other[i]);
@@ -235,9 +238,10 @@ static clbfgs_status setup(lb_run *r)
     CLBFGS_TRY(clbfgs__program_get(r->ctx, "cl/lbfgsb.cl", source, NULL, r->e.precision, &program,
                                    NULL));
     static const char *const names[N_KERNELS] = {
-        "lb_point",           "lb_cauchy_prep",   "lb_cauchy_walk",    "lb_cauchy_move",
-        "lb_active_gram",     "lb_reduced_gradient", "lb_subspace_step", "lb_subspace_limit",
-        "lb_subspace_back",   "lb_direction",     "lb_trial",          "lb_update"};
+        "lb_point",       "lb_cauchy_prep", "lb_cauchy_walk",    "lb_cauchy_move",
+        "lb_active_gram", "lb_finish_r",    "lb_project",        "lb_subspace_limit",
+        "lb_subspace_back", "lb_direction", "lb_trial",          "lb_new_pair",
+        "lb_wdots",       "lb_wcomb"};
     for (int i = 0; i < N_KERNELS; i++)
         CLBFGS_TRY(clbfgs__kernel_new(r->ctx, program, names[i], &r->k.all[i]));
     CLBFGS_TRY(clbfgs__exec_group_size(&r->e, r->k.k.prep, 64, &r->wg));
@@ -256,11 +260,13 @@ static clbfgs_status setup(lb_run *r)
     CLBFGS_TRY(int_buffer(r, r->groups, &r->ipart, "per-group indices"));
     CLBFGS_TRY(clbfgs__exec_buffer(&r->e, r->groups * part_per_group(r->m), &r->part,
                                    "per-group partial sums"));
+    CLBFGS_TRY(clbfgs__exec_buffer(&r->e, r->groups * 6 * m, &r->part2,
+                                   "per-group products with the pairs"));
     CLBFGS_TRY(clbfgs__exec_buffer(&r->e, 4 + 2 * m, &r->out, "the Cauchy walk's results"));
     CLBFGS_TRY(clbfgs__exec_buffer(&r->e, m * m, &r->sy_d, "S'Y"));
     CLBFGS_TRY(clbfgs__exec_buffer(&r->e, m * m, &r->wt_d, "the middle matrix's factor"));
     CLBFGS_TRY(clbfgs__exec_buffer(&r->e, 4 * m, &r->small_d, "a 2m vector"));
-    r->part_h = malloc(r->groups * part_per_group(r->m) * sizeof(double));
+    r->part_h = malloc(r->groups * (part_per_group(r->m) + 6 * m) * sizeof(double));
     r->ipart_h = malloc(r->groups * sizeof(int));
     r->sy = calloc(m * m, sizeof(double));
     r->ss = calloc(m * m, sizeof(double));
@@ -346,9 +352,10 @@ static clbfgs_status launch_n(args *a, const char *what)
 
 /* Reads K partials per group and adds them up in group order into sum
  * (maxima for the indices in max_from.., minima for min_at). */
-static clbfgs_status read_sums(lb_run *r, size_t K, double *sum, int max_at, int min_at)
+static clbfgs_status read_sums_from(lb_run *r, cl_mem part, size_t K, double *sum, int max_at,
+                                    int min_at)
 {
-    clbfgs_status status = clbfgs__exec_read_reals(&r->e, r->part, 0, r->part_h, r->groups * K);
+    clbfgs_status status = clbfgs__exec_read_reals(&r->e, part, 0, r->part_h, r->groups * K);
     if (status != CLBFGS_SUCCESS)
         return status;
     for (size_t k = 0; k < K; k++) {
@@ -365,6 +372,54 @@ static clbfgs_status read_sums(lb_run *r, size_t K, double *sum, int max_at, int
         sum[k] = s;
     }
     return CLBFGS_SUCCESS;
+}
+
+static clbfgs_status read_sums(lb_run *r, size_t K, double *sum, int max_at, int min_at)
+{
+    return read_sums_from(r, r->part, K, sum, max_at, min_at);
+}
+
+/* The products of the cnt pairs from head with nv vectors into part2
+ * (lb_wdots' layout); nothing read. */
+static clbfgs_status wdots(lb_run *r, int head, int cnt, cl_mem v0, cl_mem v1, cl_mem v2, int nv)
+{
+    args a = begin(r, r->k.k.wdots);
+    a_mem(&a, r->ws);
+    a_mem(&a, r->wy);
+    a_uint(&a, (size_t)r->m);
+    a_uint(&a, (size_t)head);
+    a_uint(&a, (size_t)cnt);
+    a_mem(&a, v0);
+    a_mem(&a, v1 ? v1 : v0);
+    a_mem(&a, v2 ? v2 : v0);
+    a_uint(&a, (size_t)nv);
+    a_uint(&a, r->n);
+    a_mem(&a, r->part2);
+    a_local(&a, r->wg);
+    return launch_groups(&a, "lb_wdots");
+}
+
+/* out = scale (sign base + W coef) over the col pairs; coef (2 col) is uploaded. */
+static clbfgs_status wcomb(lb_run *r, const double *coef, cl_mem base, double sign, double scale,
+                          cl_mem out)
+{
+    clbfgs_status status =
+        clbfgs__exec_write_reals(&r->e, r->small_d, 0, coef, 2 * (size_t)r->col);
+    if (status != CLBFGS_SUCCESS)
+        return status;
+    args a = begin(r, r->k.k.wcomb);
+    a_mem(&a, r->ws);
+    a_mem(&a, r->wy);
+    a_uint(&a, (size_t)r->m);
+    a_uint(&a, (size_t)r->head);
+    a_uint(&a, (size_t)r->col);
+    a_mem(&a, r->small_d);
+    a_mem(&a, base);
+    a_real(&a, sign);
+    a_real(&a, scale);
+    a_uint(&a, r->n);
+    a_mem(&a, out);
+    return launch_groups(&a, "lb_wcomb");
 }
 
 /* ---- the small algebra (host) ---- */
@@ -458,6 +513,7 @@ static int form_k(lb_run *r)
 /* Forgets every pair: B = I (SciPy's "refresh the lbfgs memory"). */
 static void forget(lb_run *r)
 {
+    r->wg_valid = 0;
     r->col = 0;
     r->head = 0;
     r->theta = 1;
@@ -524,17 +580,15 @@ static clbfgs_status cauchy(lb_run *r, int *info)
     a_mem(&a, r->v.v.d);
     a_mem(&a, r->v.v.t);
     a_mem(&a, r->v.v.xcp);
-    a_mem(&a, r->ws);
-    a_mem(&a, r->wy);
-    a_uint(&a, (size_t)r->m);
-    a_uint(&a, (size_t)r->head);
-    a_uint(&a, (size_t)col);
     a_uint(&a, r->n);
     a_mem(&a, r->part);
     a_local(&a, r->wg);
     CLBFGS_TRY(launch_groups(&a, "lb_cauchy_prep"));
+    if (col > 0) /* p = W'd */
+        CLBFGS_TRY(wdots(r, r->head, col, r->v.v.d, NULL, NULL, 1));
     a = begin(r, r->k.k.walk);
     a_mem(&a, r->part);
+    a_mem(&a, r->part2);
     a_uint(&a, r->groups);
     a_mem(&a, r->sy_d);
     a_mem(&a, r->wt_d);
@@ -612,26 +666,38 @@ static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
         *info = -8;
         return CLBFGS_SUCCESS;
     }
-    CLBFGS_TRY(clbfgs__exec_write_reals(&r->e, r->small_d, 0, v, (size_t)col2));
-    args a = begin(r, r->k.k.reduced);
-    a_mem(&a, r->v.v.x);
-    a_mem(&a, r->v.v.g);
-    a_mem(&a, xcp);
-    a_mem(&a, r->iwhere);
-    a_mem(&a, r->ws);
-    a_mem(&a, r->wy);
-    a_mem(&a, r->small_d);
-    a_real(&a, r->theta);
-    a_uint(&a, (size_t)r->m);
-    a_uint(&a, (size_t)r->head);
-    a_uint(&a, (size_t)col);
-    a_int(&a, r->constrained);
-    a_uint(&a, r->n);
-    a_mem(&a, r->v.v.r);
-    a_mem(&a, r->part);
-    a_local(&a, r->wg);
-    CLBFGS_TRY(launch_groups(&a, "lb_reduced_gradient"));
-    CLBFGS_TRY(read_sums(r, (size_t)col2, wv, -1, -1));
+    /* r = -Z'(g + theta (xcp - x) - W M c) on the free variables; without
+     * bounds xcp = x and c = 0, so r = -g, which is not stored */
+    cl_mem rvec = r->v.v.g;
+    double sign = -1;
+    if (r->constrained) {
+        double coef[2 * CLBFGS_LBFGSB_MAX_M];
+        for (int j = 0; j < col; j++) {
+            coef[j] = v[j];
+            coef[col + j] = r->theta * v[col + j];
+        }
+        CLBFGS_TRY(wcomb(r, coef, r->v.v.r, 0, 1, r->v.v.r));
+        args a = begin(r, r->k.k.finish_r);
+        a_mem(&a, r->v.v.x);
+        a_mem(&a, r->v.v.g);
+        a_mem(&a, xcp);
+        a_mem(&a, r->iwhere);
+        a_real(&a, r->theta);
+        a_uint(&a, r->n);
+        a_mem(&a, r->v.v.r);
+        CLBFGS_TRY(launch_groups(&a, "lb_finish_r"));
+        rvec = r->v.v.r;
+        sign = 1;
+    }
+    if (!r->constrained && r->wg_valid) {
+        memcpy(wv, r->wgrad, (size_t)col2 * sizeof(double));
+    } else {
+        CLBFGS_TRY(wdots(r, r->head, col, rvec, NULL, NULL, 1));
+        CLBFGS_TRY(read_sums_from(r, r->part2, (size_t)col2, wv, -1, -1));
+    }
+    r->wg_valid = 0;
+    for (int j = 0; j < col2; j++)
+        wv[j] = sign * wv[j];
     for (int j = col; j < col2; j++)
         wv[j] = r->theta * wv[j];
     /* wv = K^-1 wv through the LEL' factors */
@@ -641,10 +707,12 @@ static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
         wv[j] = -wv[j];
     if ((*info = lb_trsv_upper(r->wn, m2, col2, wv, 0)) != 0)
         return CLBFGS_SUCCESS;
-    CLBFGS_TRY(clbfgs__exec_write_reals(&r->e, r->small_d, 0, wv, (size_t)col2));
-    a = begin(r, r->k.k.step);
-    a_mem(&a, r->v.v.r);
-    a_mem(&a, r->small_d);
+    /* ds = (r + W [wv1 / theta; wv2]) / theta, then z = P(xcp + ds) */
+    for (int j = 0; j < col; j++)
+        wv[j] = wv[j] / r->theta;
+    CLBFGS_TRY(wcomb(r, wv, rvec, sign, 1 / r->theta, r->v.v.ds));
+    args a = begin(r, r->k.k.project);
+    a_mem(&a, r->v.v.ds);
     a_mem(&a, xcp);
     a_mem(&a, r->v.v.x);
     a_mem(&a, r->v.v.g);
@@ -652,18 +720,11 @@ static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
     a_mem(&a, r->v.v.u);
     a_mem(&a, r->nbd);
     a_mem(&a, r->iwhere);
-    a_mem(&a, r->ws);
-    a_mem(&a, r->wy);
-    a_real(&a, r->theta);
-    a_uint(&a, (size_t)r->m);
-    a_uint(&a, (size_t)r->head);
-    a_uint(&a, (size_t)col);
     a_uint(&a, r->n);
     a_mem(&a, r->v.v.z);
-    a_mem(&a, r->v.v.ds);
     a_mem(&a, r->part);
     a_local(&a, r->wg);
-    CLBFGS_TRY(launch_groups(&a, "lb_subspace_step"));
+    CLBFGS_TRY(launch_groups(&a, "lb_project"));
     double s[2];
     CLBFGS_TRY(read_sums(r, 2, s, 0, -1));
     if (s[0] == 0 || !(s[1] > 0))
@@ -760,7 +821,7 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
                     AT(mats[t], i, j, m) = AT(mats[t], i + 1, j + 1, m);
     }
     int col = r->col, old = col - 1;
-    args a = begin(r, r->k.k.update);
+    args a = begin(r, r->k.k.new_pair);
     a_mem(&a, r->v.v.d);
     a_real(&a, stp);
     a_mem(&a, r->v.v.g);
@@ -768,16 +829,33 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
     a_mem(&a, r->ws);
     a_mem(&a, r->wy);
     a_uint(&a, (size_t)r->itail);
-    a_uint(&a, (size_t)m);
-    a_uint(&a, (size_t)r->head);
-    a_uint(&a, (size_t)col);
     a_uint(&a, r->n);
+    a_mem(&a, r->v.v.r);  /* s */
+    a_mem(&a, r->v.v.ds); /* y */
     a_mem(&a, r->part);
     a_local(&a, r->wg);
-    CLBFGS_TRY(launch_groups(&a, "lb_update"));
+    CLBFGS_TRY(launch_groups(&a, "lb_new_pair"));
     double s[1 + 4 * CLBFGS_LBFGSB_MAX_M];
-    size_t K = 1 + 4 * (size_t)old;
-    CLBFGS_TRY(read_sums(r, K, s, -1, -1));
+    CLBFGS_TRY(read_sums(r, 1, s, -1, -1));
+    if (!r->constrained) {
+        /* one pass over every pair: the new s and y against the older ones,
+         * and W'g for the next subspace step (the new pair's own products
+         * with s and y are not used: SciPy sets them from dr and d'd) */
+        double t[6 * CLBFGS_LBFGSB_MAX_M];
+        CLBFGS_TRY(wdots(r, r->head, col, r->v.v.r, r->v.v.ds, r->v.v.g, 3));
+        CLBFGS_TRY(read_sums_from(r, r->part2, 6 * (size_t)col, t, -1, -1));
+        for (int j = 0; j < old; j++) {
+            s[1 + j] = t[j];
+            s[1 + old + j] = t[col + j];
+            s[1 + 2 * old + j] = t[2 * col + j];
+            s[1 + 3 * old + j] = t[3 * col + j];
+        }
+        memcpy(r->wgrad, t + 4 * col, 2 * (size_t)col * sizeof(double));
+        r->wg_valid = 1;
+    } else if (old > 0) { /* the new s and y against the older pairs */
+        CLBFGS_TRY(wdots(r, r->head, old, r->v.v.r, r->v.v.ds, NULL, 2));
+        CLBFGS_TRY(read_sums_from(r, r->part2, 4 * (size_t)old, s + 1, -1, -1));
+    }
     double rr = s[0];
     int c = col - 1;
     for (int j = 0; j < old; j++) {
