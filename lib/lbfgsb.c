@@ -214,6 +214,19 @@ static clbfgs_status int_buffer(lb_run *r, size_t count, cl_mem *out, const char
 /* The most values a group writes to the partials: the active set's products. */
 static size_t part_per_group(int m) { return (size_t)(2 * m) * (size_t)(2 * m + 1) + 4; }
 
+/* Whether a work-item takes a contiguous block of rows (CPUs) or every
+ * global-size-th row (GPUs: coalesced). CLBFGS_LBFGSB_ROWS=strided or
+ * =blocks overrides, so that a CPU can test the GPUs' form. */
+static int chunked(const clbfgs_context *ctx)
+{
+    const char *v = getenv("CLBFGS_LBFGSB_ROWS");
+    if (v && strcmp(v, "strided") == 0)
+        return 0;
+    if (v && strcmp(v, "blocks") == 0)
+        return 1;
+    return ctx->info.type == CLBFGS_DEVICE_CPU;
+}
+
 static clbfgs_status setup(lb_run *r)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -222,7 +235,7 @@ static clbfgs_status setup(lb_run *r)
     const char *parts[] = {clbfgs__cl_lbfgsb_small, clbfgs__cl_lbfgsb};
     char prefix[160];
     snprintf(prefix, sizeof prefix, "#define LB_M %d\n%s#define lb_real real\n#define LB_SMALL __global\n",
-             r->m, r->ctx->info.type == CLBFGS_DEVICE_CPU ? "#define LB_CHUNKED 1\n" : "");
+             r->m, chunked(r->ctx) ? "#define LB_CHUNKED 1\n" : "");
     char *body = clbfgs__exec_source(parts, 2);
     if (body) {
         source = malloc(strlen(prefix) + strlen(body) + 1);

@@ -58,6 +58,21 @@ static int rosen_fn(void *user, const double *x, size_t n, double *f, double *g)
     return 0;
 }
 
+/* Extended Rosenbrock (n even) on the host. */
+static int ext_rosen_fn(void *user, const double *x, size_t n, double *f, double *g)
+{
+    (void)user;
+    double sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        double t = x[i + 1] - x[i] * x[i], b = 1 - x[i];
+        sum += 100 * t * t + b * b;
+        g[i] = -400 * x[i] * t - 2 * b;
+        g[i + 1] = 200 * t;
+    }
+    *f = sum;
+    return 0;
+}
+
 static double clip(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Random boxes (some one-sided, some unbounded, some fixed, some with the
@@ -152,7 +167,10 @@ static void all_at_bounds(void **state)
  * differ), bounded and not. */
 static void device_and_host_agree(void **state)
 {
-    (void)state;
+    /* the second time through: the GPUs' strided rows (CLBFGS_LBFGSB_ROWS) */
+    int strided = state && *state == (void *)1;
+    if (strided)
+        setenv("CLBFGS_LBFGSB_ROWS", "strided", 1);
     enum { N = 12 };
     double x0[N], up[N];
     for (int i = 0; i < N; i++) {
@@ -171,8 +189,9 @@ static void device_and_host_agree(void **state)
         clbfgs_result *a = hold_result(), *b = hold_result();
         assert_ok(clbfgs_minimize(ctx, dev, N, x0, &o, a));
         assert_ok(clbfgs_minimize(ctx, host, N, x0, &o, b));
-        printf("# rosen n=%d %s: device nit %zu f %.6e, host nit %zu f %.6e\n", N,
-               bounded ? "bounded" : "unbounded", a->nit, a->fun, b->nit, b->fun);
+        printf("# rosen n=%d %s%s: device nit %zu f %.6e, host nit %zu f %.6e\n", N,
+               bounded ? "bounded" : "unbounded", strided ? " (strided rows)" : "", a->nit,
+               a->fun, b->nit, b->fun);
         assert_int_equal(a->status, 0);
         assert_int_equal(b->status, 0);
         assert_true(labs((long)a->nit - (long)b->nit) <= 2 + (long)b->nit / 10);
@@ -184,6 +203,53 @@ static void device_and_host_agree(void **state)
         }
         assert_true(a->time.syncs > 0);
     }
+    unsetenv("CLBFGS_LBFGSB_ROWS");
+}
+
+/* n large enough that a work-item's block of rows is more than 8 long (the
+ * CPUs' 8-wide loops, and a tail that is not a multiple of 8), in both
+ * layouts of the rows, against the same function on the host. */
+static void large_n(void **state)
+{
+    (void)state;
+    enum { N = 20002 };
+    double *x0 = hold_alloc(N * sizeof(double)), *up = hold_alloc(N * sizeof(double));
+    for (int i = 0; i < N; i++) {
+        x0[i] = i % 2 ? 1.0 : -1.2; /* every pair alike: see below */
+        up[i] = i % 2 ? (double)INFINITY : 0.5;
+    }
+    clbfgs_objective *dev, *host;
+    assert_ok(clbfgs_objective_builtin(&dev, "ext-rosenbrock"));
+    hold(dev, (release_fn)clbfgs_objective_free);
+    assert_ok(clbfgs_objective_host(&host, ext_rosen_fn, NULL));
+    hold(host, (release_fn)clbfgs_objective_free);
+    for (int layout = 0; layout < 2; layout++) {
+        setenv("CLBFGS_LBFGSB_ROWS", layout ? "strided" : "blocks", 1);
+        for (int bounded = 0; bounded < 2; bounded++) {
+            clbfgs_options o = lbfgsb_options();
+            o.upper = bounded ? up : NULL;
+            clbfgs_result *a = hold_result(), *b = hold_result();
+            assert_ok(clbfgs_minimize(ctx, dev, N, x0, &o, a));
+            assert_ok(clbfgs_minimize(ctx, host, N, x0, &o, b));
+            printf("# ext-rosenbrock n=%d %s, %s rows: device nit %zu f %.9e, host nit %zu "
+                   "f %.9e\n",
+                   N, bounded ? "bounded" : "unbounded", layout ? "strided" : "blocks of",
+                   a->nit, a->fun, b->nit, b->fun);
+            assert_int_equal(a->status, 0);
+            assert_int_equal(b->status, 0);
+            assert_true(labs((long)a->nit - (long)b->nit) <= 2 + (long)b->nit / 10);
+            assert_true(fabs(a->fun - b->fun) <= 1e-7 * (1 + fabs(b->fun)));
+            /* every coordinate pair sees the same elementwise operations on the
+             * same values: a row the 8-wide loops or their tails handle
+             * wrongly stands out */
+            for (int i = 2; i < N; i++)
+                if (a->x[i] != a->x[i % 2])
+                    fail_msg("x[%d] = %.17g, x[%d] = %.17g", i, a->x[i], i % 2, a->x[i % 2]);
+            for (int i = 0; i < 2; i++)
+                assert_true(fabs(a->x[i] - (bounded ? (i % 2 ? 0.25 : 0.5) : 1.0)) < 1e-3);
+        }
+    }
+    unsetenv("CLBFGS_LBFGSB_ROWS");
 }
 
 /* float: the same machinery in single precision reaches rosen's minimum. */
@@ -382,6 +448,9 @@ int main(void)
         cmocka_unit_test_teardown(random_box_problem, release_held_teardown),
         cmocka_unit_test_teardown(all_at_bounds, release_held_teardown),
         cmocka_unit_test_teardown(device_and_host_agree, release_held_teardown),
+        cmocka_unit_test_prestate_setup_teardown(device_and_host_agree, NULL,
+                                                 release_held_teardown, (void *)1),
+        cmocka_unit_test_teardown(large_n, release_held_teardown),
         cmocka_unit_test_teardown(float_run, release_held_teardown),
         cmocka_unit_test_teardown(limits_and_callback, release_held_teardown),
         cmocka_unit_test_teardown(abnormal_and_projection, release_held_teardown),
