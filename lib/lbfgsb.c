@@ -548,7 +548,8 @@ static clbfgs_status upload_middle(lb_run *r)
 
 typedef enum { GO_ON, RESTART, LS_FAILED } lb_next;
 
-static clbfgs_status evaluate_point(lb_run *r, cl_mem x, cl_mem g, double *f, double *gd,
+/* f, g . d and the projected gradient's max-norm at x (g there). */
+static clbfgs_status evaluate_point(lb_run *r, cl_mem x, cl_mem g, cl_mem d, double *f, double *gd,
                                     double *pg)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -560,7 +561,7 @@ static clbfgs_status evaluate_point(lb_run *r, cl_mem x, cl_mem g, double *f, do
     a_uint(&a, terms.count);
     a_mem(&a, x);
     a_mem(&a, g);
-    a_mem(&a, r->v.v.d);
+    a_mem(&a, d);
     a_mem(&a, r->v.v.l);
     a_mem(&a, r->v.v.u);
     a_mem(&a, r->nbd);
@@ -923,7 +924,7 @@ static clbfgs_status line_search(lb_run *r, cl_mem z, double dtd, double gd0, do
         a_real(&a, stp);
         a_uint(&a, r->n);
         CLBFGS_TRY(launch_n(&a, "lb_trial"));
-        CLBFGS_TRY(evaluate_point(r, r->v.v.xt, r->v.v.gt, &ft, &gdt, &pgt));
+        CLBFGS_TRY(evaluate_point(r, r->v.v.xt, r->v.v.gt, r->v.v.d, &ft, &gdt, &pgt));
         task = clbfgs__mt_iterate(&mt, &stp, ft, gdt);
     }
     if (task != CLBFGS_MT_CONVERGENCE &&
@@ -1023,7 +1024,8 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
                     projected, projected == 1 ? "" : "s");
     forget(r);
     double gd_unused;
-    CLBFGS_TRY(evaluate_point(r, r->v.v.x, r->v.v.g, &r->f, &gd_unused, &r->sbgnrm));
+    /* no direction yet: g . g is computed and dropped */
+    CLBFGS_TRY(evaluate_point(r, r->v.v.x, r->v.v.g, r->v.v.g, &r->f, &gd_unused, &r->sbgnrm));
     r->time.setup += clbfgs__now() - t0;
     CLBFGS_TRY(clbfgs__exec_reset_counts(&r->e));
     if (r->all_fixed) { /* SciPy answers without running L-BFGS-B */

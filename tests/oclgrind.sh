@@ -89,6 +89,17 @@ awk 'BEGIN { for (i = 0; i < 100; i++) print (i % 3 ? 1 : -1) }' > "$tmp/l.csv"
 grind "a term objective with 70 parameters" 1 --terms "$top_srcdir/tests/logistic_terms.cl" \
     --function logistic --data "$tmp/x70.csv" --data "$tmp/l.csv" --arg real:0.01 --n 70 --fill 0 \
     --maxiter 2
+# L-BFGS-B: without bounds; with bounds active at the solution and an x0
+# outside them (the Cauchy walk, the subspace step and its backtracking); in
+# the GPUs' strided rows; and n = 4104 with two pairs for two iterations, so
+# that a work-item's block of rows is longer than the CPUs' 8-wide loops.
+grind "L-BFGS-B, rosen" 0 --builtin rosen --n 6 --method lbfgsb
+grind "L-BFGS-B, rosen in a box" 0 --builtin rosen --n 6 --method lbfgsb \
+    --bounds -2,0.5 --x0 1,1,-3,0.2,0.4,0.9
+CLBFGS_LBFGSB_ROWS=strided grind "L-BFGS-B, strided rows, float" 0 --builtin rosen --n 6 \
+    --method lbfgsb --bounds none,0.5 --precision float --gtol 1e-3
+grind "L-BFGS-B, 8-wide blocks" 1 --builtin ext-rosenbrock --n 4104 --method lbfgsb --m 2 \
+    --bounds none,0.5 --maxiter 2
 # Not here: the logistic objective. It runs clean, then the process aborts at
 # exit ("corrupted double-linked list"): CLBlast's process-wide program cache
 # releases its programs from a static destructor after Oclgrind's runtime has
