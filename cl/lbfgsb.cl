@@ -32,6 +32,27 @@
 #define LB_ROWS(i, n) for (size_t i = get_global_id(0); i < (size_t)(n); i += get_global_size(0))
 #endif
 
+/* A work-item's contiguous block [a, b) of n rows (CPUs). */
+#define LB_BLOCK(a, b, n)                                                                          \
+    const size_t lb_chunk_ = ((size_t)(n) + get_global_size(0) - 1) / get_global_size(0);        \
+    const size_t a = get_global_id(0) * lb_chunk_;                                                 \
+    const size_t b = a + lb_chunk_ < (size_t)(n) ? a + lb_chunk_ : (size_t)(n);
+
+/* Masks for select() on real8: as wide as real's lanes. */
+#ifdef LB_DOUBLE
+typedef long8 lb_mask8;
+#define LB_MASK8(c) convert_long8(c)
+#else
+typedef int8 lb_mask8;
+#define LB_MASK8(c) (c)
+#endif
+
+/* Sums 8 lanes in a fixed order. */
+static real lb_hsum8(const real8 v)
+{
+    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
 /* The offsets of the col pairs' columns, oldest first: pair j is column
  * (head + j) % m, at its n-th multiple. */
 #define LB_COLUMNS(cb, head, m, col, n)                                                            \
@@ -86,12 +107,13 @@ static real lb_proj_grad(const real x, const real g, const real l, const real u,
 }
 
 /* At a trial point (x, g): f (the sum of the objective's m terms, or
- * SLOT_F where m = 0), g . d, and the projected gradient's max-norm.
- * part: 3 per group. */
+ * SLOT_F where m = 0), g . d, and the projected gradient's max-norm
+ * (|g|'s where bounded = 0: x, l, u, nbd are not read). part: 3 per group. */
 __kernel void lb_point(__global const real *sc, __global const real *terms, const uint m,
                        __global const real *x, __global const real *g, __global const real *d,
                        __global const real *l, __global const real *u, __global const int *nbd,
-                       const uint n, __global real *part, __local real *scratch)
+                       const int bounded, const uint n, __global real *part,
+                       __local real *scratch)
 {
     real acc[2] = {0, 0}, pg = 0;
     const size_t gid = get_global_id(0), gsize = get_global_size(0);
@@ -99,9 +121,36 @@ __kernel void lb_point(__global const real *sc, __global const real *terms, cons
         acc[0] += terms[i];
     if (m == 0 && gid == 0)
         acc[0] = sc[SLOT_F];
+#ifdef LB_CHUNKED
+    LB_BLOCK(a, b, n)
+    real8 s8 = 0, p8 = 0;
+    size_t i = a;
+    for (; i + 8 <= b; i += 8) {
+        const real8 g8 = vload8(0, g + i);
+        s8 += g8 * vload8(0, d + i);
+        real8 a8 = g8;
+        if (bounded) {
+            const int8 nb = vload8(0, nbd + i);
+            const real8 x8 = vload8(0, x + i);
+            const lb_mask8 neg = g8 < (real8)0;
+            const lb_mask8 has_u = LB_MASK8(nb >= 2), has_l = LB_MASK8((nb != 0) & (nb <= 2));
+            a8 = select(a8, fmax(x8 - vload8(0, u + i), g8), neg & has_u);
+            a8 = select(a8, fmin(x8 - vload8(0, l + i), g8), ~neg & has_l);
+        }
+        a8 = fabs(a8);
+        p8 = select(p8, a8, (a8 > p8) | isnan(a8));
+    }
+    acc[1] = lb_hsum8(s8);
+    real lanes[8];
+    vstore8(p8, 0, lanes);
+    for (int k = 0; k < 8; k++)
+        pg = (lanes[k] > pg || isnan(lanes[k])) ? lanes[k] : pg;
+    for (; i < b; i++) {
+#else
     LB_ROWS(i, n) {
+#endif
         acc[1] += g[i] * d[i];
-        const real a = fabs(lb_proj_grad(x[i], g[i], l[i], u[i], nbd[i]));
+        const real a = fabs(bounded ? lb_proj_grad(x[i], g[i], l[i], u[i], nbd[i]) : g[i]);
         pg = (a > pg || isnan(a)) ? a : pg;
     }
     lb_sums(acc, 2, 3, part, scratch);
@@ -440,6 +489,59 @@ __kernel void lb_active_gram(__global const int *iwhere, __global const real *ws
     }
 }
 
+/* lb_active_gram for CPUs, in one dimension: a work-item takes every row a
+ * in turn over its block of rows (which stays in its cache), 8 rows at a
+ * time, skipping blocks of 8 free variables. The same partials. */
+__kernel void lb_active_gram_blocks(__global const int *iwhere, __global const real *ws,
+                                    __global const real *wy, const uint m, const uint head,
+                                    const uint col, const uint n, __global real *part,
+                                    __local real *scratch)
+{
+    const uint col2 = 2 * col;
+    LB_COLUMNS(cb, head, m, col, n)
+    LB_BLOCK(a0, b0, n)
+    const size_t b8 = a0 < b0 ? a0 + (b0 - a0) / 8 * 8 : a0;
+    for (uint a = 0; a < col2; a++) {
+        __global const real *wa = (a < col ? ws : wy) + cb[a % col];
+        real8 acc8[2 * LB_M];
+        real acc[2 * LB_M + 1];
+        for (uint k = 0; k < col2; k++)
+            acc8[k] = 0;
+        real8 cnt8 = 0;
+        for (size_t i = a0; i < b8; i += 8) {
+            const lb_mask8 on = LB_MASK8(vload8(0, iwhere + i) > (int8)0);
+            if (!any(on))
+                continue;
+            const real8 one = select((real8)0, (real8)1, on);
+            const real8 va = vload8(0, wa + i) * one;
+            for (uint b = 0; b < col; b++) {
+                acc8[b] += va * vload8(0, ws + cb[b] + i);
+                acc8[col + b] += va * vload8(0, wy + cb[b] + i);
+            }
+            cnt8 += one;
+        }
+        for (uint k = 0; k < col2; k++)
+            acc[k] = lb_hsum8(acc8[k]);
+        acc[col2] = lb_hsum8(cnt8);
+        for (size_t i = b8; i < b0; i++) {
+            if (iwhere[i] <= 0)
+                continue;
+            const real va = wa[i];
+            for (uint b = 0; b < col; b++) {
+                acc[b] += va * ws[cb[b] + i];
+                acc[col + b] += va * wy[cb[b] + i];
+            }
+            acc[col2] += 1;
+        }
+        const size_t base = (get_group_id(0) * col2 + a) * (col2 + 1);
+        for (uint k = 0; k <= col2; k++) {
+            const real r = lb_reduce(acc[k], 0, scratch);
+            if (get_local_id(0) == 0)
+                part[base + k] = r;
+        }
+    }
+}
+
 /* The reduced gradient at the GCP on the free variables of a bounded
  * problem (SciPy's cmprlb): r = -theta (xcp - x) - g + W M c, where r
  * holds W M c (lb_wcomb) on entry; 0 on the others. */
@@ -643,12 +745,6 @@ __kernel void lb_new_pair(__global const real *d, const real stp, __global const
         acc[0] += y * y;
     }
     lb_sums(acc, 1, 1, part, scratch);
-}
-
-/* Sums 8 lanes in a fixed order. */
-static real lb_hsum8(const real8 v)
-{
-    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 
 /* The pairs' products with up to three vectors v0, v1, v2 (nv of them):

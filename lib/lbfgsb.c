@@ -56,7 +56,7 @@ static const char MSG_ABNORMAL[] = "ABNORMAL: ";
 #define LB_XTOL 0.1
 #define LB_BIG 1e10
 
-enum { N_VECTORS = 13, N_KERNELS = 14 };
+enum { N_VECTORS = 13, N_KERNELS = 15 };
 
 typedef struct lb_run {
     clbfgs_context *ctx;
@@ -67,12 +67,13 @@ typedef struct lb_run {
     int m;
     int constrained; /* some variable has a bound */
     int all_fixed;   /* every variable has lower = upper */
+    int chunked;     /* a work-item's rows are one block (CPUs), not strided */
     int boxed;       /* every variable has both */
     size_t groups, wg;
     union {
         struct {
             cl_kernel point, prep, walk, move, gram, finish_r, project, limit, back, dir, trial,
-                new_pair, wdots, wcomb;
+                new_pair, wdots, wcomb, gram_blocks;
         } k;
         cl_kernel all[N_KERNELS];
     } k;
@@ -233,9 +234,12 @@ static clbfgs_status setup(lb_run *r)
     char *source = NULL;
     size_t m = (size_t)r->m, n = r->n;
     const char *parts[] = {clbfgs__cl_lbfgsb_small, clbfgs__cl_lbfgsb};
+    r->chunked = chunked(r->ctx);
     char prefix[160];
-    snprintf(prefix, sizeof prefix, "#define LB_M %d\n%s#define lb_real real\n#define LB_SMALL __global\n",
-             r->m, chunked(r->ctx) ? "#define LB_CHUNKED 1\n" : "");
+    snprintf(prefix, sizeof prefix,
+             "#define LB_M %d\n%s%s#define lb_real real\n#define LB_SMALL __global\n", r->m,
+             r->chunked ? "#define LB_CHUNKED 1\n" : "",
+             r->e.precision == CLBFGS_PRECISION_DOUBLE ? "#define LB_DOUBLE 1\n" : "");
     char *body = clbfgs__exec_source(parts, 2);
     if (body) {
         source = malloc(strlen(prefix) + strlen(body) + 1);
@@ -254,7 +258,7 @@ static clbfgs_status setup(lb_run *r)
         "lb_point",       "lb_cauchy_prep", "lb_cauchy_walk",    "lb_cauchy_move",
         "lb_active_gram", "lb_finish_r",    "lb_project",        "lb_subspace_limit",
         "lb_subspace_back", "lb_direction", "lb_trial",          "lb_new_pair",
-        "lb_wdots",       "lb_wcomb"};
+        "lb_wdots",       "lb_wcomb",       "lb_active_gram_blocks"};
     for (int i = 0; i < N_KERNELS; i++)
         CLBFGS_TRY(clbfgs__kernel_new(r->ctx, program, names[i], &r->k.all[i]));
     CLBFGS_TRY(clbfgs__exec_group_size(&r->e, r->k.k.prep, 64, &r->wg));
@@ -565,6 +569,7 @@ static clbfgs_status evaluate_point(lb_run *r, cl_mem x, cl_mem g, cl_mem d, dou
     a_mem(&a, r->v.v.l);
     a_mem(&a, r->v.v.u);
     a_mem(&a, r->nbd);
+    a_int(&a, r->constrained);
     a_uint(&a, r->n);
     a_mem(&a, r->part);
     a_local(&a, r->wg);
@@ -648,7 +653,7 @@ static clbfgs_status active_products(lb_run *r, size_t *nfree)
     clbfgs_status status = CLBFGS_SUCCESS;
     int col = r->col, col2 = 2 * col;
     size_t K = (size_t)col2 * (size_t)(col2 + 1);
-    args a = begin(r, r->k.k.gram);
+    args a = begin(r, r->chunked ? r->k.k.gram_blocks : r->k.k.gram);
     a_mem(&a, r->iwhere);
     a_mem(&a, r->ws);
     a_mem(&a, r->wy);
@@ -659,8 +664,12 @@ static clbfgs_status active_products(lb_run *r, size_t *nfree)
     a_mem(&a, r->part);
     a_local(&a, r->wg);
     CLBFGS_TRY(a.status);
-    size_t global[2] = {r->groups * r->wg, (size_t)col2}, local[2] = {r->wg, 1};
-    CLBFGS_TRY(clbfgs__exec_launch(&r->e, r->k.k.gram, 2, global, local, "lb_active_gram"));
+    if (r->chunked) {
+        CLBFGS_TRY(launch_groups(&a, "lb_active_gram_blocks"));
+    } else {
+        size_t global[2] = {r->groups * r->wg, (size_t)col2}, local[2] = {r->wg, 1};
+        CLBFGS_TRY(clbfgs__exec_launch(&r->e, r->k.k.gram, 2, global, local, "lb_active_gram"));
+    }
     CLBFGS_TRY(read_sums(r, K, r->gram, -1, -1));
     *nfree = r->n - (size_t)llround(r->gram[col2]);
 cleanup:
