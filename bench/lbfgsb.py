@@ -157,7 +157,8 @@ def write_markdown(res, path):
             fmt_s(r["scipy_per_iteration_s"]),
             r["scipy_per_iteration_s"] / r["clbfgs_per_iteration_s"], fmt_s(r["floor_s"]),
             r["clbfgs_per_iteration_s"] / r["floor_s"], r["nit"], r["scipy_nit"]))
-    lines += [""] + ["- %s" % t["text"] for t in info["targets"]]
+    if info["targets"]:
+        lines += [""] + ["- %s" % t["text"] for t in info["targets"]]
     lines += ["", "SciPy's s/iter counted from the end of its first evaluation instead, as "
               "clbfgs's leaves out time.setup (which ends there): SciPy/clbfgs %s." % ", ".join(
                   "%.2fx (n = %d, %s)" % (
