@@ -116,12 +116,19 @@ __kernel void lb_point(__global const real *sc, __global const real *terms, cons
                        __local real *scratch)
 {
     real acc[2] = {0, 0}, pg = 0;
-    const size_t gid = get_global_id(0), gsize = get_global_size(0);
-    for (size_t i = gid; i < m; i += gsize)
-        acc[0] += terms[i];
-    if (m == 0 && gid == 0)
+    if (m == 0 && get_global_id(0) == 0)
         acc[0] = sc[SLOT_F];
 #ifdef LB_CHUNKED
+    {
+        LB_BLOCK(ta, tb, m)
+        real8 t8 = 0;
+        size_t i = ta;
+        for (; i + 8 <= tb; i += 8)
+            t8 += vload8(0, terms + i);
+        acc[0] += lb_hsum8(t8);
+        for (; i < tb; i++)
+            acc[0] += terms[i];
+    }
     LB_BLOCK(a, b, n)
     real8 s8 = 0, p8 = 0;
     size_t i = a;
@@ -147,6 +154,9 @@ __kernel void lb_point(__global const real *sc, __global const real *terms, cons
         pg = (lanes[k] > pg || isnan(lanes[k])) ? lanes[k] : pg;
     for (; i < b; i++) {
 #else
+    LB_ROWS(i, m) {
+        acc[0] += terms[i];
+    }
     LB_ROWS(i, n) {
 #endif
         acc[1] += g[i] * d[i];
@@ -735,11 +745,30 @@ __kernel void lb_new_pair(__global const real *d, const real stp, __global const
                           __global real *yv, __global real *part, __local real *scratch)
 {
     real acc[1] = {0};
+    __global real *sc_ = ws + (size_t)itail * n, *yc_ = wy + (size_t)itail * n;
+#ifdef LB_CHUNKED
+    LB_BLOCK(a, b, n)
+    real8 r8 = 0;
+    size_t i = a;
+    for (; i + 8 <= b; i += 8) {
+        const real8 d8 = vload8(0, d + i);
+        const real8 s8 = stp == (real)1 ? d8 : stp * d8;
+        const real8 y8 = vload8(0, g + i) - vload8(0, g_old + i);
+        vstore8(s8, 0, sc_ + i);
+        vstore8(y8, 0, yc_ + i);
+        vstore8(s8, 0, sv + i);
+        vstore8(y8, 0, yv + i);
+        r8 += y8 * y8;
+    }
+    acc[0] = lb_hsum8(r8);
+    for (; i < b; i++) {
+#else
     LB_ROWS(i, n) {
+#endif
         const real s = stp == (real)1 ? d[i] : stp * d[i];
         const real y = g[i] - g_old[i];
-        ws[(size_t)itail * n + i] = s;
-        wy[(size_t)itail * n + i] = y;
+        sc_[i] = s;
+        yc_[i] = y;
         sv[i] = s;
         yv[i] = y;
         acc[0] += y * y;
