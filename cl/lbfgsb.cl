@@ -726,6 +726,39 @@ __kernel void lb_direction(__global const real *z, __global const real *x,
         part[get_group_id(0) * 3 + 2] = r;
 }
 
+/* The subspace step of a problem without bounds from x (lb_wcomb's ds):
+ * z = x + ds, d = z - x, and per group d'd and g'd. part: 2 per group. */
+__kernel void lb_step_free(__global const real *ds, __global const real *x,
+                           __global const real *g, const uint n, __global real *z,
+                           __global real *d, __global real *part, __local real *scratch)
+{
+    real acc[2] = {0, 0};
+#ifdef LB_CHUNKED
+    LB_BLOCK(a, b, n)
+    real8 t8 = 0, g8s = 0;
+    size_t i = a;
+    for (; i + 8 <= b; i += 8) {
+        const real8 x8 = vload8(0, x + i), z8 = x8 + vload8(0, ds + i), d8 = z8 - x8;
+        vstore8(z8, 0, z + i);
+        vstore8(d8, 0, d + i);
+        t8 += d8 * d8;
+        g8s += vload8(0, g + i) * d8;
+    }
+    acc[0] = lb_hsum8(t8);
+    acc[1] = lb_hsum8(g8s);
+    for (; i < b; i++) {
+#else
+    LB_ROWS(i, n) {
+#endif
+        const real zi = x[i] + ds[i], di = zi - x[i];
+        z[i] = zi;
+        d[i] = di;
+        acc[0] += di * di;
+        acc[1] += g[i] * di;
+    }
+    lb_sums(acc, 2, 2, part, scratch);
+}
+
 /* A trial point: xt = z at step 1 (SciPy takes the subspace point itself),
  * else x + stp d. */
 __kernel void lb_trial(__global real *xt, __global const real *x, __global const real *d,
@@ -736,13 +769,13 @@ __kernel void lb_trial(__global real *xt, __global const real *x, __global const
         xt[i] = stp == (real)1 ? z[i] : stp * d[i] + x[i];
 }
 
-/* The new pair into column itail (and into sv, yv for lb_wdots): s = stp d,
- * y = g - g_old, and per group y'y. part: 1 per group (the products with the older pairs are
+/* The new pair into column itail: s = stp d, y = g - g_old, and per group
+ * y'y. part: 1 per group (the products with the older pairs are
  * lb_wdots' after). */
 __kernel void lb_new_pair(__global const real *d, const real stp, __global const real *g,
                           __global const real *g_old, __global real *ws, __global real *wy,
-                          const uint itail, const uint n, __global real *sv,
-                          __global real *yv, __global real *part, __local real *scratch)
+                          const uint itail, const uint n, __global real *part,
+                          __local real *scratch)
 {
     real acc[1] = {0};
     __global real *sc_ = ws + (size_t)itail * n, *yc_ = wy + (size_t)itail * n;
@@ -756,8 +789,6 @@ __kernel void lb_new_pair(__global const real *d, const real stp, __global const
         const real8 y8 = vload8(0, g + i) - vload8(0, g_old + i);
         vstore8(s8, 0, sc_ + i);
         vstore8(y8, 0, yc_ + i);
-        vstore8(s8, 0, sv + i);
-        vstore8(y8, 0, yv + i);
         r8 += y8 * y8;
     }
     acc[0] = lb_hsum8(r8);
@@ -769,23 +800,25 @@ __kernel void lb_new_pair(__global const real *d, const real stp, __global const
         const real y = g[i] - g_old[i];
         sc_[i] = s;
         yc_[i] = y;
-        sv[i] = s;
-        yv[i] = y;
         acc[0] += y * y;
     }
     lb_sums(acc, 1, 1, part, scratch);
 }
 
-/* The pairs' products with up to three vectors v0, v1, v2 (nv of them):
+/* The pairs' products with up to three vectors v0, v1, v2 (nv of them;
+ * v0 and v1 from element off0, off1 of their buffers, so that they can be
+ * columns of S and Y):
  * per group, for vector t and pair j of the cnt from head, y_j . v_t at
  * t 2 cnt + j and s_j . v_t at t 2 cnt + cnt + j. Each column is read once
  * for all the vectors. On CPUs a work-item streams its block of each column
  * in turn, 8 rows at a time. part: 2 cnt nv per group. */
 __kernel void lb_wdots(__global const real *ws, __global const real *wy, const uint m,
-                       const uint head, const uint cnt, __global const real *v0,
-                       __global const real *v1, __global const real *v2, const uint nv,
-                       const uint n, __global real *part, __local real *scratch)
+                       const uint head, const uint cnt, __global const real *v0_,
+                       __global const real *v1_, __global const real *v2, const ulong off0,
+                       const ulong off1, const uint nv, const uint n, __global real *part,
+                       __local real *scratch)
 {
+    __global const real *v0 = v0_ + off0, *v1 = v1_ + off1;
     real acc[3 * 2 * LB_M];
     const uint c2 = 2 * cnt, K = c2 * nv;
     LB_COLUMNS(cb, head, m, cnt, n)

@@ -56,7 +56,7 @@ static const char MSG_ABNORMAL[] = "ABNORMAL: ";
 #define LB_XTOL 0.1
 #define LB_BIG 1e10
 
-enum { N_VECTORS = 13, N_KERNELS = 15 };
+enum { N_VECTORS = 13, N_KERNELS = 16 };
 
 typedef struct lb_run {
     clbfgs_context *ctx;
@@ -73,7 +73,7 @@ typedef struct lb_run {
     union {
         struct {
             cl_kernel point, prep, walk, move, gram, finish_r, project, limit, back, dir, trial,
-                new_pair, wdots, wcomb, gram_blocks;
+                new_pair, wdots, wcomb, gram_blocks, step_free;
         } k;
         cl_kernel all[N_KERNELS];
     } k;
@@ -258,7 +258,7 @@ static clbfgs_status setup(lb_run *r)
         "lb_point",       "lb_cauchy_prep", "lb_cauchy_walk",    "lb_cauchy_move",
         "lb_active_gram", "lb_finish_r",    "lb_project",        "lb_subspace_limit",
         "lb_subspace_back", "lb_direction", "lb_trial",          "lb_new_pair",
-        "lb_wdots",       "lb_wcomb",       "lb_active_gram_blocks"};
+        "lb_wdots",       "lb_wcomb",       "lb_active_gram_blocks", "lb_step_free"};
     for (int i = 0; i < N_KERNELS; i++)
         CLBFGS_TRY(clbfgs__kernel_new(r->ctx, program, names[i], &r->k.all[i]));
     CLBFGS_TRY(clbfgs__exec_group_size(&r->e, r->k.k.prep, 64, &r->wg));
@@ -397,8 +397,9 @@ static clbfgs_status read_sums(lb_run *r, size_t K, double *sum, int max_at, int
 }
 
 /* The products of the cnt pairs from head with nv vectors into part2
- * (lb_wdots' layout); nothing read. */
-static clbfgs_status wdots(lb_run *r, int head, int cnt, cl_mem v0, cl_mem v1, cl_mem v2, int nv)
+ * (lb_wdots' layout; v0 and v1 from element off0, off1); nothing read. */
+static clbfgs_status wdots_at(lb_run *r, int head, int cnt, cl_mem v0, size_t off0, cl_mem v1,
+                              size_t off1, cl_mem v2, int nv)
 {
     args a = begin(r, r->k.k.wdots);
     a_mem(&a, r->ws);
@@ -409,11 +410,25 @@ static clbfgs_status wdots(lb_run *r, int head, int cnt, cl_mem v0, cl_mem v1, c
     a_mem(&a, v0);
     a_mem(&a, v1 ? v1 : v0);
     a_mem(&a, v2 ? v2 : v0);
+    if (a.status == CLBFGS_SUCCESS) {
+        cl_ulong o[2] = {off0, off1};
+        for (int k = 0; k < 2; k++) {
+            cl_int err = clSetKernelArg(a.k, a.i, sizeof(cl_ulong), &o[k]);
+            if (err != CL_SUCCESS)
+                a.status = clbfgs__fail_cl(r->ctx, err, "clSetKernelArg", "lb_wdots' offsets");
+            a.i++;
+        }
+    }
     a_uint(&a, (size_t)nv);
     a_uint(&a, r->n);
     a_mem(&a, r->part2);
     a_local(&a, r->wg);
     return launch_groups(&a, "lb_wdots");
+}
+
+static clbfgs_status wdots(lb_run *r, int head, int cnt, cl_mem v0)
+{
+    return wdots_at(r, head, cnt, v0, 0, NULL, 0, NULL, 1);
 }
 
 /* out = scale (sign base + W coef) over the col pairs; coef (2 col) is uploaded. */
@@ -604,7 +619,7 @@ static clbfgs_status cauchy(lb_run *r, int *info)
     a_local(&a, r->wg);
     CLBFGS_TRY(launch_groups(&a, "lb_cauchy_prep"));
     if (col > 0) /* p = W'd */
-        CLBFGS_TRY(wdots(r, r->head, col, r->v.v.d, NULL, NULL, 1));
+        CLBFGS_TRY(wdots(r, r->head, col, r->v.v.d));
     a = begin(r, r->k.k.walk);
     a_mem(&a, r->part);
     a_mem(&a, r->part2);
@@ -677,8 +692,10 @@ cleanup:
 }
 
 /* The subspace minimization from xcp into z (SciPy's cmprlb and subsm);
- * *info non-zero when a system is singular. */
-static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
+ * *info non-zero when a system is singular. Without bounds it also forms
+ * the search direction d = z - x, and dir holds d'd and g'd (else dir[0]
+ * is NaN: the caller's direction() forms them). */
+static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info, double *dir)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     int col = r->col, col2 = 2 * col, m2 = 2 * r->m;
@@ -715,7 +732,7 @@ static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
     if (!r->constrained && r->wg_valid) {
         memcpy(wv, r->wgrad, (size_t)col2 * sizeof(double));
     } else {
-        CLBFGS_TRY(wdots(r, r->head, col, rvec, NULL, NULL, 1));
+        CLBFGS_TRY(wdots(r, r->head, col, rvec));
         CLBFGS_TRY(read_sums_from(r, r->part2, (size_t)col2, wv, -1, -1));
     }
     r->wg_valid = 0;
@@ -734,6 +751,20 @@ static clbfgs_status subspace(lb_run *r, cl_mem xcp, int *info)
     for (int j = 0; j < col; j++)
         wv[j] = wv[j] / r->theta;
     CLBFGS_TRY(wcomb(r, wv, rvec, sign, 1 / r->theta, r->v.v.ds));
+    if (!r->constrained) { /* nothing to project: z = x + ds and d at once */
+        args a = begin(r, r->k.k.step_free);
+        a_mem(&a, r->v.v.ds);
+        a_mem(&a, r->v.v.x);
+        a_mem(&a, r->v.v.g);
+        a_uint(&a, r->n);
+        a_mem(&a, r->v.v.z);
+        a_mem(&a, r->v.v.d);
+        a_mem(&a, r->part);
+        a_local(&a, r->wg);
+        CLBFGS_TRY(launch_groups(&a, "lb_step_free"));
+        CLBFGS_TRY(read_sums(r, 2, dir, -1, -1));
+        goto cleanup;
+    }
     args a = begin(r, r->k.k.project);
     a_mem(&a, r->v.v.ds);
     a_mem(&a, xcp);
@@ -853,8 +884,6 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
     a_mem(&a, r->wy);
     a_uint(&a, (size_t)r->itail);
     a_uint(&a, r->n);
-    a_mem(&a, r->v.v.r);  /* s */
-    a_mem(&a, r->v.v.ds); /* y */
     a_mem(&a, r->part);
     a_local(&a, r->wg);
     CLBFGS_TRY(launch_groups(&a, "lb_new_pair"));
@@ -865,7 +894,8 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
          * and W'g for the next subspace step (the new pair's own products
          * with s and y are not used: SciPy sets them from dr and d'd) */
         double t[6 * CLBFGS_LBFGSB_MAX_M];
-        CLBFGS_TRY(wdots(r, r->head, col, r->v.v.r, r->v.v.ds, r->v.v.g, 3));
+        size_t tail = (size_t)r->itail * r->n; /* the new s and y, in S and Y */
+        CLBFGS_TRY(wdots_at(r, r->head, col, r->ws, tail, r->wy, tail, r->v.v.g, 3));
         CLBFGS_TRY(read_sums_from(r, r->part2, 6 * (size_t)col, t, -1, -1));
         for (int j = 0; j < old; j++) {
             s[1 + j] = t[j];
@@ -876,7 +906,8 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
         memcpy(r->wgrad, t + 4 * col, 2 * (size_t)col * sizeof(double));
         r->wg_valid = 1;
     } else if (old > 0) { /* the new s and y against the older pairs */
-        CLBFGS_TRY(wdots(r, r->head, old, r->v.v.r, r->v.v.ds, NULL, 2));
+        size_t tail = (size_t)r->itail * r->n;
+        CLBFGS_TRY(wdots_at(r, r->head, old, r->ws, tail, r->wy, tail, NULL, 2));
         CLBFGS_TRY(read_sums_from(r, r->part2, 4 * (size_t)old, s + 1, -1, -1));
     }
     double rr = s[0];
@@ -1066,6 +1097,7 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
             }
         }
         cl_mem z = xcp;
+        double dir[2] = {(double)NAN, (double)NAN};
         if (r->col > 0) {
             int col2 = 2 * r->col;
             if (r->constrained)
@@ -1074,7 +1106,7 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
                 memset(r->gram, 0, (size_t)col2 * (size_t)(col2 + 1) * sizeof(double));
             if (nfree > 0) {
                 if (form_k(r) == 0)
-                    CLBFGS_TRY(subspace(r, xcp, &info));
+                    CLBFGS_TRY(subspace(r, xcp, &info, dir));
                 else
                     info = -1;
                 if (info) {
@@ -1085,7 +1117,13 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
             }
         }
         double dtd, gd0, stpmx, stp = 1, gd = 0;
-        CLBFGS_TRY(direction(r, z, &dtd, &gd0, &stpmx));
+        if (isnan(dir[0])) {
+            CLBFGS_TRY(direction(r, z, &dtd, &gd0, &stpmx));
+        } else { /* no bounds: subspace() formed d */
+            dtd = dir[0];
+            gd0 = dir[1];
+            stpmx = LB_BIG;
+        }
         r->time.hessian += clbfgs__now() - th;
         double tl = clbfgs__now();
         double fold = r->f;
