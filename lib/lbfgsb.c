@@ -888,11 +888,13 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
     a_local(&a, r->wg);
     CLBFGS_TRY(launch_groups(&a, "lb_new_pair"));
     double s[1 + 4 * CLBFGS_LBFGSB_MAX_M];
-    CLBFGS_TRY(read_sums(r, 1, s, -1, -1));
+    if (r->constrained)
+        CLBFGS_TRY(read_sums(r, 1, s, -1, -1));
     if (!r->constrained) {
         /* one pass over every pair: the new s and y against the older ones,
-         * and W'g for the next subspace step (the new pair's own products
-         * with s and y are not used: SciPy sets them from dr and d'd) */
+         * y'y (the new y against itself), and W'g for the next subspace
+         * step (the new pair's other products with s and y are not used:
+         * SciPy sets them from dr and d'd) */
         double t[6 * CLBFGS_LBFGSB_MAX_M];
         size_t tail = (size_t)r->itail * r->n; /* the new s and y, in S and Y */
         CLBFGS_TRY(wdots_at(r, r->head, col, r->ws, tail, r->wy, tail, r->v.v.g, 3));
@@ -903,6 +905,7 @@ static clbfgs_status update(lb_run *r, double stp, double dtd, double dr, int *i
             s[1 + 2 * old + j] = t[2 * col + j];
             s[1 + 3 * old + j] = t[3 * col + j];
         }
+        s[0] = t[2 * col + col - 1];
         memcpy(r->wgrad, t + 4 * col, 2 * (size_t)col * sizeof(double));
         r->wg_valid = 1;
     } else if (old > 0) { /* the new s and y against the older pairs */

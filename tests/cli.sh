@@ -498,6 +498,13 @@ run minimize --terms "$top_srcdir/tests/line.cl" --function line --data "$tmp/em
 check "no data items (m = 0) is bad input" rc_is 2
 check "the message says the array is empty" err_has "the array is empty"
 
+# The L-BFGS-B example: extended Rosenbrock in a box, every pair at its
+# known answer and every bound on the even coordinates active
+"$top_builddir/examples/bounds" --n 20000 > "$tmp/out" 2> "$tmp/err"
+echo $? > "$tmp/rc"
+check "examples/bounds reaches the known answer in the box" rc_is 0
+check "examples/bounds says how many bounds are active" out_has "bounds active at the answer: 10000 of 10000"
+
 # The climate example: a fit through the C API that recovers the parameters
 # its record came from, then the same fit from the command line.
 "$top_builddir/examples/climate" --m 50000 --write-npy "$tmp" > "$tmp/out" 2> "$tmp/err"
