@@ -462,6 +462,36 @@ __kernel void lb_cauchy_move(__global real *xcp, __global const real *d,
         xcp[i] = xcp[i] + a * d[i];
 }
 
+/* Adds row i's part of row a of the active set's products (wa = column a)
+ * to acc, when variable i is at a bound. */
+static void lb_gram_row(const size_t i, __global const int *iwhere, __global const real *wa,
+                        __global const real *ws, __global const real *wy, const size_t *cb,
+                        const uint col, real *acc)
+{
+    if (iwhere[i] <= 0)
+        return;
+    const real va = wa[i];
+    for (uint b = 0; b < col; b++) {
+        const size_t o = cb[b] + i;
+        acc[b] += va * ws[o];
+        acc[col + b] += va * wy[o];
+    }
+    acc[2 * col] += 1;
+}
+
+/* The group's totals of row a's 2 col + 1 values into the partials. */
+static void lb_gram_write(const real *acc, const uint a, const uint col, __global real *part,
+                          __local real *scratch)
+{
+    const uint col2 = 2 * col;
+    const size_t base = (get_group_id(0) * col2 + a) * (col2 + 1);
+    for (uint k = 0; k <= col2; k++) {
+        const real r = lb_reduce(acc[k], 0, scratch);
+        if (get_local_id(0) == 0)
+            part[base + k] = r;
+    }
+}
+
 /* Over the variables at a bound at the GCP (iwhere > 0): row a of
  * [S Y]'AA'[S Y] restricted to the columns the subspace step needs, i.e.
  * for a < col: s_a'AA's_b and s_a'AA'y_b; for a >= col: y_a'AA's_b and
@@ -481,22 +511,9 @@ __kernel void lb_active_gram(__global const int *iwhere, __global const real *ws
     for (uint k = 0; k <= col2; k++)
         acc[k] = 0;
     LB_ROWS(i, n) {
-        if (iwhere[i] <= 0)
-            continue;
-        const real va = wa[i];
-        for (uint b = 0; b < col; b++) {
-            const size_t o = cb[b] + i;
-            acc[b] += va * ws[o];
-            acc[col + b] += va * wy[o];
-        }
-        acc[col2] += 1;
+        lb_gram_row(i, iwhere, wa, ws, wy, cb, col, acc);
     }
-    const size_t base = (get_group_id(0) * col2 + a) * (col2 + 1);
-    for (uint k = 0; k <= col2; k++) {
-        const real r = lb_reduce(acc[k], 0, scratch);
-        if (get_local_id(0) == 0)
-            part[base + k] = r;
-    }
+    lb_gram_write(acc, a, col, part, scratch);
 }
 
 /* lb_active_gram for CPUs, in one dimension: a work-item takes every row a
@@ -533,22 +550,9 @@ __kernel void lb_active_gram_blocks(__global const int *iwhere, __global const r
         for (uint k = 0; k < col2; k++)
             acc[k] = lb_hsum8(acc8[k]);
         acc[col2] = lb_hsum8(cnt8);
-        for (size_t i = b8; i < b0; i++) {
-            if (iwhere[i] <= 0)
-                continue;
-            const real va = wa[i];
-            for (uint b = 0; b < col; b++) {
-                acc[b] += va * ws[cb[b] + i];
-                acc[col + b] += va * wy[cb[b] + i];
-            }
-            acc[col2] += 1;
-        }
-        const size_t base = (get_group_id(0) * col2 + a) * (col2 + 1);
-        for (uint k = 0; k <= col2; k++) {
-            const real r = lb_reduce(acc[k], 0, scratch);
-            if (get_local_id(0) == 0)
-                part[base + k] = r;
-        }
+        for (size_t i = b8; i < b0; i++)
+            lb_gram_row(i, iwhere, wa, ws, wy, cb, col, acc);
+        lb_gram_write(acc, a, col, part, scratch);
     }
 }
 
