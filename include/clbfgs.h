@@ -64,7 +64,10 @@ typedef enum clbfgs_status {
     /** A CLBlast call failed; the message names the routine and its code. */
     CLBFGS_ERR_BLAS = -10,
     /** The caller's objective callback reported a failure. */
-    CLBFGS_ERR_OBJECTIVE = -11
+    CLBFGS_ERR_OBJECTIVE = -11,
+    /** The caller's iteration callback reported a failure with
+     * clbfgs_callback_fail() (since 0.3). */
+    CLBFGS_ERR_CALLBACK = -12
 } clbfgs_status;
 
 /** A fixed, short description of a status code (never NULL). */
@@ -73,6 +76,20 @@ CLBFGS_API const char *clbfgs_strerror(clbfgs_status status);
 /** The detailed message of the most recent failure on the calling thread,
  * or "" if none. Valid until the next failing clbfgs call on this thread. */
 CLBFGS_API const char *clbfgs_last_error(void);
+
+/** For a callback of the caller's that fails (clbfgs_host_fn,
+ * clbfgs_device_fn, clbfgs_callback_fn): call it with a message, then
+ * return non-zero. The run ends with an error whose message
+ * (clbfgs_last_error(), clbfgs_result.message) ends with yours:
+ * CLBFGS_ERR_OBJECTIVE from an objective callback, CLBFGS_ERR_CALLBACK from
+ * an iteration callback (which, returning non-zero without calling this,
+ * stops the run with status 99 instead, as SciPy's StopIteration does). The
+ * result keeps the best point reached and the counts, as for every error.
+ * The message is copied (its first 1023 bytes; NULL reads as ""); it
+ * belongs to the callback call in progress on the calling thread, and is
+ * forgotten when the next callback is called. Language bindings use it to
+ * end a run on an exception and raise that exception to their caller. */
+CLBFGS_API void clbfgs_callback_fail(const char *message);
 
 /* ---- Versioned option structs ------------------------------------------
  *
@@ -385,8 +402,8 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_buffer(clbfgs_objective *objec
  * reals), reading `x` (n reals); real is double or float as `precision`
  * says. The callback may use its own kernels and CLBlast on that queue; work
  * it puts on another queue must be finished before it returns. It returns
- * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE. The buffers are
- * valid during the call only. */
+ * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (say why with
+ * clbfgs_callback_fail()). The buffers are valid during the call only. */
 typedef int (*clbfgs_device_fn)(void *user, cl_command_queue queue, cl_mem x, cl_mem f, cl_mem g,
                                 size_t n, clbfgs_precision precision);
 
@@ -398,7 +415,8 @@ CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, c
  * into g (x and g both n long). x goes to the host and g back to the device
  * at each evaluation; the O(n^2) work still runs on the device. It returns
  * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (the result keeps
- * the best point reached), as clbfgs_device_fn does. A non-finite *f is not
+ * the best point reached; say why with clbfgs_callback_fail()), as
+ * clbfgs_device_fn does. A non-finite *f is not
  * an error: it is a step too far, and the line search backs off. *f and g
  * hold NaN on entry, so a value left unwritten shows up as NaN. */
 typedef int (*clbfgs_host_fn)(void *user, const double *x, size_t n, double *f, double *g);
@@ -514,7 +532,8 @@ typedef struct clbfgs_iterate {
     size_t n;
 } clbfgs_iterate;
 
-/** Called after each iteration; a non-zero return stops the run (status 99). */
+/** Called after each iteration; a non-zero return stops the run (status 99),
+ * or ends it with CLBFGS_ERR_CALLBACK after clbfgs_callback_fail(). */
 typedef int (*clbfgs_callback_fn)(void *user, const clbfgs_iterate *iterate);
 
 /** The minimization method (clbfgs_options.method). */

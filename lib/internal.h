@@ -45,6 +45,13 @@ clbfgs_status clbfgs__fail(clbfgs_status status, const char *fmt, ...) CLBFGS_PR
 clbfgs_status clbfgs__fail_cl(const clbfgs_context *ctx, cl_int err, const char *call,
                               const char *fmt, ...) CLBFGS_PRINTF(4, 5);
 
+/* Forgets what the previous callback said; call before calling one of the
+ * caller's callbacks. */
+void clbfgs__callback_begin(void);
+/* The message the callback just called gave clbfgs_callback_fail(), or
+ * NULL when it gave none. */
+const char *clbfgs__callback_failure(void);
+
 /* The name of an OpenCL error code ("CL_INVALID_VALUE"), or "unknown". */
 const char *clbfgs__cl_error_name(cl_int err);
 

@@ -1147,8 +1147,16 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
             CLBFGS_TRY(clbfgs__exec_read_reals(&r->e, r->v.v.x, 0, r->host_x, n));
             clbfgs_iterate it = {r->nit, r->f, r->sbgnrm, stp * sqrt(dtd), r->ev.nfev, r->host_x,
                                  n};
+            clbfgs__callback_begin();
             int stop = o->callback(o->callback_user, &it);
             r->time.callback += clbfgs__now() - tc;
+            const char *why = stop ? clbfgs__callback_failure() : NULL;
+            if (why) {
+                status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
+                                      "the iteration callback failed (iteration %zu): %s", r->nit,
+                                      why);
+                goto cleanup;
+            }
             if (stop) {
                 set_message(res, 99, "Stopped by the callback.");
                 break;

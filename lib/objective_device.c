@@ -48,11 +48,18 @@ static clbfgs_status device_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_ter
     struct device_run *run = ev->state;
     /* The callback's commands are not ours to time one by one: time the span. */
     CLBFGS_TRY(clbfgs__exec_mark(ev->exec, 0));
+    clbfgs__callback_begin();
     int rc = d->fn(d->user, ev->exec->ctx->queue, x, run->f_view, g, ev->n, ev->exec->precision);
-    if (rc != 0)
+    if (rc != 0) {
+        const char *why = clbfgs__callback_failure();
+        if (why)
+            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                "the device objective callback failed (evaluation %zu): %s",
+                                ev->nfev, why);
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
                             "the device objective callback returned %d (evaluation %zu)", rc,
                             ev->nfev);
+    }
     CLBFGS_TRY(clbfgs__exec_mark(ev->exec, 1));
 cleanup:
     return status;

@@ -48,11 +48,18 @@ static clbfgs_status host_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms
     for (size_t i = 0; i < ev->n; i++)
         run->g[i] = (double)NAN; /* poison: a callback that skips g is caught */
     double f = (double)NAN;
+    clbfgs__callback_begin();
     int rc = h->fn(h->user, run->x, ev->n, &f, run->g);
-    if (rc != 0)
+    if (rc != 0) {
+        const char *why = clbfgs__callback_failure();
+        if (why)
+            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                "the host objective callback failed (evaluation %zu): %s",
+                                ev->nfev, why);
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
                             "the host objective callback returned %d (evaluation %zu)", rc,
                             ev->nfev);
+    }
     CLBFGS_TRY(clbfgs__exec_write_reals(ev->exec, g, 0, run->g, ev->n));
     /* f goes through the device so every kind reads back the same way. */
     CLBFGS_TRY(clbfgs__exec_write_reals(ev->exec, ev->exec->scalars, SLOT_F, &f, 1));

@@ -28,11 +28,30 @@ const char *clbfgs_strerror(clbfgs_status status)
     case CLBFGS_ERR_OUT_OF_DEVICE_MEMORY: return "out of device memory";
     case CLBFGS_ERR_BLAS: return "CLBlast call failed";
     case CLBFGS_ERR_OBJECTIVE: return "the objective callback failed";
+    case CLBFGS_ERR_CALLBACK: return "the iteration callback failed";
     }
     return "unknown status";
 }
 
 const char *clbfgs_last_error(void) { return last_message; }
+
+/* What the callback in progress on this thread said when it failed. */
+static _Thread_local char callback_message[1024];
+static _Thread_local int callback_failed;
+
+void clbfgs_callback_fail(const char *message)
+{
+    snprintf(callback_message, sizeof callback_message, "%s", message ? message : "");
+    callback_failed = 1;
+}
+
+void clbfgs__callback_begin(void)
+{
+    callback_failed = 0;
+    callback_message[0] = '\0';
+}
+
+const char *clbfgs__callback_failure(void) { return callback_failed ? callback_message : NULL; }
 
 static void set_message(const char *fmt, va_list ap)
 {

@@ -369,6 +369,84 @@ static void a_callback_can_stop_the_run_with_status_99(void **state)
     assert_string_equal(r->message, "Stopped by the callback.");
 }
 
+/* A failure that says why: the message reaches clbfgs_last_error() and the
+ * result. A message given by a call that then succeeded is forgotten. */
+static int rosen_then_failure_with_message(void *user, const double *x, size_t n, double *f,
+                                           double *g)
+{
+    int *calls = user;
+    if (*calls == 2)
+        clbfgs_callback_fail("not this one: the call succeeds");
+    if (*calls == 5) {
+        clbfgs_callback_fail("cannot read model.nc");
+        return 1;
+    }
+    return host_rosen(user, x, n, f, g);
+}
+
+static void a_failing_host_callback_can_say_why(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    int calls = 0;
+    assert_ok(clbfgs_objective_host(&obj, rosen_then_failure_with_message, &calls));
+    hold(obj, release_objective);
+    double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
+    clbfgs_result *r = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, obj, 5, x0, NULL, r), CLBFGS_ERR_OBJECTIVE);
+    if (!strstr(clbfgs_last_error(),
+                "the host objective callback failed (evaluation 6): cannot read model.nc"))
+        fail_msg("message: %s", clbfgs_last_error());
+    assert_int_equal(r->status, CLBFGS_ERR_OBJECTIVE);
+    assert_non_null(strstr(r->message, "cannot read"));
+    assert_int_equal(r->nfev, 6);
+    /* the next run's plain failure does not inherit the old message */
+    clbfgs_objective *plain = NULL;
+    int calls2 = 0;
+    assert_ok(clbfgs_objective_host(&plain, rosen_then_failure, &calls2));
+    hold(plain, release_objective);
+    clbfgs_result *r2 = hold_result();
+    assert_int_equal(clbfgs_minimize(ctx, plain, 5, x0, NULL, r2), CLBFGS_ERR_OBJECTIVE);
+    assert_non_null(strstr(clbfgs_last_error(), "returned -3"));
+    assert_null(strstr(clbfgs_last_error(), "model.nc"));
+}
+
+static int fail_at_two(void *user, const clbfgs_iterate *it)
+{
+    (void)user;
+    if (it->k == 2) {
+        clbfgs_callback_fail("ZeroDivisionError: division by zero");
+        return 1;
+    }
+    return 0;
+}
+
+/* An iteration callback that fails ends the run with an error (not status
+ * 99), under both methods; the result keeps the point and the counts. */
+static void a_failing_iteration_callback_ends_the_run_with_an_error(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
+    double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
+    for (int method = 0; method < 2; method++) {
+        clbfgs_options o;
+        clbfgs_options_init(&o);
+        o.callback = fail_at_two;
+        o.method = method ? CLBFGS_METHOD_LBFGSB : CLBFGS_METHOD_BFGS;
+        clbfgs_result *r = hold_result();
+        assert_int_equal(clbfgs_minimize(ctx, obj, 5, x0, &o, r), CLBFGS_ERR_CALLBACK);
+        assert_non_null(strstr(clbfgs_last_error(),
+                               "the iteration callback failed (iteration 2): ZeroDivisionError"));
+        assert_int_equal(r->status, CLBFGS_ERR_CALLBACK);
+        assert_int_equal(r->nit, 2);
+        assert_non_null(r->x);
+        assert_true(isfinite(r->fun));
+        assert_non_null(strstr(r->message, "the iteration callback failed"));
+    }
+}
+
 static void the_iteration_limit_ends_with_status_1(void **state)
 {
     (void)state;
@@ -527,6 +605,8 @@ int main(void)
         held_test(a_nan_along_a_line_search_makes_it_back_off),
         held_test(a_host_callback_that_fails_stops_the_run_and_keeps_the_best_point),
         held_test(a_callback_can_stop_the_run_with_status_99),
+        held_test(a_failing_host_callback_can_say_why),
+        held_test(a_failing_iteration_callback_ends_the_run_with_an_error),
         held_test(the_iteration_limit_ends_with_status_1),
         held_test(float_runs_reach_float_tolerances),
         held_test(profiling_splits_the_iterations_without_changing_them),
