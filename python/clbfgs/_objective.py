@@ -49,11 +49,16 @@ class Local:
 
 
 class PerProblem:
-    """Marks a data array whose leading P blocks belong one to each problem
-    of a batch (see minimize_batch); a single run sees block 0."""
+    """Marks a data argument that holds P equal blocks, one for each problem
+    of a batch (see minimize_batch); a single run sees block 0. ``count`` is
+    the elements per problem: by default an array's size / P; give it for a
+    pyopencl.Buffer."""
 
-    def __init__(self, value):
+    def __init__(self, value, count=None):
         self.value = value
+        self.count = None if count is None else int(count)
+        if self.count is not None and self.count <= 0:
+            raise ValueError(f"PerProblem count must be positive, not {count!r}")
 
 
 _opencl = None
@@ -181,11 +186,16 @@ class Objective:
         """(index, count) for each PerProblem argument of a batch of P."""
         counts = []
         for index, per in getattr(self, "_per_problem", []):
-            size = int(np.size(per.value)) if not hasattr(per.value, "size") or \
-                isinstance(per.value, np.ndarray) else int(per.value.size)
+            if per.count is not None:
+                counts.append((index, per.count))
+                continue
+            if not isinstance(per.value, np.ndarray):
+                raise ValueError(f"PerProblem argument {index - self._first_arg}: give count "
+                                 "(elements per problem) for a buffer")
+            size = per.value.size
             if size % P:
-                raise ValueError(f"a PerProblem argument of {size} elements does not split "
-                                 f"into P = {P} equal blocks")
+                raise ValueError(f"PerProblem argument {index - self._first_arg} has {size} "
+                                 f"elements, which do not split into P = {P} equal blocks")
             counts.append((index, size // P))
         return counts
 
