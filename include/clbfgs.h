@@ -413,7 +413,10 @@ CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, c
 
 /** A host objective, the SciPy habit: writes f(x) into *f and the gradient
  * into g (x and g both n long). x goes to the host and g back to the device
- * at each evaluation; the O(n^2) work still runs on the device. It returns
+ * at each evaluation; the O(n^2) work still runs on the device. Up to n =
+ * 256 (double runs, options.single_kernel 0) clbfgs_minimize runs the whole
+ * BFGS iteration on the host instead: a device run's round trips per
+ * evaluation cost more there than the O(n^2) work (see single_kernel). It returns
  * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (the result keeps
  * the best point reached; say why with clbfgs_callback_fail()), as
  * clbfgs_device_fn does. A non-finite *f is not
@@ -579,7 +582,11 @@ typedef struct clbfgs_options {
      * m (n + 1) by differences, past which the data-parallel kernels are
      * faster; or a built-in with a function form; n <= 64, no callback, no
      * hess_inv0 or return_hess_inv); -1 never; 1 insists (an error says why
-     * it cannot; no limit on m). clbfgs_minimize_batch always uses it. */
+     * it cannot; no limit on m). clbfgs_minimize_batch always uses it.
+     * With 0, clbfgs_minimize also runs a host objective (clbfgs_objective_host)
+     * of n <= 256 in double wholly on the host, with no device work (syncs
+     * and launches 0; callback, hess_inv0 and return_hess_inv work there);
+     * -1 keeps it on the device. */
     int single_kernel;
     /* ---- since 0.3: L-BFGS-B (see "L-BFGS-B") ---- */
     /** CLBFGS_METHOD_BFGS (default: SciPy's method='BFGS', dense H) or
@@ -808,8 +815,9 @@ CLBFGS_API clbfgs_status clbfgs_objective_set_arg_per_problem(clbfgs_objective *
 
 /** A BFGS run one iteration at a time: clbfgs_minimize is a loop over
  * these calls, with the same iterates, counts and result (where it runs
- * host-driven: not when it hands a small problem to the one-kernel solve,
- * see options.single_kernel; set it to -1 for the same bits). A solver holds
+ * host-driven: not when it hands a small problem to the one-kernel solve
+ * or a small host objective to the host, see options.single_kernel; set it
+ * to -1 for the same bits). A solver holds
  * its programs, buffers and H for one objective, n and options, and serves
  * any number of runs, one after another, without building anything again:
  *

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "cl_sources.h"
 #include "hop.h"
+#include "host_solve.h"
 #include "lbfgsb.h"
 #include "linesearch.h"
 #include "objective.h"
@@ -1006,6 +1007,15 @@ clbfgs_status clbfgs_minimize(clbfgs_context *ctx, clbfgs_objective *objective, 
     CLBFGS_TRY(check_x0(who, x0, n, precision));
     CLBFGS_TRY(check_hess_inv0(who, opts.hess_inv0, n, precision));
 
+    if (clbfgs__host_solve_fits(objective, n, &opts, precision)) {
+        clbfgs__log(ctx, CLBFGS_LOG_DEBUG,
+                    "a host objective at n = %zu: the whole run on the host (single_kernel = -1 "
+                    "keeps it on the device)",
+                    n);
+        status = clbfgs__host_solve(objective, n, x0, &opts, result);
+        result->time.total = clbfgs__now() - t_start;
+        return status == CLBFGS_SUCCESS ? status : ended_by_error(result, status, NULL);
+    }
     if (opts.single_kernel != -1) {
         int used = 0;
         status = single_kernel(ctx, objective, n, x0, &opts, precision, result, &used);

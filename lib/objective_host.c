@@ -38,6 +38,27 @@ static void host_release(clbfgs_eval *ev)
     free(run->g);
 }
 
+clbfgs_status clbfgs__host_call(clbfgs_host_fn fn, void *user, const double *x, size_t n,
+                                double *f, double *g, size_t evaluation)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] = (double)NAN; /* poison: a callback that skips g is caught */
+    *f = (double)NAN;
+    clbfgs__callback_begin();
+    int rc = fn(user, x, n, f, g);
+    if (rc != 0) {
+        const char *why = clbfgs__callback_failure();
+        if (why)
+            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                "the host objective callback failed (evaluation %zu): %s",
+                                evaluation, why);
+        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                            "the host objective callback returned %d (evaluation %zu)", rc,
+                            evaluation);
+    }
+    return CLBFGS_SUCCESS;
+}
+
 static clbfgs_status host_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f_)
 {
     (void)f_;
@@ -45,21 +66,8 @@ static clbfgs_status host_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms
     const struct host *h = ev->objective->data;
     struct host_run *run = ev->state;
     CLBFGS_TRY(clbfgs__exec_read_reals(ev->exec, x, 0, run->x, ev->n));
-    for (size_t i = 0; i < ev->n; i++)
-        run->g[i] = (double)NAN; /* poison: a callback that skips g is caught */
-    double f = (double)NAN;
-    clbfgs__callback_begin();
-    int rc = h->fn(h->user, run->x, ev->n, &f, run->g);
-    if (rc != 0) {
-        const char *why = clbfgs__callback_failure();
-        if (why)
-            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                                "the host objective callback failed (evaluation %zu): %s",
-                                ev->nfev, why);
-        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                            "the host objective callback returned %d (evaluation %zu)", rc,
-                            ev->nfev);
-    }
+    double f;
+    CLBFGS_TRY(clbfgs__host_call(h->fn, h->user, run->x, ev->n, &f, run->g, ev->nfev));
     CLBFGS_TRY(clbfgs__exec_write_reals(ev->exec, g, 0, run->g, ev->n));
     /* f goes through the device so every kind reads back the same way. */
     CLBFGS_TRY(clbfgs__exec_write_reals(ev->exec, ev->exec->scalars, SLOT_F, &f, 1));
@@ -92,4 +100,14 @@ clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn
     if (status != CLBFGS_SUCCESS)
         free(h);
     return status;
+}
+
+int clbfgs__objective_host_fn(const clbfgs_objective *objective, clbfgs_host_fn *fn, void **user)
+{
+    if (!objective || objective->ops != &host_ops)
+        return 0;
+    const struct host *h = objective->data;
+    *fn = h->fn;
+    *user = h->user;
+    return 1;
 }

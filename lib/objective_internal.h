@@ -69,6 +69,16 @@ extern const clbfgs_objective_ops clbfgs__terms_ops;
 clbfgs_status clbfgs__terms_arg_slot(void *data, unsigned index, const char *who,
                                      struct extra_arg **slot);
 
+/* The caller's function of a host objective (objective_host.c): 1 and
+ * *fn, *user for a host objective, 0 for any other kind. */
+int clbfgs__objective_host_fn(const clbfgs_objective *objective, clbfgs_host_fn *fn, void **user);
+/* One call of a host objective's function at x (n values): f and g are
+ * poisoned with NaN first, and a failure is CLBFGS_ERR_OBJECTIVE with a
+ * message that names the evaluation (1 for the first) and what the
+ * callback said through clbfgs_callback_fail(). */
+clbfgs_status clbfgs__host_call(clbfgs_host_fn fn, void *user, const double *x, size_t n,
+                                double *f, double *g, size_t evaluation);
+
 /* A new objective of the kind ops that owns data from then on; out of
  * memory, the message is who and data is still the caller's. */
 clbfgs_status clbfgs__objective_new(clbfgs_objective **objective, const clbfgs_objective_ops *ops,

@@ -447,6 +447,94 @@ static void a_failing_iteration_callback_ends_the_run_with_an_error(void **state
     }
 }
 
+/* A host objective at small n runs on the host (no device round trip), and
+ * its run is the device's: the same status, iterations to a step or two,
+ * the same point and H to rounding, the callback at every iteration, the
+ * same stops. Past HOST_SOLVE_MAX_N (256) the run is on the device. */
+struct counted {
+    size_t calls;
+    size_t stop_at;
+};
+
+static int count_and_stop(void *user, const clbfgs_iterate *it)
+{
+    struct counted *c = user;
+    c->calls++;
+    return c->stop_at && it->k == c->stop_at;
+}
+
+static void a_small_host_objective_runs_on_the_host_as_on_the_device(void **state)
+{
+    (void)state;
+    size_t n = 8;
+    double x0[8];
+    for (size_t i = 0; i < n; i++)
+        x0[i] = 1.0 + random_in(-0.3, 0.3);
+    clbfgs_objective *host = NULL;
+    int calls = 0;
+    assert_ok(clbfgs_objective_host(&host, host_rosen, &calls));
+    hold(host, release_objective);
+    for (int stop = 0; stop < 2; stop++) {
+        clbfgs_result *on_host = hold_result(), *on_device = hold_result();
+        struct counted ch = {0, stop ? 3 : 0}, cd = {0, stop ? 3 : 0};
+        clbfgs_options o;
+        clbfgs_options_init(&o);
+        o.return_hess_inv = 1;
+        o.callback = count_and_stop;
+        o.callback_user = &ch;
+        calls = 0;
+        minimize_ok(host, n, x0, &o, on_host);
+        assert_int_equal((int)on_host->nfev, calls);
+        o.single_kernel = -1;
+        o.callback_user = &cd;
+        minimize_ok(host, n, x0, &o, on_device);
+        assert_int_equal(on_host->time.syncs, 0);
+        assert_int_equal(on_host->time.launches, 0);
+        assert_true(on_device->time.syncs > 0);
+        assert_int_equal(on_host->status, stop ? 99 : 0);
+        assert_int_equal(on_device->status, on_host->status);
+        assert_string_equal(on_host->message, on_device->message);
+        assert_true(labs((long)on_host->nit - (long)on_device->nit) <= 2);
+        assert_int_equal(ch.calls, on_host->nit);
+        assert_int_equal(cd.calls, on_device->nit);
+        if (stop) {
+            assert_int_equal(on_host->nit, 3);
+            assert_int_equal(on_host->nfev, on_device->nfev);
+        }
+        for (size_t i = 0; i < n; i++) {
+            double tol = stop ? 1e-12 : 1e-5;
+            if (!(fabs(on_host->x[i] - on_device->x[i]) <= tol))
+                fail_msg("x[%zu]: host %.17g device %.17g", i, on_host->x[i], on_device->x[i]);
+        }
+        /* H as SciPy has it when the run stops, on both paths */
+        assert_non_null(on_host->hess_inv);
+        for (size_t i = 0; i < n * n; i++) {
+            double a = on_host->hess_inv[i], b = on_device->hess_inv[i];
+            if (!(fabs(a - b) <= (stop ? 1e-10 : 1e-2) * (1 + fabs(b))))
+                fail_msg("stop %d: H[%zu] host %.17g device %.17g", stop, i, a, b);
+            if (!(a == on_host->hess_inv[(i % n) * n + i / n]))
+                fail_msg("H[%zu] not symmetric", i);
+        }
+    }
+    /* past HOST_SOLVE_MAX_N, and in float, the device runs it */
+    size_t big = 258;
+    double *xb = calloc(big, sizeof(double));
+    assert_non_null(xb);
+    for (size_t i = 0; i < big; i++)
+        xb[i] = 1.0 + random_in(-0.1, 0.1);
+    clbfgs_options o;
+    clbfgs_options_init(&o);
+    o.maxiter = 3;
+    clbfgs_result *r = hold_result(), *rf = hold_result();
+    assert_ok(clbfgs_minimize(ctx, host, big, xb, &o, r));
+    free(xb);
+    assert_true(r->time.syncs > 0);
+    o.precision = CLBFGS_PRECISION_FLOAT;
+    assert_ok(clbfgs_minimize(ctx, host, n, x0, &o, rf));
+    assert_true(rf->time.syncs > 0);
+    assert_int_equal(rf->precision, CLBFGS_PRECISION_FLOAT);
+}
+
 static void the_iteration_limit_ends_with_status_1(void **state)
 {
     (void)state;
@@ -607,6 +695,7 @@ int main(void)
         held_test(a_callback_can_stop_the_run_with_status_99),
         held_test(a_failing_host_callback_can_say_why),
         held_test(a_failing_iteration_callback_ends_the_run_with_an_error),
+        held_test(a_small_host_objective_runs_on_the_host_as_on_the_device),
         held_test(the_iteration_limit_ends_with_status_1),
         held_test(float_runs_reach_float_tolerances),
         held_test(profiling_splits_the_iterations_without_changing_them),

@@ -98,6 +98,7 @@ static void loop_equals_minimize(clbfgs_objective *obj, size_t n, const double *
     clbfgs_options_init(&o);
     o.callback = record_iterate;
     o.callback_user = &ta;
+    o.single_kernel = -1; /* host-driven: not the host solve of a small host objective */
     clbfgs_result *a = hold_result(), *b = hold_result();
     assert_ok(clbfgs_minimize(ctx, obj, n, x0, &o, a));
     o.callback_user = &tb;
