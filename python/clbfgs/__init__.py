@@ -16,7 +16,7 @@ from ._context import Context, Device, devices, select_device
 from ._objective import Builtin, Local, Objective, PerProblem, Source, Terms
 from ._minimize import OptimizeResult, bfgs, lbfgsb, minimize, minimize_batch
 
-__version__ = "0.3.0"
+__version__ = "0.1.0"  # the library's (configure.ac)
 library_version = _version().decode()
 
 __all__ = ["minimize", "bfgs", "lbfgsb", "minimize_batch", "devices", "select_device",
