@@ -47,12 +47,12 @@ _OURS = {"precision", "single_kernel"}
 
 
 def _x0_array(x0):
+    if np.iscomplexobj(x0):
+        raise ValueError("x0 must be real, not complex")
     try:
         x = np.asarray(x0, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise ValueError(f"x0 must be a 1-D array of real numbers: {e}") from None
-    if np.iscomplexobj(x0):
-        raise ValueError("x0 must be real, not complex")
     if x.ndim == 0:
         x = x.reshape(1)  # SciPy takes a scalar x0 as one variable
     if x.ndim != 1:
@@ -260,6 +260,12 @@ def _configure(o, method, options, n, lb, ub, jac_given):
     maxiter = _opt(options, "maxiter", 0)
     if maxiter < 0:
         raise ValueError(f"maxiter must be >= 0, not {maxiter}")
+    if maxiter == 0 and options.get("maxiter") is not None:
+        # the library reads 0 as its default (200 n; 15000)
+        if method == L.METHOD_BFGS:
+            raise ValueError("maxiter=0 is not supported with BFGS: clbfgs takes at least "
+                             "one iteration")
+        maxiter = 1  # SciPy's L-BFGS-B tests the limit after an iteration: 0 acts as 1
     o.maxiter = int(maxiter)
     if options.get("eps") is not None:
         o.eps = float(options["eps"])
@@ -297,7 +303,8 @@ def _configure(o, method, options, n, lb, ub, jac_given):
         if options.get("ftol") is not None or tol is not None:
             o.ftol = float(_opt(options, "ftol", tol))
         if options.get("maxfun") is not None:
-            o.maxfun = int(options["maxfun"])
+            # SciPy tests it after an iteration too: 0 acts as 1 (the library refuses 0)
+            o.maxfun = max(1, int(options["maxfun"]))
         if options.get("maxls") is not None:
             o.maxls = int(options["maxls"])
         if options.get("workers") not in (None, 1):

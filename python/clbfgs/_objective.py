@@ -171,6 +171,14 @@ class Objective:
         entry = self._handles.get(id(ctx))
         if entry is not None and entry[0]() is ctx:
             return entry[1]
+        # let go of the C objectives (and their device copies of the data)
+        # made for contexts that are gone or closed: a new context can have
+        # a dead one's id, and its entry would be overwritten unreleased
+        for key, (ref, old) in list(self._handles.items()):
+            other = ref()
+            if other is None or not other._handle:
+                del self._handles[key]
+                L.objective_free(old)
         handle = ctypes.c_void_p()
         self._create(handle)
         self._per_problem = []
