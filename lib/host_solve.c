@@ -211,7 +211,8 @@ clbfgs_status clbfgs__host_solve(const clbfgs_objective *objective, size_t n, co
             const double rho = 1 / ys, a = -rho, b = rho * rho * yu + rho;
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < n; j++)
-                    h.H[i * n + j] += a * (h.u[i] * h.s[j] + h.s[i] * h.u[j]) + b * (h.s[i] * h.s[j]);
+                    h.H[i * n + j] +=
+                        a * (h.u[i] * h.s[j] + h.s[i] * h.u[j]) + b * (h.s[i] * h.s[j]);
         } else {
             skipped++;
         }
