@@ -19,7 +19,8 @@ import scipy.optimize as so
 
 import clbfgs
 
-rng = np.random.default_rng()
+seed = np.random.SeedSequence().entropy
+rng = np.random.default_rng(seed)
 m = 100_000
 truth = np.array([2.0, 0.7, 0.3])
 t = np.linspace(0.0, 8.0, m)
@@ -56,7 +57,7 @@ terms = clbfgs.Terms(RESIDUAL, "residual", m,
 c = clbfgs.minimize(terms, x0, options={"gtol": 1e-6})
 ref = so.minimize(loss, x0, jac=True, method="BFGS", options={"gtol": 1e-6})
 
-print(f"device: {clbfgs.select_device().name}")
+print(f"device: {clbfgs.select_device().name}; noise seed {seed}")
 print(f"{'how':<34} {'status':>6} {'nit':>4} {'nfev':>5}  a, b, c")
 for name, r in (("scipy.optimize.minimize(BFGS)", ref), ("scipy ... method=clbfgs.bfgs", a),
                 ("clbfgs.minimize(NumPy fun)", b), ("clbfgs.minimize(clbfgs.Terms)", c)):
@@ -67,8 +68,9 @@ e = np.exp(-c.x[1] * t)
 J = np.stack([e, -c.x[0] * t * e, np.ones(m)], axis=1)
 se = sigma * np.sqrt(np.diag(np.linalg.inv(J.T @ J)))
 ok = all(r.success for r in (a, b, c))
-ok &= bool(np.allclose(a.x, ref.x, rtol=0, atol=1e-8)) and a.nit == ref.nit
-ok &= bool(np.allclose(b.x, a.x, rtol=0, atol=1e-12))
+# SciPy's path to rounding, and the same run twice over
+ok &= bool(np.all(np.abs(a.x - ref.x) < 1e-3 * se)) and abs(a.nit - ref.nit) <= 2
+ok &= bool(np.array_equal(b.x, a.x))
 ok &= bool(np.all(np.abs(c.x - a.x) < 1e-3 * se))  # the device sums in another order
 ok &= bool(np.all(np.abs(c.x - truth) < 5 * se))
 print(f"standard errors {', '.join(f'{v:.2e}' for v in se)}; "

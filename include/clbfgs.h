@@ -80,7 +80,8 @@ CLBFGS_API const char *clbfgs_last_error(void);
 /** For a callback of the caller's that fails (clbfgs_host_fn,
  * clbfgs_device_fn, clbfgs_callback_fn): call it with a message, then
  * return non-zero. The run ends with an error whose message
- * (clbfgs_last_error(), clbfgs_result.message) ends with yours:
+ * (clbfgs_last_error(); clbfgs_result.message holds its first 127 bytes)
+ * ends with yours:
  * CLBFGS_ERR_OBJECTIVE from an objective callback, CLBFGS_ERR_CALLBACK from
  * an iteration callback (which, returning non-zero without calling this,
  * stops the run with status 99 instead, as SciPy's StopIteration does). The
@@ -414,7 +415,7 @@ CLBFGS_API clbfgs_status clbfgs_objective_device(clbfgs_objective **objective, c
 /** A host objective, the SciPy habit: writes f(x) into *f and the gradient
  * into g (x and g both n long). x goes to the host and g back to the device
  * at each evaluation; the O(n^2) work still runs on the device. Up to n =
- * 256 (double runs, options.single_kernel 0) clbfgs_minimize runs the whole
+ * 256 (precision double or AUTO, options.single_kernel 0) clbfgs_minimize runs the whole
  * BFGS iteration on the host instead: a device run's round trips per
  * evaluation cost more there than the O(n^2) work (see single_kernel). It returns
  * 0, or non-zero to stop the run with CLBFGS_ERR_OBJECTIVE (the result keeps
@@ -584,7 +585,8 @@ typedef struct clbfgs_options {
      * hess_inv0 or return_hess_inv); -1 never; 1 insists (an error says why
      * it cannot; no limit on m). clbfgs_minimize_batch always uses it.
      * With 0, clbfgs_minimize also runs a host objective (clbfgs_objective_host)
-     * of n <= 256 in double wholly on the host, with no device work (syncs
+     * of n <= 256 wholly on the host, in double (precision AUTO or DOUBLE,
+     * whether or not the device has fp64), with no device work (syncs
      * and launches 0; callback, hess_inv0 and return_hess_inv work there);
      * -1 keeps it on the device. */
     int single_kernel;

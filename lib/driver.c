@@ -655,7 +655,8 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
         clbfgs__callback_begin();
         int halt = o->callback(o->callback_user, &it);
         s->time.callback += clbfgs__now() - t2;
-        const char *why = halt ? clbfgs__callback_failure() : NULL;
+        const char *failed = clbfgs__callback_failure();
+        const char *why = halt ? failed : NULL;
         if (why) {
             status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
                                   "the iteration callback failed (iteration %zu): %s", s->k, why);

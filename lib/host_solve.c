@@ -58,7 +58,8 @@ int clbfgs__host_solve_fits(const clbfgs_objective *objective, size_t n,
     clbfgs_host_fn fn;
     void *user;
     return o->single_kernel == 0 && o->method == CLBFGS_METHOD_BFGS &&
-           precision == CLBFGS_PRECISION_DOUBLE && n <= HOST_SOLVE_MAX_N &&
+           (precision == CLBFGS_PRECISION_DOUBLE || o->precision == CLBFGS_PRECISION_AUTO) &&
+           n <= HOST_SOLVE_MAX_N &&
            clbfgs__objective_host_fn(objective, &fn, &user);
 }
 
@@ -74,13 +75,18 @@ clbfgs_status clbfgs__host_solve(const clbfgs_objective *objective, size_t n, co
     r->precision = CLBFGS_PRECISION_DOUBLE;
     r->x = malloc(n * sizeof(double));
     r->jac = malloc(n * sizeof(double));
+    if (!r->x || !r->jac) {
+        clbfgs_result_free(r); /* as driver.c's result_at_x0: no arrays */
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the result's x and jac (n = %zu)", n);
+    }
+    memcpy(r->x, x0, n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        r->jac[i] = (double)NAN;
+    r->fun = (double)NAN;
     double *block = malloc((8 * n + n * n) * sizeof(double));
-    if (!r->x || !r->jac || !block) {
-        free(block);
-        clbfgs_result_free(r);
+    if (!block)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the host solve's vectors (n = %zu)",
                             n);
-    }
     h.x = block;
     h.g = h.x + n;
     h.xt = h.g + n;
@@ -91,10 +97,6 @@ clbfgs_status clbfgs__host_solve(const clbfgs_objective *objective, size_t n, co
     h.u = h.y + n;
     h.H = h.u + n;
     memcpy(h.x, x0, n * sizeof(double));
-    memcpy(r->x, x0, n * sizeof(double));
-    for (size_t i = 0; i < n; i++)
-        r->jac[i] = (double)NAN;
-    r->fun = (double)NAN;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             h.H[i * n + j] = o->hess_inv0 ? o->hess_inv0[i * n + j] : (i == j ? 1.0 : 0.0);
@@ -175,7 +177,8 @@ clbfgs_status clbfgs__host_solve(const clbfgs_objective *objective, size_t n, co
             clbfgs__callback_begin();
             int halt = o->callback(o->callback_user, &it);
             t_cb += clbfgs__now() - tc;
-            const char *why = halt ? clbfgs__callback_failure() : NULL;
+            const char *failed = clbfgs__callback_failure();
+            const char *why = halt ? failed : NULL;
             if (why) {
                 status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
                                       "the iteration callback failed (iteration %zu): %s", k, why);

@@ -11,7 +11,8 @@
 #define HOST_SOLVE_MAX_N 256
 
 /* Whether clbfgs_minimize runs this objective's run on the host: a host
- * objective, BFGS, n <= HOST_SOLVE_MAX_N, a double run, single_kernel 0. */
+ * objective, BFGS, n <= HOST_SOLVE_MAX_N, precision double or AUTO (on the
+ * host it is double, whether or not the device has fp64), single_kernel 0. */
 int clbfgs__host_solve_fits(const clbfgs_objective *objective, size_t n,
                             const clbfgs_options *o, clbfgs_precision precision);
 

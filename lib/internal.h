@@ -49,7 +49,10 @@ clbfgs_status clbfgs__fail_cl(const clbfgs_context *ctx, cl_int err, const char 
  * caller's callbacks. */
 void clbfgs__callback_begin(void);
 /* The message the callback just called gave clbfgs_callback_fail(), or
- * NULL when it gave none. */
+ * NULL when it gave none. Call it once after every callback, whatever it
+ * returned: it forgets the message (which stays readable until the next
+ * clbfgs_callback_fail), so that a failure inside a run the callback made
+ * itself cannot be taken for the callback's own. */
 const char *clbfgs__callback_failure(void);
 
 /* The name of an OpenCL error code ("CL_INVALID_VALUE"), or "unknown". */

@@ -1150,7 +1150,8 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
             clbfgs__callback_begin();
             int stop = o->callback(o->callback_user, &it);
             r->time.callback += clbfgs__now() - tc;
-            const char *why = stop ? clbfgs__callback_failure() : NULL;
+            const char *failed = clbfgs__callback_failure();
+            const char *why = stop ? failed : NULL;
             if (why) {
                 status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
                                       "the iteration callback failed (iteration %zu): %s", r->nit,

@@ -46,8 +46,8 @@ clbfgs_status clbfgs__host_call(clbfgs_host_fn fn, void *user, const double *x, 
     *f = (double)NAN;
     clbfgs__callback_begin();
     int rc = fn(user, x, n, f, g);
+    const char *why = clbfgs__callback_failure();
     if (rc != 0) {
-        const char *why = clbfgs__callback_failure();
         if (why)
             return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
                                 "the host objective callback failed (evaluation %zu): %s",

@@ -51,7 +51,13 @@ void clbfgs__callback_begin(void)
     callback_message[0] = '\0';
 }
 
-const char *clbfgs__callback_failure(void) { return callback_failed ? callback_message : NULL; }
+const char *clbfgs__callback_failure(void)
+{
+    if (!callback_failed)
+        return NULL;
+    callback_failed = 0; /* read once: a nested run's failure cannot reach its caller's */
+    return callback_message;
+}
 
 static void set_message(const char *fmt, va_list ap)
 {

@@ -66,4 +66,10 @@ fi
 cd "$src/python" || exit 1
 PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}" CLBFGS_LIBRARY=$lib \
     "$py" -m pytest -q -rfEs -p no:cacheprovider --rootdir=. tests || status=1
+
+# ---- the example (it checks itself against SciPy and its truth) ------------
+if "$py" -c 'import scipy' 2> /dev/null; then
+    PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}" CLBFGS_LIBRARY=$lib \
+        "$py" "$src/examples/fit.py" || { echo "FAIL: examples/fit.py"; status=1; }
+fi
 exit $status

@@ -535,6 +535,50 @@ static void a_small_host_objective_runs_on_the_host_as_on_the_device(void **stat
     assert_int_equal(rf->precision, CLBFGS_PRECISION_FLOAT);
 }
 
+/* A failure inside a run that a callback makes itself is that run's, not
+ * the callback's: the callback's plain stop stays status 99. */
+static int always_fails(void *user, const double *x, size_t n, double *f, double *g)
+{
+    (void)user, (void)x, (void)n, (void)f, (void)g;
+    clbfgs_callback_fail("inner failure");
+    return 1;
+}
+
+static int run_inside_then_stop(void *user, const clbfgs_iterate *it)
+{
+    int *inner = user;
+    clbfgs_objective *obj = NULL;
+    if (clbfgs_objective_host(&obj, always_fails, NULL) != CLBFGS_SUCCESS)
+        return 1;
+    clbfgs_result r;
+    *inner = clbfgs_minimize(ctx, obj, it->n, it->x, NULL, &r);
+    clbfgs_result_free(&r);
+    clbfgs_objective_free(obj);
+    return 1; /* a plain stop */
+}
+
+static void a_failure_inside_a_callback_s_own_run_is_not_the_callback_s(void **state)
+{
+    (void)state;
+    clbfgs_objective *obj = NULL;
+    assert_ok(clbfgs_objective_builtin(&obj, "rosen"));
+    hold(obj, release_objective);
+    double x0[5] = {1.3, 0.7, 0.8, 1.9, 1.2};
+    for (int method = 0; method < 2; method++) {
+        int inner = 0;
+        clbfgs_options o;
+        clbfgs_options_init(&o);
+        o.callback = run_inside_then_stop;
+        o.callback_user = &inner;
+        o.method = method ? CLBFGS_METHOD_LBFGSB : CLBFGS_METHOD_BFGS;
+        clbfgs_result *r = hold_result();
+        minimize_ok(obj, 5, x0, &o, r);
+        assert_int_equal(inner, CLBFGS_ERR_OBJECTIVE);
+        assert_int_equal(r->status, 99);
+        assert_int_equal(r->nit, 1);
+    }
+}
+
 static void the_iteration_limit_ends_with_status_1(void **state)
 {
     (void)state;
@@ -696,6 +740,7 @@ int main(void)
         held_test(a_failing_host_callback_can_say_why),
         held_test(a_failing_iteration_callback_ends_the_run_with_an_error),
         held_test(a_small_host_objective_runs_on_the_host_as_on_the_device),
+        held_test(a_failure_inside_a_callback_s_own_run_is_not_the_callback_s),
         held_test(the_iteration_limit_ends_with_status_1),
         held_test(float_runs_reach_float_tolerances),
         held_test(profiling_splits_the_iterations_without_changing_them),

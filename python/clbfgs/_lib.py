@@ -134,7 +134,7 @@ class Iterate(ctypes.Structure):
 
 CALLBACK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(Iterate))
 # x, f and g come as plain addresses: the host objective caches its NumPy
-# views of them (the library keeps one host copy of each for a run)
+# views of them by address (a run uses one or two host copies of each)
 HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
                            ctypes.c_void_p, ctypes.c_void_p)
 

@@ -4,7 +4,6 @@ minimize_batch()."""
 import ctypes
 import inspect
 import math
-import sys
 import warnings
 
 import numpy as np
@@ -162,7 +161,9 @@ class _Call:
                 self._gv = np.ctypeslib.as_array((ctypes.c_double * n).from_address(gaddr))
                 self._gaddr = gaddr
             x = self._xv.copy()
-            g = self._gv
+            # an array of our own: the library's g is freed when the run
+            # ends, and a traceback must not keep a view of it
+            g = np.empty(n)
             if self.jac is True:
                 self.njev += 1
                 self.nfev += 1
@@ -184,6 +185,7 @@ class _Call:
             else:
                 f = self._f(x)
                 self._gradient(x, g)
+            self._gv[:] = g
             ctypes.c_double.from_address(faddr).value = f
             return 0
         except BaseException as e:  # KeyboardInterrupt too: stop, then raise it
@@ -214,6 +216,9 @@ class _Call:
             backward = (upper_dist < lower_dist) & ~fitting
             h[backward] = -lower_dist[backward]
         for i in range(self.n):
+            if self.lb is not None and self.lb[i] == self.ub[i]:
+                g[i] = 0.0  # fixed by its bounds (SciPy's minimize drops it)
+                continue
             x = x0.copy()
             x[i] = x0[i] + h[i]
             dx = x[i] - x0[i]
@@ -269,9 +274,6 @@ def _configure(o, method, options, n, lb, ub, jac_given):
     o.maxiter = int(maxiter)
     if options.get("eps") is not None:
         o.eps = float(options["eps"])
-    if options.get("finite_diff_rel_step") is not None:
-        raise ValueError("finite_diff_rel_step is not supported; use eps (an absolute step) "
-                         "or jac='2-point' (SciPy's relative step)")
     prec = options.get("precision", "auto")
     if prec not in L.PRECISIONS:
         raise ValueError(f"precision must be 'auto', 'double' or 'float', not {prec!r}")
@@ -353,7 +355,8 @@ def minimize(fun, x0, args=(), jac=None, callback=None, options=None, device=Non
 
     fun : callable ``fun(x, *args) -> float`` (the SciPy habit: x crosses to
         Python and f, g back at each evaluation; the O(n^2) or O(mn) work
-        stays on the device), or a device objective (clbfgs.Source,
+        stays on the device, except for BFGS at n <= 256, where the whole
+        run is on the host), or a device objective (clbfgs.Source,
         clbfgs.Terms, clbfgs.Builtin) whose f and g never leave the device.
     jac : ``True`` (fun returns ``(f, g)``), a callable ``jac(x, *args)``,
         ``None`` (forward differences with an absolute step eps, SciPy's
@@ -417,7 +420,10 @@ def minimize(fun, x0, args=(), jac=None, callback=None, options=None, device=Non
             if jac != "2-point":
                 raise ValueError(f"jac={jac!r} is not supported: use True, a callable, None "
                                  "or '2-point'")
-            fd = ("rel", None)
+            # SciPy's relative step; finite_diff_rel_step replaces its sqrt(eps)
+            # (with jac=None the absolute step eps wins, as in SciPy)
+            rel = options.get("finite_diff_rel_step")
+            fd = ("rel", None if rel is None else float(rel))
         elif jac is not True and not callable(jac):
             raise TypeError("jac must be True, a callable, None or '2-point'")
         call = _Call(fun, None if fd else jac, args, n, fd, (lb, ub), callback)
@@ -436,6 +442,8 @@ def minimize(fun, x0, args=(), jac=None, callback=None, options=None, device=Non
         L.result_free(ctypes.byref(r))
         if owned is not None:
             L.objective_free(owned)
+        # the views of the library's x and g (freed now) must not outlive the run
+        call._xv = call._gv = call._xaddr = call._gaddr = None
     del keep
     if call.exc is not None:
         exc = call.exc

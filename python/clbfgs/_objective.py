@@ -119,9 +119,8 @@ class Objective:
         for k, value in enumerate(self.args):
             index = self._first_arg + k
             what = f"data argument {k} (index {index})"
-            per = None
-            if isinstance(value, PerProblem):
-                per, value = value, value.value
+            if isinstance(value, PerProblem):  # its counts: _per_problem_counts
+                value = value.value
             if isinstance(value, Local):
                 L.check(L.objective_set_arg(handle, index, value.nbytes, None), what)
             elif hasattr(value, "int_ptr") and not isinstance(value, np.ndarray):
@@ -155,16 +154,15 @@ class Objective:
             elif isinstance(value, float):
                 L.check(L.objective_set_arg_real(handle, index, value), what)
             elif isinstance(value, int):
-                v = np.asarray(value, dtype=np.int32)
-                if int(v) != value:
+                info = np.iinfo(np.int32)
+                if not info.min <= value <= info.max:
                     raise ValueError(f"{what}: {value} does not fit an int; pass np.int64 "
                                      "or np.uint64 for a long")
+                v = np.asarray(value, dtype=np.int32)
                 L.check(L.objective_set_arg_typed(handle, index, b"int", 4, v.ctypes.data),
                         what)
             else:
                 raise ValueError(f"{what}: cannot pass a {type(value).__name__} to a kernel")
-            if per is not None:
-                self._per_problem.append((index, per))
 
     def _handle(self, ctx):
         """The C objective for runs on ctx, made on first use."""
@@ -181,7 +179,6 @@ class Objective:
                 L.objective_free(old)
         handle = ctypes.c_void_p()
         self._create(handle)
-        self._per_problem = []
         try:
             self._set_args(handle, ctx)
         except BaseException:
@@ -193,7 +190,9 @@ class Objective:
     def _per_problem_counts(self, P):
         """(index, count) for each PerProblem argument of a batch of P."""
         counts = []
-        for index, per in getattr(self, "_per_problem", []):
+        per_problem = [(self._first_arg + k, v) for k, v in enumerate(self.args)
+                       if isinstance(v, PerProblem)]
+        for index, per in per_problem:
             if per.count is not None:
                 counts.append((index, per.count))
                 continue

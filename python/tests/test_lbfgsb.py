@@ -1,12 +1,14 @@
 """L-BFGS-B against SciPy's method='L-BFGS-B': status, nit, nfev, njev and x.
 The messages are compared by kind only (CONVERGENCE, STOP): clbfgs words
 them as SciPy 1.15 does, older SciPy as the Fortran code did."""
+import warnings
+
 import numpy as np
 import pytest
 
 import clbfgs
 from _common import (Counted, assert_same_run, draw_stable, message_kind, quartic,
-                     quartic_problem, rosen_x0)
+                     quartic_problem, rosen_x0, separable, separable_problem)
 
 so = pytest.importorskip("scipy.optimize")
 rosen, rosen_der = so.rosen, so.rosen_der
@@ -203,6 +205,23 @@ def test_one_fixed(rng):
     ref = so.minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B", bounds=bounds)
     same(res, ref)
     assert res.x[3] == 1.2
+
+
+def test_one_fixed_with_forward_differences(rng):
+    # a variable fixed by its bounds gets a zero difference (not 0/0 = NaN);
+    # SciPy's minimize drops it from the problem
+    (c, a), x0 = separable_problem(rng, 6)
+    bounds = [(-3.0, 3.0)] * 6
+    bounds[2] = (0.25, 0.25)
+    x0[2] = 0.25
+    f = lambda x: separable(x, c, a)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no 0/0
+        res = clbfgs.minimize(f, x0, method="L-BFGS-B", bounds=bounds)
+    ref = so.minimize(f, x0, method="L-BFGS-B", bounds=bounds)
+    assert res.status == ref.status == 0
+    assert res.x[2] == 0.25 and res.jac[2] == 0.0
+    np.testing.assert_allclose(res.x, ref.x, rtol=0, atol=1e-6)
 
 
 def test_bfgs_options_refused_or_warned(rng):
