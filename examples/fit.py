@@ -49,13 +49,13 @@ real residual(const uint i, const real *p, real *g,
 """
 
 x0 = np.array([1.0, 1.0, 0.0])
-a = so.minimize(loss, x0, jac=True, method=clbfgs.bfgs, options={"gtol": 1e-6})
-b = clbfgs.minimize(loss, x0, jac=True, options={"gtol": 1e-6})
+a = so.minimize(loss, x0, jac=True, method=clbfgs.bfgs, options={"gtol": 1e-4})
+b = clbfgs.minimize(loss, x0, jac=True, options={"gtol": 1e-4})
 terms = clbfgs.Terms(RESIDUAL, "residual", m,
                      params="__global const real *t, __global const real *y", args=(t, y),
                      least_squares=True)
-c = clbfgs.minimize(terms, x0, options={"gtol": 1e-6})
-ref = so.minimize(loss, x0, jac=True, method="BFGS", options={"gtol": 1e-6})
+c = clbfgs.minimize(terms, x0, options={"gtol": 1e-4})
+ref = so.minimize(loss, x0, jac=True, method="BFGS", options={"gtol": 1e-4})
 
 print(f"device: {clbfgs.select_device().name}; noise seed {seed}")
 print(f"{'how':<34} {'status':>6} {'nit':>4} {'nfev':>5}  a, b, c")
@@ -69,9 +69,9 @@ J = np.stack([e, -c.x[0] * t * e, np.ones(m)], axis=1)
 se = sigma * np.sqrt(np.diag(np.linalg.inv(J.T @ J)))
 ok = all(r.success for r in (a, b, c))
 # SciPy's path to rounding, and the same run twice over
-ok &= bool(np.all(np.abs(a.x - ref.x) < 1e-3 * se)) and abs(a.nit - ref.nit) <= 2
+ok &= bool(np.all(np.abs(a.x - ref.x) < 1e-2 * se)) and abs(a.nit - ref.nit) <= 2
 ok &= bool(np.array_equal(b.x, a.x))
-ok &= bool(np.all(np.abs(c.x - a.x) < 1e-3 * se))  # the device sums in another order
+ok &= bool(np.all(np.abs(c.x - a.x) < 1e-2 * se))  # the device sums in another order
 ok &= bool(np.all(np.abs(c.x - truth) < 5 * se))
 print(f"standard errors {', '.join(f'{v:.2e}' for v in se)}; "
       f"|terms - truth| / se = {np.array2string(np.abs(c.x - truth) / se, precision=2)}")
