@@ -652,16 +652,11 @@ static clbfgs_status iterate(clbfgs_solver *s, int *stopped)
         CLBFGS_TRY(clbfgs__exec_read_reals(&s->exec, s->x, 0, s->host_x, s->n));
         clbfgs_iterate it = {s->k,      s->f, s->gnorm, s->step, s->eval.nfev - s->spec_nfev,
                              s->host_x, s->n};
-        clbfgs__callback_begin();
-        int halt = o->callback(o->callback_user, &it);
+        int halt;
+        status = clbfgs__iteration_callback(o, &it, &halt);
         s->time.callback += clbfgs__now() - t2;
-        const char *failed = clbfgs__callback_failure();
-        const char *why = halt ? failed : NULL;
-        if (why) {
-            status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
-                                  "the iteration callback failed (iteration %zu): %s", s->k, why);
+        if (status != CLBFGS_SUCCESS)
             goto cleanup;
-        }
         if (halt) {
             *stopped = 1;
             return stop(s, 99, 0);

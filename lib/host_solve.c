@@ -174,16 +174,11 @@ clbfgs_status clbfgs__host_solve(const clbfgs_objective *objective, size_t n, co
         if (o->callback) {
             double tc = clbfgs__now();
             clbfgs_iterate it = {k, f, gnorm, step, h.nfev, h.x, n};
-            clbfgs__callback_begin();
-            int halt = o->callback(o->callback_user, &it);
+            int halt;
+            status = clbfgs__iteration_callback(o, &it, &halt);
             t_cb += clbfgs__now() - tc;
-            const char *failed = clbfgs__callback_failure();
-            const char *why = halt ? failed : NULL;
-            if (why) {
-                status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
-                                      "the iteration callback failed (iteration %zu): %s", k, why);
+            if (status != CLBFGS_SUCCESS)
                 goto cleanup;
-            }
             if (halt) {
                 warn = 99;
                 break;

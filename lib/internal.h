@@ -55,6 +55,17 @@ void clbfgs__callback_begin(void);
  * itself cannot be taken for the callback's own. */
 const char *clbfgs__callback_failure(void);
 
+/* What an objective callback's return rc means, read just after it returned
+ * (clbfgs__callback_begin before it): CLBFGS_SUCCESS for 0, else
+ * CLBFGS_ERR_OBJECTIVE naming the kind ("host", "device"), the evaluation
+ * and what the callback said through clbfgs_callback_fail(). */
+clbfgs_status clbfgs__objective_callback_result(const char *kind, int rc, size_t evaluation);
+/* Calls options->callback with it, as every run does: *halt is what it
+ * returned (non-zero: stop, status 99); CLBFGS_ERR_CALLBACK when it also
+ * called clbfgs_callback_fail(). */
+clbfgs_status clbfgs__iteration_callback(const clbfgs_options *o, const clbfgs_iterate *it,
+                                         int *halt);
+
 /* The name of an OpenCL error code ("CL_INVALID_VALUE"), or "unknown". */
 const char *clbfgs__cl_error_name(cl_int err);
 

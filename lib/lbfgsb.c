@@ -1147,17 +1147,11 @@ static clbfgs_status run(lb_run *r, const double *x0, clbfgs_result *res)
             CLBFGS_TRY(clbfgs__exec_read_reals(&r->e, r->v.v.x, 0, r->host_x, n));
             clbfgs_iterate it = {r->nit, r->f, r->sbgnrm, stp * sqrt(dtd), r->ev.nfev, r->host_x,
                                  n};
-            clbfgs__callback_begin();
-            int stop = o->callback(o->callback_user, &it);
+            int stop;
+            status = clbfgs__iteration_callback(o, &it, &stop);
             r->time.callback += clbfgs__now() - tc;
-            const char *failed = clbfgs__callback_failure();
-            const char *why = stop ? failed : NULL;
-            if (why) {
-                status = clbfgs__fail(CLBFGS_ERR_CALLBACK,
-                                      "the iteration callback failed (iteration %zu): %s", r->nit,
-                                      why);
+            if (status != CLBFGS_SUCCESS)
                 goto cleanup;
-            }
             if (stop) {
                 set_message(res, 99, "Stopped by the callback.");
                 break;

@@ -50,16 +50,7 @@ static clbfgs_status device_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_ter
     CLBFGS_TRY(clbfgs__exec_mark(ev->exec, 0));
     clbfgs__callback_begin();
     int rc = d->fn(d->user, ev->exec->ctx->queue, x, run->f_view, g, ev->n, ev->exec->precision);
-    const char *why = clbfgs__callback_failure();
-    if (rc != 0) {
-        if (why)
-            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                                "the device objective callback failed (evaluation %zu): %s",
-                                ev->nfev, why);
-        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                            "the device objective callback returned %d (evaluation %zu)", rc,
-                            ev->nfev);
-    }
+    CLBFGS_TRY(clbfgs__objective_callback_result("device", rc, ev->nfev));
     CLBFGS_TRY(clbfgs__exec_mark(ev->exec, 1));
 cleanup:
     return status;

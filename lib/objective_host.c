@@ -46,17 +46,7 @@ clbfgs_status clbfgs__host_call(clbfgs_host_fn fn, void *user, const double *x, 
     *f = (double)NAN;
     clbfgs__callback_begin();
     int rc = fn(user, x, n, f, g);
-    const char *why = clbfgs__callback_failure();
-    if (rc != 0) {
-        if (why)
-            return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                                "the host objective callback failed (evaluation %zu): %s",
-                                evaluation, why);
-        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                            "the host objective callback returned %d (evaluation %zu)", rc,
-                            evaluation);
-    }
-    return CLBFGS_SUCCESS;
+    return clbfgs__objective_callback_result("host", rc, evaluation);
 }
 
 static clbfgs_status host_eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f_)

@@ -59,6 +59,32 @@ const char *clbfgs__callback_failure(void)
     return callback_message;
 }
 
+clbfgs_status clbfgs__objective_callback_result(const char *kind, int rc, size_t evaluation)
+{
+    const char *why = clbfgs__callback_failure();
+    if (rc == 0)
+        return CLBFGS_SUCCESS;
+    if (why)
+        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                            "the %s objective callback failed (evaluation %zu): %s", kind,
+                            evaluation, why);
+    return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                        "the %s objective callback returned %d (evaluation %zu)", kind, rc,
+                        evaluation);
+}
+
+clbfgs_status clbfgs__iteration_callback(const clbfgs_options *o, const clbfgs_iterate *it,
+                                         int *halt)
+{
+    clbfgs__callback_begin();
+    *halt = o->callback(o->callback_user, it);
+    const char *why = clbfgs__callback_failure();
+    if (*halt && why)
+        return clbfgs__fail(CLBFGS_ERR_CALLBACK,
+                            "the iteration callback failed (iteration %zu): %s", it->k, why);
+    return CLBFGS_SUCCESS;
+}
+
 static void set_message(const char *fmt, va_list ap)
 {
     int len = vsnprintf(last_message, sizeof last_message, fmt, ap);

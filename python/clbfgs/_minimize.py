@@ -252,7 +252,7 @@ def _opt(options, name, default=None):
     return default if v is None else v
 
 
-def _configure(o, method, options, n, lb, ub, jac_given):
+def _configure(o, method, options, n, lb, ub):
     """Fills the C options from SciPy's option names (the given method's)."""
     known = (_BFGS_OPTIONS if method == L.METHOD_BFGS else _LBFGSB_OPTIONS) | _OURS | {"tol"}
     unknown = sorted(set(options) - known)
@@ -398,7 +398,7 @@ def minimize(fun, x0, args=(), jac=None, callback=None, options=None, device=Non
         raise ValueError("BFGS takes no bounds; use method='L-BFGS-B'")
     lb, ub = _bounds_arrays(bounds, n)
     o = L.new_options()
-    keep = _configure(o, m, options, n, lb, ub, jac is not None)
+    keep = _configure(o, m, options, n, lb, ub)
     ctx = context_for(device)
     device_objective = isinstance(fun, Objective)
     if device_objective:
@@ -533,7 +533,7 @@ def minimize_batch(fun, x0, options=None, device=None):
     x = np.ascontiguousarray(x)
     options = dict(options or {})
     o = L.new_options()
-    keep = _configure(o, L.METHOD_BFGS, options, n, None, None, True)
+    keep = _configure(o, L.METHOD_BFGS, options, n, None, None)
     ctx = context_for(device)
     handle = fun._handle(ctx)
     for index, count in fun._per_problem_counts(P):
