@@ -117,16 +117,23 @@ def builtin_cases(clbfgs, rng):
     return 2 * len(CASES), failures
 
 
+# How many SciPy runs from starts 1e-12 away measure a path-sensitive
+# problem's spread (see within_scipy_spread and lbfgsb_spread).
+SPREAD_RUNS = 40
+
+
 def within_scipy_spread(fun, jac, x0, gtol, got, rng):
     """Some problems (penalty I, extended Powell singular) are so ill-conditioned
     that SciPy's own path changes when x0 moves by 1e-12 relative. There we ask
     that our run lands where SciPy's runs from 12 such starts land: one of their
     statuses, f within their range (plus the usual tolerance), nit within their
-    range widened by a quarter (a dozen samples underestimate it)."""
+    range widened by a quarter. Our run is then one more draw from the same
+    distribution, and one more draw exceeds the largest of N with probability
+    1/(N + 1): hence SPREAD_RUNS starts, not a dozen."""
     runs = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(12):
+        for _ in range(SPREAD_RUNS):
             x = x0 * (1 + 1e-12 * rng.uniform(-1, 1, x0.size))
             runs.append(minimize(fun, x, jac=jac, method="BFGS", options={"gtol": gtol}))
     fs = [float(r.fun) for r in runs]
@@ -135,7 +142,8 @@ def within_scipy_spread(fun, jac, x0, gtol, got, rng):
     tol = max(1e-8, 1e-6 * abs(hi))
     ok = (got["status"] in {r.status for r in runs} and lo - tol <= got["fun"] <= hi + tol
           and min(nits) * 0.75 - 3 <= got["nit"] <= max(nits) * 1.25 + 3)
-    spread = f"SciPy from 12 starts 1e-12 away: f {lo:.4e} .. {hi:.4e}, nit {min(nits)} .. {max(nits)}"
+    spread = (f"SciPy from {SPREAD_RUNS} starts 1e-12 away: f {lo:.4e} .. {hi:.4e}, "
+              f"nit {min(nits)} .. {max(nits)}")
     return ok, spread
 
 
@@ -349,14 +357,20 @@ def f_resolution(jac, x):
     return 4 * float(np.sum(np.abs(jac(x)) * np.spacing(np.abs(x))))
 
 
-def lbfgsb_spread(fun, jac, x0, bounds, gtol, got, rng):
+def lbfgsb_spread(fun, jac, x0, bounds, gtol, got, f_star, rng):
     """For a problem on which SciPy's own L-BFGS-B path moves when x0 moves
     by 1e-12 relative: the bar of agrees_lbfgsb against the range of SciPy's
-    12 runs from such starts, as within_scipy_spread does for BFGS."""
+    SPREAD_RUNS runs from such starts, as within_scipy_spread does for BFGS.
+    Where the runs end on the relative reduction of f near the minimum, f - f*
+    at the stop spans decades (extended Rosenbrock, n = 20: 1e-10 .. 1e-7
+    from one x0), a long tail no sample bounds: one more SciPy run lands
+    above the largest of 12 in 6.7 % of draws, of 40 in 2.8 %, above 3x the
+    largest of 40 in 0.17 % and above 10x in none of 1200 (SciPy 1.10, 60
+    random x0). So f may also be within 10x the spread's top in f - f*."""
     runs = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(12):
+        for _ in range(SPREAD_RUNS):
             x = x0 * (1 + 1e-12 * rng.uniform(-1, 1, x0.size))
             runs.append(minimize(fun, x, jac=jac, method="L-BFGS-B", bounds=bounds,
                                  options={"gtol": gtol}))
@@ -364,9 +378,11 @@ def lbfgsb_spread(fun, jac, x0, bounds, gtol, got, rng):
     nits = [r.nit for r in runs]
     lo, hi = min(fs), max(fs)
     ok = (got["status"] in {r.status for r in runs}
-          and got["fun"] is not None and lo - 1e-8 * abs(lo) <= got["fun"] <= hi + 1e-8 * abs(hi)
+          and got["fun"] is not None
+          and lo - 1e-8 * abs(lo) <= got["fun"] <= max(hi + 1e-8 * abs(hi), f_star + 10 * (hi - f_star))
           and min(nits) - max(2, 0.2 * min(nits)) <= got["nit"] <= max(nits) + max(2, 0.2 * max(nits)))
-    spread = f"SciPy from 12 starts 1e-12 away: f {lo:.4e} .. {hi:.4e}, nit {min(nits)} .. {max(nits)}"
+    spread = (f"SciPy from {SPREAD_RUNS} starts 1e-12 away: f {lo:.4e} .. {hi:.4e}, "
+              f"nit {min(nits)} .. {max(nits)}")
     return ok, spread
 
 
@@ -393,7 +409,7 @@ def lbfgsb_case(clbfgs, tmp, label, words, fun, jac, x0, lower, upper, rng, scip
     ok = agrees_lbfgsb(got, ref, f_star, f_resolution(jac, np.asarray(ref.x, dtype=float)))
     note = ""
     if not ok:
-        ok, spread = lbfgsb_spread(fun, sjac, x0, bounds, gtol, got, rng)
+        ok, spread = lbfgsb_spread(fun, sjac, x0, bounds, gtol, got, f_star, rng)
         note = f"  ({'path-sensitive: ' if ok else ''}{spread}; f* {f_star:.10e})"
     if bounds is not None:
         # L-BFGS-B never leaves the box: every x on it or inside, a fixed
