@@ -429,6 +429,29 @@ typedef int (*clbfgs_host_fn)(void *user, const double *x, size_t n, double *f, 
 CLBFGS_API clbfgs_status clbfgs_objective_host(clbfgs_objective **objective, clbfgs_host_fn fn,
                                                void *user);
 
+/** A function that combines an evaluation with other processes' (an MPI
+ * Allreduce is what include/clbfgs_mpi.h sets; any other transport fits).
+ * fg holds this process's f then its gradient, n + 1 doubles, on the host;
+ * the function replaces them, in place, with the combined values, and the
+ * run goes on with those. failed is non-zero when this process's evaluation
+ * failed (fg then holds NaN): the function is called even so, so that a
+ * collective it runs still completes on every process, and the run ends
+ * with the evaluation's own error whatever it returns. It returns 0, or
+ * non-zero to end the run with CLBFGS_ERR_OBJECTIVE (say why with
+ * clbfgs_callback_fail()). */
+typedef int (*clbfgs_reduce_fn)(void *user, double *fg, size_t n, int failed);
+
+/** Sets (fn not NULL) or clears (fn NULL) the objective's reduce function,
+ * called after every evaluation of every run with the objective (since
+ * 0.3). Each evaluation then reads f and g to the host and writes the
+ * combined values back (n + 1 reals each way). So that every process makes
+ * the same evaluations in the same order, such an objective is never
+ * evaluated ahead of need, and runs host-driven: never in the one-kernel
+ * solve (clbfgs_minimize_batch refuses it; options.single_kernel = 1 is
+ * CLBFGS_ERR_UNSUPPORTED) nor in the host solve of a host objective. */
+CLBFGS_API clbfgs_status clbfgs_objective_set_reduce(clbfgs_objective *objective,
+                                                     clbfgs_reduce_fn fn, void *user);
+
 /** A built-in objective, by name:
  *  - "rosen": SciPy's rosen, sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2;
  *  - "ext-rosenbrock": extended Rosenbrock (Moré, Garbow & Hillstrom 21), n even;

@@ -63,6 +63,12 @@ clbfgs_status clbfgs__batch_form(const clbfgs_objective *objective, size_t n, co
                             "(clbfgs_objective_terms) and the built-ins rosen, ext-rosenbrock "
                             "and quadratic",
                             who, objective->ops->name);
+    if (objective->reduce)
+        return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
+                            "%s: the objective has a reduce function "
+                            "(clbfgs_objective_set_reduce), which runs between evaluations on "
+                            "the host, so it cannot run in the one-kernel solve",
+                            who);
     if (n > BATCH_MAX_N)
         return clbfgs__fail(CLBFGS_ERR_UNSUPPORTED,
                             "%s: the one-kernel solve takes n up to %d (each work-item holds "

@@ -59,7 +59,7 @@ int clbfgs__host_solve_fits(const clbfgs_objective *objective, size_t n,
     void *user;
     return o->single_kernel == 0 && o->method == CLBFGS_METHOD_BFGS &&
            (precision == CLBFGS_PRECISION_DOUBLE || o->precision == CLBFGS_PRECISION_AUTO) &&
-           n <= HOST_SOLVE_MAX_N &&
+           n <= HOST_SOLVE_MAX_N && !objective->reduce &&
            clbfgs__objective_host_fn(objective, &fn, &user);
 }
 

@@ -12,6 +12,7 @@
 #include "objective_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,17 @@ double clbfgs__objective_bytes(const clbfgs_objective *o, size_t n, size_t elem,
     return o->ops->bytes(o->data, n, elem, largest);
 }
 
-int clbfgs__objective_pure(const clbfgs_objective *o) { return o->ops->pure; }
+int clbfgs__objective_pure(const clbfgs_objective *o) { return o->ops->pure && !o->reduce; }
+
+clbfgs_status clbfgs_objective_set_reduce(clbfgs_objective *o, clbfgs_reduce_fn fn, void *user)
+{
+    if (!o)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "clbfgs_objective_set_reduce: objective must not be NULL");
+    o->reduce = fn;
+    o->reduce_user = fn ? user : NULL;
+    return CLBFGS_SUCCESS;
+}
 
 clbfgs_status clbfgs__eval_prepare(clbfgs_eval *ev, const clbfgs_objective *o, clbfgs_exec *e,
                                    size_t n, double eps)
@@ -69,6 +80,87 @@ void clbfgs__eval_release(clbfgs_eval *ev)
         ev->objective->ops->release(ev);
     free(ev->state);
     ev->state = NULL;
+    free(ev->fg);
+    ev->fg = NULL;
+    ev->fg_count = 0;
+}
+
+/* Room for need values in ev->fg. */
+static clbfgs_status fg_room(clbfgs_eval *ev, size_t need)
+{
+    if (ev->fg_count < need) {
+        double *fg = realloc(ev->fg, need * sizeof *fg);
+        if (!fg)
+            return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
+                                "the host copy of f and g for the reduce function (%zu values)",
+                                need);
+        ev->fg = fg;
+        ev->fg_count = need;
+    }
+    return CLBFGS_SUCCESS;
+}
+
+/* This process's f and g onto the host: fg[0] f (the terms summed in order
+ * when the kind left terms), fg[1..n] g. */
+static clbfgs_status read_fg(clbfgs_eval *ev, cl_mem g, const clbfgs_terms *f)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    CLBFGS_TRY(fg_room(ev, ev->n + 1 + f->count));
+    CLBFGS_TRY(clbfgs__exec_read_reals(ev->exec, g, 0, ev->fg + 1, ev->n));
+    if (f->terms) {
+        double *t = ev->fg + ev->n + 1, sum = 0, c = 0;
+        CLBFGS_TRY(clbfgs__exec_read_reals(ev->exec, f->terms, 0, t, f->count));
+        for (size_t i = 0; i < f->count; i++) { /* compensated, in a fixed order */
+            double y = t[i] - c, s = sum + y;
+            c = (s - sum) - y;
+            sum = s;
+        }
+        ev->fg[0] = sum;
+    } else {
+        CLBFGS_TRY(clbfgs__exec_read_reals(ev->exec, ev->exec->scalars, SLOT_F, ev->fg, 1));
+    }
+cleanup:
+    return status;
+}
+
+/* The reduce function's part of an evaluation whose own status is status:
+ * f and g to the host, the function, the result back into g and SLOT_F. */
+static clbfgs_status reduce(clbfgs_eval *ev, cl_mem g, clbfgs_terms *f, clbfgs_status status)
+{
+    const clbfgs_objective *o = ev->objective;
+    if (status == CLBFGS_SUCCESS)
+        status = read_fg(ev, g, f);
+    if (status != CLBFGS_SUCCESS) {
+        /* still called, so that a collective completes everywhere; the
+         * evaluation's own error is the run's */
+        char saved[1024];
+        snprintf(saved, sizeof saved, "%s", clbfgs_last_error());
+        if (fg_room(ev, ev->n + 1) == CLBFGS_SUCCESS) {
+            for (size_t i = 0; i <= ev->n; i++)
+                ev->fg[i] = NAN;
+            clbfgs__callback_begin();
+            o->reduce(o->reduce_user, ev->fg, ev->n, 1);
+            (void)clbfgs__callback_failure();
+        }
+        return clbfgs__fail(status, "%s", saved);
+    }
+    double *fg = ev->fg;
+    clbfgs__callback_begin();
+    int rc = o->reduce(o->reduce_user, fg, ev->n, 0);
+    const char *why = clbfgs__callback_failure();
+    if (rc != 0)
+        return why ? clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                  "the reduce function failed (evaluation %zu): %s", ev->njev,
+                                  why)
+                   : clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                                  "the reduce function returned %d (evaluation %zu)", rc,
+                                  ev->njev);
+    status = clbfgs__exec_write_reals(ev->exec, g, 0, fg + 1, ev->n);
+    if (status == CLBFGS_SUCCESS)
+        status = clbfgs__exec_write_reals(ev->exec, ev->exec->scalars, SLOT_F, fg, 1);
+    f->terms = NULL;
+    f->count = 0;
+    return status;
 }
 
 clbfgs_status clbfgs__eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f)
@@ -80,6 +172,8 @@ clbfgs_status clbfgs__eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f)
     f->count = 0;
     int phase = clbfgs__exec_phase(ev->exec, PHASE_OBJECTIVE);
     clbfgs_status status = ops->eval(ev, x, g, f);
+    if (ev->objective->reduce)
+        status = reduce(ev, g, f, status);
     clbfgs__exec_phase(ev->exec, phase);
     return status;
 }

@@ -27,14 +27,17 @@ typedef struct clbfgs_eval {
     size_t n;
     size_t nfev, njev; /* as SciPy counts: n + 1 values per forward-difference gradient */
     void *state;       /* the kind's own */
+    double *fg;        /* with a reduce function: f, g and the terms on the host */
+    size_t fg_count;
 } clbfgs_eval;
 
 /* Device bytes the objective needs for a run of n in reals of elem bytes,
  * besides the iteration's, and in *largest its largest single buffer; in
  * double, so nothing overflows. */
 double clbfgs__objective_bytes(const clbfgs_objective *o, size_t n, size_t elem, double *largest);
-/* Whether an evaluation touches nothing but the device (no caller code runs):
- * the driver may then evaluate a trial point before it knows it needs it. */
+/* Whether an evaluation touches nothing but the device (no caller code runs,
+ * no reduce function): the driver may then evaluate a trial point before it
+ * knows it needs it. */
 int clbfgs__objective_pure(const clbfgs_objective *o);
 
 /* Checks the objective against the run (n, precision, context), builds its
@@ -44,7 +47,9 @@ clbfgs_status clbfgs__eval_prepare(clbfgs_eval *ev, const clbfgs_objective *o, c
                                    size_t n, double eps);
 /* Releases what prepare made; a zeroed ev is fine. */
 void clbfgs__eval_release(clbfgs_eval *ev);
-/* Enqueues f(x) and the gradient into g (under PHASE_OBJECTIVE). */
+/* Enqueues f(x) and the gradient into g (under PHASE_OBJECTIVE). With a
+ * reduce function it also waits for them, reduces them on the host and
+ * writes the result back: f into SLOT_F, never as terms. */
 clbfgs_status clbfgs__eval(clbfgs_eval *ev, cl_mem x, cl_mem g, clbfgs_terms *f);
 
 #endif

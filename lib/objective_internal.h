@@ -60,6 +60,8 @@ typedef struct clbfgs_objective_ops {
 struct clbfgs_objective {
     const clbfgs_objective_ops *ops;
     void *data; /* the kind's own */
+    clbfgs_reduce_fn reduce; /* clbfgs_objective_set_reduce; NULL: none */
+    void *reduce_user;
 };
 
 /* The term objectives' kind (objective_terms.c), and the slot of a term

@@ -1,0 +1,76 @@
+#!/bin/sh
+# clbfgs_mpi_minimize with 1, 2 and 3 ranks on this machine (oversubscribed:
+# pocl's CPU device is shared): the same fit must give the same status and
+# nit, f within 1e-12 relative and x within 1e-10 (reduction order aside),
+# in double, with BFGS and with L-BFGS-B, with a rank that holds no data;
+# and bad input must end every rank with an error, none hanging: ranks that
+# disagree on n, gtol or x0, a rank with invalid arguments, a rank whose
+# device fails mid-run, a rank whose callback stops the run early.
+set -u
+exe="$top_builddir/tests/test-mpi"
+[ -x "$exe" ] || { echo "no $exe (configure --with-mpi)"; exit 77; }
+mpiexec=${MPIEXEC:-mpiexec}
+# what containers need: root allowed, more ranks than cores, no CMA
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# the libtool wrapper would relink under mpiexec: run the real binary
+[ -x "$top_builddir/tests/.libs/test-mpi" ] && [ -f "$top_builddir/tests/.libs/lt-test-mpi" -o -x "$top_builddir/tests/.libs/test-mpi" ] &&
+    exe_real="$top_builddir/tests/.libs/test-mpi" || exe_real="$exe"
+export LD_LIBRARY_PATH="$top_builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+seed=${CLBFGS_TEST_SEED:-$(date +%s)}
+echo "seed $seed (CLBFGS_TEST_SEED replays it)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+# ranks, then test-mpi's arguments: output in $tmp/out and $tmp/err, status in $rc
+run_n() { n=$1; shift; timeout 120 "$mpiexec" -n "$n" "$exe_real" "$@" > "$tmp/out" 2> "$tmp/err"; rc=$?; }
+
+for method in bfgs lbfgsb; do
+    for case in "1" "2" "3" "3 --empty 1"; do
+        set -- $case
+        ranks=$1; shift
+        run_n "$ranks" fit --method "$method" --seed "$seed" "$@"
+        line=$(grep -v '^rank' "$tmp/out" | head -1)
+        echo "$method, $ranks ranks $*: rc $rc: $line"
+        sed 's/^/    /' "$tmp/err" | grep -v '^    $' | head -5
+        if [ $rc -ne 0 ] || [ -z "$line" ]; then
+            echo "FAIL: $method with $ranks ranks $* did not run"; cat "$tmp/out"; fail=1; continue
+        fi
+        if [ "$ranks" = 1 ]; then
+            ref=$line
+        else
+            echo "$ref" "$line" | awk -v what="$method, $ranks ranks $*" '{
+                bad = ($1 != $10 || $2 != $11)
+                df = $5 - $14; if (df < 0) df = -df; s = $5 < 0 ? -$5 : $5
+                if (df > 1e-12 * s) bad = 1
+                for (j = 6; j <= 9; j++) { d = $j - $(j + 9); if (d < 0) d = -d; if (d > 1e-10) bad = 1 }
+                if (bad) { print "FAIL: " what " differs from 1 rank"; exit 1 } }' || fail=1
+        fi
+    done
+done
+
+# every rank must end, with an error that says what happened, well inside
+# the timeout: "MODE|what rank 1 says|what the others say"
+for expect in \
+    "disagree-n|disagree on n (from 3 to 4 among the ranks; 3 here)|disagree on n (from 3 to 4" \
+    "disagree-gtol|disagree on options.gtol|disagree on options.gtol" \
+    "disagree-x0|disagree on x0|disagree on x0" \
+    "bad-args|result must not be NULL|another rank could not start" \
+    "fail-eval|simulated device failure on rank 1|the evaluation failed on 1 of 3 ranks" \
+    "diverge|while 2 of 3 ranks went on evaluating|the run ended on 1 of 3 ranks"; do
+    mode=${expect%%|*}; rest=${expect#*|}; one=${rest%%|*}; others=${rest#*|}
+    run_n 3 "$mode" --seed "$seed"
+    errors=$(grep -c '^rank [0-9]*: error:' "$tmp/out")
+    echo "$mode: rc $rc, $errors of 3 ranks ended with an error"
+    sed 's/^/    /' "$tmp/out"
+    if [ $rc -eq 124 ]; then
+        echo "FAIL: $mode hung"; fail=1
+    elif [ $rc -ne 0 ] || [ "$errors" -ne 3 ]; then
+        echo "FAIL: $mode: not every rank ended with its error"; cat "$tmp/err"; fail=1
+    elif ! grep '^rank 1: error:' "$tmp/out" | grep -qF "$one" ||
+         [ "$(grep '^rank [02]: error:' "$tmp/out" | grep -cF "$others")" -ne 2 ]; then
+        echo "FAIL: $mode: the messages do not say what happened"; fail=1
+    fi
+done
+exit $fail
