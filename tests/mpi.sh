@@ -50,6 +50,41 @@ for method in bfgs lbfgsb; do
     done
 done
 
+# the command under mpiexec: each rank reads its own rows of the .npy files
+# (examples/climate writes them), rank 0 prints; 1 rank is a plain run
+clbfgs="$top_builddir/tools/.libs/clbfgs"
+[ -x "$clbfgs" ] || clbfgs="$top_builddir/tools/clbfgs"
+if "$top_builddir/examples/climate" --m 30000 --write-npy "$tmp" > /dev/null; then
+    words="minimize --terms $top_srcdir/examples/climate.cl --function two_layer --data $tmp/t.npy
+        --data $tmp/temp.npy --arg real:0.005773502691896258 --least-squares --x0 1,0,1,3.9
+        --precision double"
+    for ranks in 1 2 3; do
+        timeout 120 "$mpiexec" -n $ranks "$clbfgs" $words > "$tmp/cli$ranks" 2> "$tmp/err"
+        rc=$?
+        echo "clbfgs minimize, $ranks ranks: rc $rc: $(grep -E '^  (fun|nit):' "$tmp/cli$ranks" | tr -s ' ' | tr '\n' ' ')"
+        grep -q '^ranks: ' "$tmp/cli$ranks" && [ $ranks -eq 1 ] && { echo "FAIL: 1 rank is not a plain run"; fail=1; }
+        if [ $rc -ne 0 ] || [ "$(grep -c '^  fun:' "$tmp/cli$ranks")" -ne 1 ]; then
+            echo "FAIL: the command with $ranks ranks"; cat "$tmp/cli$ranks" "$tmp/err"; fail=1
+        elif [ $ranks -gt 1 ]; then
+            for key in status nit nfev; do
+                [ "$(grep "^  $key:" "$tmp/cli1")" = "$(grep "^  $key:" "$tmp/cli$ranks")" ] ||
+                    { echo "FAIL: $key with $ranks ranks differs from 1 rank"; fail=1; }
+            done
+            awk '/^  fun:/ { f[FILENAME] = $2; files[++k] = FILENAME }
+                 END { d = f[files[1]] - f[files[2]]; if (d < 0) d = -d
+                       if (d > 1e-12 * f[files[1]]) { print "FAIL: f differs"; exit 1 } }' \
+                "$tmp/cli1" "$tmp/cli$ranks" || fail=1
+        fi
+    done
+    timeout 120 "$mpiexec" -n 2 "$clbfgs" minimize --builtin rosen --n 4 > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    if [ $rc -eq 0 ] || [ "$(grep -c 'runs a --terms objective' "$tmp/err")" -ne 2 ]; then
+        echo "FAIL: --builtin under mpiexec -n 2 was not refused on both ranks (rc $rc)"; cat "$tmp/err"; fail=1
+    fi
+else
+    echo "FAIL: examples/climate could not write the .npy files"; fail=1
+fi
+
 # every rank must end, with an error that says what happened, well inside
 # the timeout: "MODE|what rank 1 says|what the others say"
 for expect in \

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef CLI_MPI
+#include <clbfgs_mpi.h>
+#endif
+
 #define MAX_ARGS 64
 
 /* What to minimize, as the command line gives it. */
@@ -27,6 +31,7 @@ struct problem {
     int nargs;
     char order[2 * MAX_ARGS]; /* with --terms: 'd' per --data, 'a' per --arg, as given */
     int norder;
+    size_t part, parts; /* under mpirun: this rank and the ranks; --data's rows are split */
 };
 
 /* The types --arg takes, as its usage errors list them. */
@@ -166,6 +171,7 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
 {
     cli_table tables[MAX_ARGS];
     memset(tables, 0, sizeof tables);
+    size_t total[MAX_ARGS] = {0};
     char *source = NULL, *name = NULL, decl[2 * MAX_ARGS * 40] = "";
     clbfgs_status status = CLBFGS_SUCCESS;
     int rc = EXIT_OK, shared = -1; /* the first --data file's index */
@@ -189,14 +195,14 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
                                      "problems: a --batch-data file holds one row per problem",
                                      pb->data[d], tables[d].rows, pb->batch_file, pb->problems);
         } else {
-            rc = cli_read_table("--data", pb->data[d], CLI_MAX_DATA_BYTES, &tables[d]);
+            rc = cli_read_table_part("--data", pb->data[d], CLI_MAX_DATA_BYTES, pb->part,
+                                     pb->parts, &tables[d], &total[d]);
             if (shared < 0)
                 shared = d;
-            if (rc == EXIT_OK && tables[d].rows != tables[shared].rows)
+            if (rc == EXIT_OK && total[d] != total[shared])
                 rc = cli_input_error("--data: '%s' has %zu rows, but '%s' has %zu: every data "
                                      "file holds one row per data item",
-                                     pb->data[d], tables[d].rows, pb->data[shared],
-                                     tables[shared].rows);
+                                     pb->data[d], total[d], pb->data[shared], total[shared]);
         }
         snprintf(decl + used, sizeof decl - used, "%s__global const real *data%d", k ? ", " : "",
                  d);
@@ -206,6 +212,8 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
         rc = cli_usage_error("--terms %s needs its data: --data FILE (.npy or CSV), once per "
                              "data array of the function",
                              pb->terms_file);
+    if (rc == EXIT_OK && shared >= 0 && tables[shared].rows == 0)
+        goto done; /* under mpirun, a rank with no rows: no objective, it adds 0 */
     if (rc == EXIT_OK)
         rc = cli_read_file("--terms", pb->terms_file, CLI_MAX_FILE_BYTES, &source);
     if (rc == EXIT_OK && !(name = cli_path_with_dir(pb->terms_file)))
@@ -237,6 +245,7 @@ static int make_terms(const struct problem *pb, clbfgs_objective **objective)
         if (rc == EXIT_OK && status != CLBFGS_SUCCESS)
             rc = cli_library_error(status);
     }
+done:
     for (int k = 0; k < pb->ndata; k++)
         cli_table_free(&tables[k]);
     free(source);
@@ -299,6 +308,96 @@ static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t 
     }
     return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
 }
+
+#ifdef CLI_MPI
+static int print_iterate(void *user, const clbfgs_iterate *it);
+
+static int silent_iterate(void *user, const clbfgs_iterate *it)
+{
+    (void)user, (void)it;
+    return 0;
+}
+
+/* Whether an MPI launcher started this process (Open MPI, MPICH's Hydra,
+ * PMIx, Slurm's srun with PMI): then minimize runs across the ranks. A
+ * plain run never initialises MPI. */
+static int launched_by_mpi(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK",
+                                       "MPI_LOCALNRANKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+/* The ranks' exit codes after a step every rank takes: the largest, so that
+ * a rank whose step failed stops them all before the next collective. */
+static int agree_rc(int rc)
+{
+    int worst = rc;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (worst != EXIT_OK && rc == EXIT_OK)
+        fprintf(stderr, "clbfgs: error: another MPI rank failed (its message says why)\n");
+    return worst;
+}
+
+/* minimize under mpirun: the --terms objective's --data rows split across
+ * the ranks, a device per rank, one MPI_Allreduce per evaluation; rank 0
+ * prints. */
+static int run_mpi(struct problem *pb, clbfgs_context_options *copts, size_t n, const double *x0,
+                   clbfgs_options *opts, const char *problem, int verbose, int json)
+{
+    int rank = 0, size = 1, rc = EXIT_OK;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (!pb->terms_file || pb->batch_file)
+        return cli_usage_error(
+            "minimize under mpirun (%d ranks) runs a --terms objective, whose --data rows are "
+            "split across the ranks; %s",
+            size, pb->batch_file ? "--batch is not distributed" : "this objective holds no data to split");
+    pb->part = (size_t)rank;
+    pb->parts = (size_t)size;
+    clbfgs_objective *objective = NULL;
+    clbfgs_context *ctx = NULL;
+    clbfgs_result result;
+    memset(&result, 0, sizeof result);
+    clbfgs_mpi_info info;
+    clbfgs_status status = clbfgs_mpi_context_new(&ctx, MPI_COMM_WORLD, copts);
+    if (status != CLBFGS_SUCCESS)
+        rc = cli_library_error(status);
+    if (rc == EXIT_OK)
+        rc = make_objective(pb, ctx, n, opts->precision, &objective);
+    rc = agree_rc(rc);
+    if (rc == EXIT_OK) {
+        if (verbose) {
+            FILE *table = json ? stderr : stdout;
+            opts->callback = rank == 0 ? print_iterate : silent_iterate;
+            opts->callback_user = table;
+            if (rank == 0)
+                fprintf(table, "%6s  %23s  %12s  %12s  %6s\n", "k", "f", "|g|", "step", "nfev");
+        }
+        status = clbfgs_mpi_minimize(MPI_COMM_WORLD, ctx, objective, n, x0, opts, &result, &info);
+        if (rank == 0 && result.x) {
+            clbfgs_device_info dev;
+            clbfgs_context_device(ctx, &dev);
+            cli_print_result(stdout, &result, &dev, problem, json);
+            if (!json)
+                printf("ranks: %d, one MPI_Allreduce of %zu bytes per evaluation, %.6f s in "
+                       "them on rank 0\n",
+                       size, info.bytes_per_reduce, info.reduce_seconds);
+        }
+        if (status != CLBFGS_SUCCESS)
+            rc = cli_library_error(status);
+        else
+            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+    }
+    clbfgs_result_free(&result);
+    clbfgs_objective_free(objective);
+    clbfgs_context_free(ctx);
+    return rc;
+}
+#endif
 
 /* With --json, the iteration lines go to stderr so stdout holds one object. */
 static int print_iterate(void *user, const clbfgs_iterate *it)
@@ -392,6 +491,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
     memset(&pb, 0, sizeof pb);
     pb.builtin = demo ? "rosen" : NULL;
     pb.lambda = 1.0;
+    pb.parts = 1;
     size_t n = demo ? 100 : 0;
     double fill = (double)NAN;
     int json = 0, verbose = 0, summary = 0, rc = EXIT_OK;
@@ -634,6 +734,31 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
         snprintf(problem, sizeof problem, "%s:%s", pb.terms_file, pb.function);
     else
         snprintf(problem, sizeof problem, "%s:%s", pb.cl_file, pb.kernel);
+#ifdef CLI_MPI
+    /* under mpirun with more than one rank; one rank is a plain run */
+    int ranks = 1, initialised = 0;
+    if (!demo && launched_by_mpi()) {
+        MPI_Initialized(&initialised);
+        if (!initialised && MPI_Init(NULL, NULL) != MPI_SUCCESS)
+            rc = cli_usage_error("minimize: started by an MPI launcher, but MPI_Init failed");
+        else
+            MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        if (rc == EXIT_OK && ranks > 1)
+            rc = run_mpi(&pb, &copts, n, x0, &opts, problem, verbose, json);
+        if (rc == EXIT_OK && ranks == 1 && !initialised)
+            MPI_Finalize();
+    }
+    if (rc != EXIT_OK || ranks > 1) {
+        if (ranks > 1 && !initialised)
+            MPI_Finalize();
+        cli_table_free(&starts);
+        free(x0);
+        free(hess_inv0);
+        free(lower);
+        free(upper);
+        return rc;
+    }
+#endif
     clbfgs_objective *objective = NULL;
     clbfgs_context *ctx = NULL;
     clbfgs_result result;

@@ -7,6 +7,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,7 +313,83 @@ static int count_rest(const char *option, const char *path, FILE *f, size_t limi
     return read_error(option, path, f);
 }
 
-static int read_npy(const char *option, const char *path, FILE *f, size_t max_bytes, cli_table *out)
+/* The body as read, in place: float32 (in the first half of values)
+ * widened to double from the last, byte-swapped where the file's order is
+ * not this machine's. */
+static void widen(double *values, size_t count, size_t item, int swap)
+{
+    unsigned char *raw = (unsigned char *)values;
+    if (item == 4) {
+        /* From the last: value i's double (bytes 8i..) only covers floats i and above. */
+        for (size_t i = count; i-- > 0;) {
+            unsigned char bytes[4];
+            float v;
+            memcpy(bytes, raw + 4 * i, 4);
+            if (swap)
+                swap_bytes(bytes, 4);
+            memcpy(&v, bytes, 4);
+            values[i] = (double)v;
+        }
+    } else if (swap) {
+        for (size_t i = 0; i < count; i++)
+            swap_bytes(raw + 8 * i, 8);
+    }
+}
+
+/* Rows [lo, hi) of rows for part `part` of `parts`: as even as can be, the
+ * first rows % parts parts one row longer. */
+static void part_rows(uint64_t rows, size_t part, size_t parts, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t q = rows / parts, r = rows % parts;
+    *lo = q * part + (part < r ? part : r);
+    *hi = *lo + q + (part < r ? 1 : 0);
+}
+
+/* Part `part` of `parts` of the body: the rows [lo, hi) of part_rows, read
+ * from where they sit in the file after its whole length has been checked. */
+static int read_npy_part(const char *option, const char *path, FILE *f, uint64_t start,
+                         uint64_t rows, uint64_t cols, size_t item, size_t part, size_t parts,
+                         size_t max_bytes, cli_table *out)
+{
+    uint64_t lo, hi;
+    part_rows(rows, part, parts, &lo, &hi);
+    if (rows > UINT64_MAX / cols || rows * cols > (UINT64_MAX - start) / item)
+        return bad_file(option, path, "its shape is too large to address");
+    uint64_t body = rows * cols * item;
+    if (fseeko(f, 0, SEEK_END) != 0)
+        return cli_input_error("%s: cannot seek in '%s': %s", option, path, strerror(errno));
+    off_t end = ftello(f);
+    if (end < 0 || (uint64_t)end != start + body)
+        return bad_file(option, path,
+                        "the header says %llu x %llu values (%llu bytes) but the file has %lld "
+                        "bytes after it",
+                        (unsigned long long)rows, (unsigned long long)cols,
+                        (unsigned long long)body, (long long)end - (long long)start);
+    out->rows = (size_t)(hi - lo);
+    out->cols = (size_t)cols;
+    if (hi == lo)
+        return EXIT_OK; /* more parts than rows: this one holds none */
+    if ((hi - lo) * cols > SIZE_MAX / sizeof(double) || (hi - lo) * cols * item > max_bytes)
+        return bad_file(option, path,
+                        "rows %llu to %llu of it are more than the %zu bytes a data file may "
+                        "have",
+                        (unsigned long long)lo, (unsigned long long)hi, max_bytes);
+    size_t count = (size_t)((hi - lo) * cols), bytes = count * item;
+    double *values = malloc(count * sizeof(double));
+    if (!values)
+        return cli_out_of_memory("reading a .npy file");
+    if (fseeko(f, (off_t)(start + lo * cols * item), SEEK_SET) != 0 ||
+        fread(values, 1, bytes, f) != bytes) {
+        free(values);
+        return read_error(option, path, f) ? EXIT_USAGE
+                                           : bad_file(option, path, "it ended while being read");
+    }
+    out->values = values;
+    return EXIT_OK;
+}
+
+static int read_npy(const char *option, const char *path, FILE *f, size_t max_bytes, size_t part,
+                    size_t parts, size_t *total, cli_table *out)
 {
     static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     unsigned char pre[12];
@@ -390,6 +469,18 @@ static int read_npy(const char *option, const char *path, FILE *f, size_t max_by
     uint64_t rows = hdr.shape[0], cols = hdr.ndim == 2 ? hdr.shape[1] : 1;
     if (rows == 0 || cols == 0)
         return bad_file(option, path, "the array is empty (shape %s)", shape);
+    if (rows > SIZE_MAX)
+        return bad_file(option, path, "shape %s has more rows than this machine can count", shape);
+    *total = (size_t)rows;
+    int rc = EXIT_OK;
+    if (parts > 1) {
+        rc = read_npy_part(option, path, f, preamble + header_len, rows, cols, item, part, parts,
+                           max_bytes, out);
+        if (rc != EXIT_OK || !out->values)
+            return rc;
+        widen(out->values, out->rows * out->cols, item, swap);
+        return EXIT_OK;
+    }
     /* Each product checked before it is formed: the shape is the file's word. */
     if (rows > UINT64_MAX / cols || rows * cols > SIZE_MAX / sizeof(double) ||
         rows * cols * item > max_bytes - preamble - header_len)
@@ -431,22 +522,7 @@ static int read_npy(const char *option, const char *path, FILE *f, size_t max_by
                         what, body + rest);
     }
 
-    unsigned char *raw = (unsigned char *)values;
-    if (item == 4) {
-        /* From the last: value i's double (bytes 8i..) only covers floats i and above. */
-        for (size_t i = count; i-- > 0;) {
-            unsigned char bytes[4];
-            float v;
-            memcpy(bytes, raw + 4 * i, 4);
-            if (swap)
-                swap_bytes(bytes, 4);
-            memcpy(&v, bytes, 4);
-            values[i] = (double)v;
-        }
-    } else if (swap) {
-        for (size_t i = 0; i < count; i++)
-            swap_bytes(raw + 8 * i, 8);
-    }
+    widen(values, count, item, swap);
     out->values = values;
     out->rows = (size_t)rows;
     out->cols = (size_t)cols;
@@ -575,7 +651,15 @@ static int ends_with(const char *s, const char *suffix)
 
 int cli_read_table(const char *option, const char *path, size_t max_bytes, cli_table *out)
 {
+    size_t total;
+    return cli_read_table_part(option, path, max_bytes, 0, 1, out, &total);
+}
+
+int cli_read_table_part(const char *option, const char *path, size_t max_bytes, size_t part,
+                        size_t parts, cli_table *out, size_t *total)
+{
     memset(out, 0, sizeof *out);
+    *total = 0;
     if (max_bytes > SIZE_MAX / 2)
         max_bytes = SIZE_MAX / 2; /* so that counting past it cannot wrap */
     if (!*path)
@@ -583,13 +667,32 @@ int cli_read_table(const char *option, const char *path, size_t max_bytes, cli_t
     if (ends_with(path, ".npz"))
         return bad_file(option, path,
                         "an .npz archive is not supported: save each array with numpy.save");
-    if (!ends_with(path, ".npy"))
-        return read_text(option, path, max_bytes, out);
+    if (!ends_with(path, ".npy")) {
+        /* text cannot be entered at a row: read whole, keep the part */
+        int rc = read_text(option, path, max_bytes, out);
+        if (rc != EXIT_OK || parts <= 1) {
+            *total = out->rows;
+            return rc;
+        }
+        uint64_t lo, hi;
+        *total = out->rows;
+        part_rows(out->rows, part, parts, &lo, &hi);
+        memmove(out->values, out->values + lo * out->cols,
+                (size_t)(hi - lo) * out->cols * sizeof(double));
+        out->rows = (size_t)(hi - lo);
+        if (out->rows == 0) {
+            free(out->values);
+            out->values = NULL;
+        }
+        return EXIT_OK;
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return cli_input_error("%s: cannot open '%s': %s", option, path, strerror(errno));
-    int rc = read_npy(option, path, f, max_bytes, out);
+    int rc = read_npy(option, path, f, max_bytes, part, parts, total, out);
     fclose(f);
+    if (rc != EXIT_OK)
+        memset(out, 0, sizeof *out);
     return rc;
 }
 

@@ -43,6 +43,16 @@ typedef struct cli_table {
  * ran out. *out is zeroed on failure. */
 int cli_read_table(const char *option, const char *path, size_t max_bytes, cli_table *out);
 
+/* Part `part` (from 0) of `parts` of the table, for a run over MPI ranks:
+ * rows [lo, hi) split as evenly as can be (the first rows % parts parts one
+ * row longer), and in *total the file's rows. A .npy file is checked whole
+ * (its header, and its length against the shape) and only the part's bytes
+ * are read; text is read whole and cut. A part may hold no rows (rows 0,
+ * values NULL) where parts > rows; max_bytes caps the part, not the file.
+ * parts = 1 is cli_read_table. */
+int cli_read_table_part(const char *option, const char *path, size_t max_bytes, size_t part,
+                        size_t parts, cli_table *out, size_t *total);
+
 /* Frees the values and zeroes the table; a zeroed table is fine. */
 void cli_table_free(cli_table *t);
 
