@@ -85,6 +85,13 @@ else
     echo "FAIL: examples/climate could not write the .npy files"; fail=1
 fi
 
+# the example: 3 ranks recover the record's parameters
+if timeout 120 "$mpiexec" -n 3 "$top_builddir/examples/climate_mpi" --m-per-rank 40000 > "$tmp/out" 2>&1; then
+    sed 's/^/    /' "$tmp/out"
+else
+    echo "FAIL: examples/climate_mpi with 3 ranks"; cat "$tmp/out"; fail=1
+fi
+
 # every rank must end, with an error that says what happened, well inside
 # the timeout: "MODE|what rank 1 says|what the others say"
 for expect in \
