@@ -2,9 +2,10 @@
  * (examples/climate.cl) with its record split across the ranks. Run by
  * tests/mpi.sh with 1, 2 and 3 ranks:
  *
- *   test-mpi fit [--method bfgs|lbfgsb] [--m M] [--seed S] [--empty R]
+ *   test-mpi fit [--method bfgs|lbfgsb] [--fd] [--m M] [--seed S] [--empty R]
  *       prints (rank 0) "status nit nfev njev f x0 x1 x2 x3", %.17g; rank R
- *       (--empty) holds no data and passes a NULL objective
+ *       (--empty) holds no data and passes a NULL objective; --fd: the model
+ *       without its gradient, forward differences in the terms' pass
  *   test-mpi disagree-n | disagree-gtol | disagree-x0 | bad-args
  *       one rank passes something else: every rank must fail at the start
  *   test-mpi fail-eval      rank 1's device objective fails at its 5th call
@@ -44,6 +45,15 @@ static char *read_file(const char *path)
     fclose(f);
     return s;
 }
+
+/* climate.cl's model without its gradient */
+static const char model_fd[] =
+    "real two_layer(const uint i, const real *x, __global const real *t,\n"
+    "               __global const real *temp, const real s)\n"
+    "{\n"
+    "    return s * (x[0] * (1 - exp(-t[i] * exp(-x[1]))) + x[2] * (1 - exp(-t[i] * exp(-x[3])))\n"
+    "                - temp[i]);\n"
+    "}\n";
 
 /* rank 1's device objective in fail-eval: a failing device at its 5th call */
 static int failing_device(void *user, cl_command_queue queue, cl_mem x, cl_mem f, cl_mem g,
@@ -91,7 +101,7 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const char *mode = argc > 1 ? argv[1] : "fit";
     const char *method = "bfgs";
-    int empty = -1;
+    int empty = -1, fd = 0;
     size_t m = 20000;
     unsigned long seed = (unsigned long)time(NULL);
     for (int k = 2; k < argc; k++) {
@@ -101,6 +111,8 @@ int main(int argc, char **argv)
             m = strtoull(argv[++k], NULL, 10);
         else if (!strcmp(argv[k], "--seed") && k + 1 < argc)
             seed = strtoul(argv[++k], NULL, 10);
+        else if (!strcmp(argv[k], "--fd"))
+            fd = 1;
         else if (!strcmp(argv[k], "--empty") && k + 1 < argc)
             empty = atoi(argv[++k]);
     }
@@ -150,7 +162,8 @@ int main(int argc, char **argv)
         to.name = "climate.cl";
         to.args = "__global const real *t, __global const real *temp, const real s";
         to.least_squares = 1;
-        st = clbfgs_objective_terms(&obj, source, "two_layer", hi - lo, &to);
+        to.gradient = !fd;
+        st = clbfgs_objective_terms(&obj, fd ? model_fd : source, "two_layer", hi - lo, &to);
         if (st == CLBFGS_SUCCESS)
             st = clbfgs_objective_set_arg_reals(obj, 0, t + lo, hi - lo);
         if (st == CLBFGS_SUCCESS)
