@@ -443,12 +443,15 @@ typedef int (*clbfgs_reduce_fn)(void *user, double *fg, size_t n, int failed);
 
 /** Sets (fn not NULL) or clears (fn NULL) the objective's reduce function,
  * called after every evaluation of every run with the objective (since
- * 0.3). Each evaluation then reads f and g to the host and writes the
- * combined values back (n + 1 reals each way). So that every process makes
+ * 0.3). Each evaluation then reads f and g to the host (and f's terms,
+ * where the kind leaves f as terms: work_size of them for a source
+ * objective, a few per work-group for a term objective), and writes the
+ * combined f and g back (n + 1 reals). So that every process makes
  * the same evaluations in the same order, such an objective is never
  * evaluated ahead of need, and runs host-driven: never in the one-kernel
- * solve (clbfgs_minimize_batch refuses it; options.single_kernel = 1 is
- * CLBFGS_ERR_UNSUPPORTED) nor in the host solve of a host objective. */
+ * solve (clbfgs_minimize_batch refuses it; options.single_kernel = 1 is an
+ * error) nor in the host solve of a host objective. A solver of the step
+ * API takes the change at its next clbfgs_solver_start. */
 CLBFGS_API clbfgs_status clbfgs_objective_set_reduce(clbfgs_objective *objective,
                                                      clbfgs_reduce_fn fn, void *user);
 

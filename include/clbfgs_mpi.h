@@ -1,7 +1,8 @@
 /* clbfgs_mpi -- one minimization over data spread across MPI ranks.
  *
- * libclbfgs-mpi (configure --with-mpi) sits on the public API of libclbfgs,
- * which keeps no MPI dependency. Each rank holds a shard of the data in its
+ * libclbfgs-mpi (configure --with-mpi) is the whole library plus this layer;
+ * libclbfgs itself keeps no MPI dependency, and the layer's only seam in it
+ * is the objective's reduce function (clbfgs_objective_set_reduce). Each rank holds a shard of the data in its
  * own objective on its own device; the iteration is replicated: every rank
  * runs the same BFGS or L-BFGS-B iteration on the same x, and after every
  * evaluation the ranks add up their partial f and gradient with one
@@ -12,8 +13,10 @@
  * evaluation, a device, a run that ended early) reaches every rank through
  * those flags: each rank's run ends with an error, never a hang.
  *
- * Link with -lclbfgs-mpi -lclbfgs and the MPI library (pkg-config
- * clbfgs-mpi). MPI must be initialised by the caller. */
+ * Link with -lclbfgs-mpi instead of -lclbfgs, and the MPI library
+ * (pkg-config --cflags --libs clbfgs-mpi): linking both would give a
+ * program two copies of the library's state. MPI must be initialised by the
+ * caller. */
 #ifndef CLBFGS_MPI_H
 #define CLBFGS_MPI_H
 
@@ -39,7 +42,8 @@ typedef struct clbfgs_mpi_info {
  * GPUs when options->device (or CLBFGS_DEVICE) is NULL or empty and there
  * are GPUs, else every device; "gpu", "cpu" or "accelerator" takes the
  * devices of that type; any other selector names one device for every rank
- * (see clbfgs_select_device). Collective over comm. */
+ * (see clbfgs_select_device). Collective over comm: every rank calls it
+ * (MPI_Comm_split_type comes first, whatever the arguments). */
 CLBFGS_API clbfgs_status clbfgs_mpi_context_new(clbfgs_context **context, MPI_Comm comm,
                                                 const clbfgs_context_options *options);
 
@@ -57,7 +61,16 @@ CLBFGS_API clbfgs_status clbfgs_mpi_context_new(clbfgs_context **context, MPI_Co
  * rank the same bits, as Open MPI and MPICH do). An evaluation that fails on
  * one rank ends the run on every rank: CLBFGS_ERR_OBJECTIVE elsewhere,
  * naming how many ranks failed; so does a rank whose run ends while others
- * still evaluate. info, when not NULL, receives what the layer measured.
+ * still evaluate. At the end the ranks compare status, nit, njev, f and x:
+ * a difference is CLBFGS_ERR_OBJECTIVE on every rank (ranks on devices that
+ * round differently, different models or drivers, can drift apart; give
+ * every rank the same kind of device). nfev is the largest over the ranks
+ * (a rank without data counts one value per evaluation, a forward-difference
+ * rank n + 1). A start error leaves result's status and message saying so.
+ * info, when not NULL, receives what the layer measured.
+ *
+ * Every rank's f and g are added up: a term that belongs to the whole
+ * problem once (a regularizer) must be in one rank's objective only.
  *
  * The run is host-driven (the reduce function runs between evaluations):
  * never the one-kernel solve (options.single_kernel = 1 is

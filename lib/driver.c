@@ -494,6 +494,8 @@ clbfgs_status clbfgs_solver_start(clbfgs_solver *s, const double *x0)
     s->t_start = t0 - s->built;
     s->state = SOLVER_RUNNING;
     s->on_device = s->evaluated = s->prefetched = 0;
+    /* per run: a reduce function may have been set since the solver was made */
+    s->speculate = clbfgs__objective_pure(s->objective);
     s->warnflag = 0;
     s->k = s->skipped = 0;
     s->f = s->gnorm = (double)NAN;

@@ -133,8 +133,7 @@ static clbfgs_status reduce(clbfgs_eval *ev, cl_mem g, clbfgs_terms *f, clbfgs_s
     if (status != CLBFGS_SUCCESS) {
         /* still called, so that a collective completes everywhere; the
          * evaluation's own error is the run's */
-        char saved[1024];
-        snprintf(saved, sizeof saved, "%s", clbfgs_last_error());
+        char *saved = clbfgs__strdup_printf("%s", clbfgs_last_error()); /* it may fail calls */
         if (fg_room(ev, ev->n + 1) == CLBFGS_SUCCESS) {
             for (size_t i = 0; i <= ev->n; i++)
                 ev->fg[i] = NAN;
@@ -142,7 +141,10 @@ static clbfgs_status reduce(clbfgs_eval *ev, cl_mem g, clbfgs_terms *f, clbfgs_s
             o->reduce(o->reduce_user, ev->fg, ev->n, 1);
             (void)clbfgs__callback_failure();
         }
-        return clbfgs__fail(status, "%s", saved);
+        if (saved)
+            clbfgs__fail(status, "%s", saved);
+        free(saved);
+        return status;
     }
     double *fg = ev->fg;
     clbfgs__callback_begin();

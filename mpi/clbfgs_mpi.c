@@ -18,6 +18,7 @@
 #include "clbfgs_mpi.h"
 #include "internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ struct mpi_run {
 
 /* ---- the start: do the ranks agree? ---- */
 
-/* FNV-1a of bytes, folded to 52 bits so it travels exactly as uint64. */
+/* FNV-1a of bytes (64 bits; they travel as MPI_UINT64_T). */
 static uint64_t hash_bytes(const void *p, size_t len, uint64_t h)
 {
     const unsigned char *b = p;
@@ -133,8 +134,7 @@ static clbfgs_precision resolved_precision(clbfgs_context *ctx, clbfgs_precision
 static clbfgs_status check_start(MPI_Comm comm, clbfgs_context *ctx, size_t n, const double *x0,
                                  const clbfgs_options *o, clbfgs_status local, const char *who)
 {
-    char mine[512];
-    snprintf(mine, sizeof mine, "%s", local != CLBFGS_SUCCESS ? clbfgs_last_error() : "");
+    char *mine = local != CLBFGS_SUCCESS ? clbfgs__strdup_printf("%s", clbfgs_last_error()) : NULL;
     int bad = local != CLBFGS_SUCCESS;
     size_t nx = x0 ? n : 0;
     int lbfgsb = o->method == CLBFGS_METHOD_LBFGSB;
@@ -165,8 +165,12 @@ static clbfgs_status check_start(MPI_Comm comm, clbfgs_context *ctx, size_t n, c
     };
     size_t differs;
     clbfgs_status status = agree(comm, f, sizeof f / sizeof f[0], who, &differs);
-    if (bad) /* this rank's own reason, not the disagreement it caused */
-        return clbfgs__fail(local, "%s", mine);
+    if (bad) { /* this rank's own reason, not the disagreement it caused */
+        if (mine)
+            clbfgs__fail(local, "%s", mine);
+        free(mine);
+        return local;
+    }
     if (differs == 0)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                             "%s: another rank could not start (its own error says why)", who);
@@ -245,8 +249,10 @@ static clbfgs_status finish(struct mpi_run *r, clbfgs_status status, clbfgs_resu
     memset(r->buf, 0, (r->n + 1) * sizeof *r->buf);
     r->buf[r->n + 1] = status != CLBFGS_SUCCESS ? 1.0 : 0.0;
     r->buf[r->n + 2] = 1.0;
+    double seconds = r->seconds;
     int rc = allreduce(r);
     r->reductions--; /* not an evaluation's */
+    r->seconds = seconds;
     r->over = 1;
     if (rc != MPI_SUCCESS)
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE, "%s: MPI_Allreduce at the run's end failed on "
@@ -265,16 +271,32 @@ static clbfgs_status finish(struct mpi_run *r, clbfgs_status status, clbfgs_resu
     if (nfailed > 0)
         return clbfgs__fail(CLBFGS_ERR_OBJECTIVE, "%s: the run failed on %.0f of %d ranks", who,
                             nfailed, r->size);
-    /* every rank ended: compare what they ended with */
+    /* every rank ended: compare what they ended with. nfev is not compared:
+     * each kind counts the values of an evaluation its own way (n + 1 with
+     * forward differences, 1 for a rank without data); the largest is the
+     * run's. */
     struct field f[] = {
         {"the result's status", FIELD_INT, (uint64_t)(int64_t)result->status},
         {"the result's nit", FIELD_INT, (uint64_t)result->nit},
-        {"the result's nfev", FIELD_INT, (uint64_t)result->nfev},
+        {"the result's njev", FIELD_INT, (uint64_t)result->njev},
         {"the result's f", FIELD_REAL, bits(result->fun)},
         {"the result's x", FIELD_HASH, hash_reals(result->x, result->x ? r->n : 0)},
+        {"the result's nfev", FIELD_INT, (uint64_t)result->nfev},
     };
     size_t differs;
-    return agree(r->comm, f, sizeof f / sizeof f[0], who, &differs);
+    clbfgs_status status2 = agree(r->comm, f, sizeof f / sizeof f[0], who, &differs);
+    if (differs == 5) { /* nfev alone */
+        uint64_t most = result->nfev;
+        MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, r->comm);
+        result->nfev = (size_t)most;
+        return CLBFGS_SUCCESS;
+    }
+    if (status2 != CLBFGS_SUCCESS) /* devices that round differently drifted apart */
+        return clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
+                            "%s: the ranks ended with different results (%s): their devices "
+                            "round differently, so they evaluated at different points",
+                            who, f[differs].name);
+    return CLBFGS_SUCCESS;
 }
 
 clbfgs_status clbfgs_mpi_minimize(MPI_Comm comm, clbfgs_context *ctx, clbfgs_objective *objective,
@@ -308,6 +330,11 @@ clbfgs_status clbfgs_mpi_minimize(MPI_Comm comm, clbfgs_context *ctx, clbfgs_obj
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                               "%s: context, x0 and result must not be NULL, and n must be > 0",
                               who);
+    if (status == CLBFGS_SUCCESS && n > (size_t)INT_MAX - 3)
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                              "%s: n = %zu: an MPI message counts at most INT_MAX values, and "
+                              "the layer sends n + 3",
+                              who, n);
     clbfgs_objective *zero = NULL;
     if (status == CLBFGS_SUCCESS && !objective) {
         status = clbfgs_objective_host(&zero, zero_fn, NULL);
@@ -320,6 +347,11 @@ clbfgs_status clbfgs_mpi_minimize(MPI_Comm comm, clbfgs_context *ctx, clbfgs_obj
     if (status != CLBFGS_SUCCESS) {
         clbfgs_objective_free(zero);
         free(r.buf);
+        if (result) {
+            result->status = (int)status;
+            snprintf(result->message, sizeof result->message, "Error: %s: %s",
+                     clbfgs_strerror(status), clbfgs_last_error());
+        }
         return status;
     }
     if (info) {
@@ -354,10 +386,7 @@ clbfgs_status clbfgs_mpi_context_new(clbfgs_context **context, MPI_Comm comm,
                                      const clbfgs_context_options *options)
 {
     static const char who[] = "clbfgs_mpi_context_new";
-    if (!context)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: context must not be NULL", who);
-    *context = NULL;
-    MPI_Comm node;
+    MPI_Comm node; /* collective: before anything can return */
     int local = 0, rank = 0;
     MPI_Comm_rank(comm, &rank);
     if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) !=
@@ -366,6 +395,9 @@ clbfgs_status clbfgs_mpi_context_new(clbfgs_context **context, MPI_Comm comm,
                             "%s: MPI_Comm_split_type(MPI_COMM_TYPE_SHARED) failed", who);
     MPI_Comm_rank(node, &local);
     MPI_Comm_free(&node);
+    if (!context)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s: context must not be NULL", who);
+    *context = NULL;
 
     clbfgs_context_options o;
     clbfgs_context_options_init(&o);
@@ -397,7 +429,7 @@ clbfgs_status clbfgs_mpi_context_new(clbfgs_context **context, MPI_Comm comm,
         if (of_type == 0) {
             clbfgs_devices_free(list);
             return clbfgs__fail(CLBFGS_ERR_DEVICE_NOT_FOUND, "%s: no %s device on rank %d's node",
-                                who, sel, rank);
+                                who, sel && *sel ? sel : "OpenCL", rank);
         }
         size_t pick = (size_t)local % of_type, seen = 0;
         for (size_t i = 0; i < count; i++) {

@@ -10,6 +10,7 @@ set -u
 exe="$top_builddir/tests/test-mpi"
 [ -x "$exe" ] || { echo "no $exe (configure --with-mpi)"; exit 77; }
 mpiexec=${MPIEXEC:-mpiexec}
+command -v "$mpiexec" > /dev/null || { echo "no MPI launcher ('$mpiexec'): install openmpi-bin"; exit 77; }
 # what containers need: root allowed, more ranks than cores, no CMA
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -31,7 +32,7 @@ run_n() { n=$1; shift; timeout 120 "$mpiexec" -n "$n" "$exe_real" "$@" > "$tmp/o
 # round differently, and the difference quotient multiplies that by 1/h =
 # 7e7, so x agrees to about 1e-8 there, not 1e-10.
 for case in "bfgs 1" "bfgs 2" "bfgs 3" "bfgs 3 --empty 1" "lbfgsb 1" "lbfgsb 2" "lbfgsb 3" \
-    "lbfgsb 3 --empty 1" "bfgs 1 --fd" "bfgs 3 --fd"; do
+    "lbfgsb 3 --empty 1" "bfgs 1 --fd" "bfgs 3 --fd" "bfgs 3 --fd --empty 2"; do
         set -- $case
         method=$1 ranks=$2; shift 2
         ftol=1e-12 xtol=1e-10
@@ -83,8 +84,9 @@ if "$top_builddir/examples/climate" --m 30000 --write-npy "$tmp" > /dev/null; th
     done
     timeout 120 "$mpiexec" -n 2 "$clbfgs" minimize --builtin rosen --n 4 > "$tmp/out" 2> "$tmp/err"
     rc=$?
-    if [ $rc -eq 0 ] || [ "$(grep -c 'runs a --terms objective' "$tmp/err")" -ne 2 ]; then
-        echo "FAIL: --builtin under mpiexec -n 2 was not refused on both ranks (rc $rc)"; cat "$tmp/err"; fail=1
+    # (mpiexec may end the second rank before it prints, once the first has exited)
+    if [ $rc -eq 0 ] || ! grep -q 'runs a --terms objective' "$tmp/err"; then
+        echo "FAIL: --builtin under mpiexec -n 2 was not refused (rc $rc)"; cat "$tmp/err"; fail=1
     fi
 else
     echo "FAIL: examples/climate could not write the .npy files"; fail=1

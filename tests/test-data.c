@@ -75,9 +75,11 @@ static void release_table(void *t)
 /* What the reader printed on stderr the last time. */
 static char messages[4096];
 
-/* cli_read_table on path with "--data", its messages caught in messages[];
- * the table is held. */
-static int read_table(const char *path, size_t max_bytes, cli_table **table)
+/* cli_read_table_part (parts > 1) or cli_read_table on path with "--data",
+ * its messages caught in messages[]; the table is held, *total the file's
+ * rows (NULL: not asked). */
+static int read_part(const char *path, size_t max_bytes, size_t part, size_t parts,
+                     cli_table **table, size_t *total)
 {
     *table = hold(calloc(1, sizeof **table), release_table);
     assert_non_null(*table);
@@ -87,7 +89,11 @@ static int read_table(const char *path, size_t max_bytes, cli_table **table)
     int saved = dup(2);
     assert_true(saved >= 0);
     assert_true(dup2(fileno(caught), 2) >= 0);
-    int rc = cli_read_table("--data", path, max_bytes, *table);
+    size_t rows = 0;
+    int rc = parts > 1 ? cli_read_table_part("--data", path, max_bytes, part, parts, *table, &rows)
+                       : cli_read_table("--data", path, max_bytes, *table);
+    if (total)
+        *total = rows;
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -98,6 +104,11 @@ static int read_table(const char *path, size_t max_bytes, cli_table **table)
     if (*messages)
         print_message("%s", messages); /* so a failing run shows what was said */
     return rc;
+}
+
+static int read_table(const char *path, size_t max_bytes, cli_table **table)
+{
+    return read_part(path, max_bytes, 0, 1, table, NULL);
 }
 
 /* The file is refused as bad input, with a message that names the option,
@@ -154,6 +165,100 @@ static void a_version_2_float32_vector_is_widened_to_double(void **state)
     for (size_t i = 0; i < 1000; i++)
         if (t->values[i] != (double)body[i])
             fail_msg("value %zu: %.17g, not %.17g", i, t->values[i], (double)body[i]);
+}
+
+/* ---- parts of a file, as MPI ranks read them ---- */
+
+static void parts_of_an_npy_matrix_are_its_rows_split_evenly(void **state)
+{
+    (void)state;
+    double body[14];
+    for (size_t i = 0; i < 14; i++)
+        body[i] = 0.5 * (double)i - 3;
+    const char *path = put_npy(
+        "p.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 2), }", body, sizeof body);
+    const size_t want[3] = {3, 2, 2}; /* 7 rows in 3 parts: the first one longer */
+    size_t row = 0;
+    for (size_t part = 0; part < 3; part++) {
+        cli_table *t;
+        size_t total;
+        assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, part, 3, &t, &total), EXIT_OK);
+        assert_int_equal(total, 7);
+        assert_int_equal(t->rows, want[part]);
+        assert_int_equal(t->cols, 2);
+        assert_memory_equal(t->values, body + 2 * row, t->rows * 2 * sizeof(double));
+        row += t->rows;
+    }
+    assert_int_equal(row, 7);
+}
+
+static void a_part_of_a_float32_vector_is_widened_and_more_parts_than_rows_leave_some_empty(
+    void **state)
+{
+    (void)state;
+    const float body[5] = {1.5f, -2.25f, 1e-30f, 7.0f, 3.0e30f};
+    const char *path = put_npy(
+        "pf.npy", 2, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", body, sizeof body);
+    cli_table *t;
+    size_t total;
+    assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, 1, 2, &t, &total), EXIT_OK);
+    assert_int_equal(total, 5);
+    assert_int_equal(t->rows, 2); /* rows 3 and 4 */
+    assert_true(t->values[0] == (double)body[3] && t->values[1] == (double)body[4]);
+    /* 5 rows, 7 parts: parts 5 and 6 hold none */
+    assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, 6, 7, &t, &total), EXIT_OK);
+    assert_int_equal(t->rows, 0);
+    assert_null(t->values);
+    assert_int_equal(total, 5);
+    assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, 4, 7, &t, &total), EXIT_OK);
+    assert_int_equal(t->rows, 1);
+    assert_true(t->values[0] == (double)body[4]);
+}
+
+static void a_part_read_checks_the_whole_files_length_and_the_part(void **state)
+{
+    (void)state;
+    const double body[5] = {1, 2, 3, 4, 5};
+    const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }";
+    cli_table *t;
+    for (size_t len = 24; len <= 40; len += 16) { /* short, then long */
+        size_t mark = held_mark();
+        assert_int_equal(read_part(put_npy("pl.npy", 1, dict, body, len), CLI_MAX_DATA_BYTES, 0,
+                                   2, &t, NULL),
+                         EXIT_USAGE);
+        assert_null(t->values);
+        assert_non_null(strstr(messages, "the header says 4 x 1 values (32 bytes) but the file"));
+        release_held_since(mark);
+    }
+    const char *path = put_npy("pk.npy", 1, dict, body, 32);
+    assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, 2, 2, &t, NULL), EXIT_USAGE);
+    assert_non_null(strstr(messages, "part 2 of 2 does not exist"));
+    /* the cap is the part's (and the header's), not the file's: the 128
+     * bytes of preamble and header and 2 rows of 8 fit in 144, the whole
+     * file (160 bytes) does not */
+    assert_int_equal(read_part(path, 144, 1, 2, &t, NULL), EXIT_OK);
+    assert_int_equal(t->rows, 2);
+    assert_true(t->values[0] == 3 && t->values[1] == 4);
+    assert_int_equal(read_table(path, 144, &t), EXIT_USAGE);
+    const double more[40] = {0};
+    path = put_npy("pc.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (40,), }",
+                   more, sizeof more);
+    assert_int_equal(read_part(path, 150, 0, 2, &t, NULL), EXIT_USAGE); /* 160 bytes a part */
+    assert_non_null(strstr(messages, "more than the 150 bytes"));
+}
+
+static void a_part_of_csv_is_cut_from_the_whole(void **state)
+{
+    (void)state;
+    const char *path = PUT_TEXT("p.csv", "1,2\n3,4\n# a comment\n5,6\n7,8\n9,10\n");
+    cli_table *t;
+    size_t total;
+    assert_int_equal(read_part(path, CLI_MAX_DATA_BYTES, 1, 2, &t, &total), EXIT_OK);
+    assert_int_equal(total, 5);
+    assert_int_equal(t->rows, 2);
+    assert_int_equal(t->cols, 2);
+    const double want[4] = {7, 8, 9, 10};
+    assert_memory_equal(t->values, want, sizeof want);
 }
 
 static void a_header_is_read_in_any_key_order_and_spacing(void **state)
@@ -534,6 +639,10 @@ int main(void)
         held_test(fortran_order_is_refused),
         held_test(shapes_of_0_or_more_than_2_dimensions_and_empty_arrays_are_refused),
         held_test(a_truncated_body_is_refused_with_both_sizes),
+        held_test(parts_of_an_npy_matrix_are_its_rows_split_evenly),
+        held_test(a_part_of_a_float32_vector_is_widened_and_more_parts_than_rows_leave_some_empty),
+        held_test(a_part_read_checks_the_whole_files_length_and_the_part),
+        held_test(a_part_of_csv_is_cut_from_the_whole),
         held_test(bytes_after_the_body_are_refused),
         held_test(a_file_past_the_cap_is_refused_before_it_is_read),
         held_test(a_bad_preamble_is_refused),

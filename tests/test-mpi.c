@@ -133,13 +133,14 @@ int main(int argc, char **argv)
         temp[i] = 4.0 * (1 - exp(-t[i] / 4.0)) + 3.0 * (1 - exp(-t[i] / 250.0)) +
                   0.3 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
     }
-    size_t lo = m * (size_t)rank / (size_t)size, hi = m * (size_t)(rank + 1) / (size_t)size;
+#define ROW(r) (m * (size_t)(r) / (size_t)size)
+    size_t lo = ROW(rank), hi = ROW(rank + 1);
+    /* --empty R: rank R holds nothing, a neighbour in row order its rows */
+    int heir = empty < size - 1 ? empty + 1 : empty - 1;
     if (rank == empty)
         lo = hi = 0;
-    else if (empty >= 0 && empty < size && rank == (empty + 1) % size) /* takes the rows of empty */
-        lo = m * (size_t)empty / (size_t)size < lo ? m * (size_t)empty / (size_t)size : lo,
-        hi = m * (size_t)(empty + 1) / (size_t)size > hi ? m * (size_t)(empty + 1) / (size_t)size
-                                                          : hi;
+    else if (empty >= 0 && empty < size && rank == heir)
+        lo = heir > empty ? ROW(empty) : lo, hi = heir > empty ? hi : ROW(empty + 1);
 
     clbfgs_context *ctx = NULL;
     clbfgs_objective *obj = NULL;

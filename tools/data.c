@@ -2,6 +2,8 @@
  * usually written by another program, so every refusal names the file and
  * what to change there; every size is checked before it is multiplied or
  * allocated, because the sizes come from the file. */
+#include "config.h"
+
 #include "data.h"
 
 #include "cli.h"
@@ -359,7 +361,10 @@ static int read_npy_part(const char *option, const char *path, FILE *f, uint64_t
     if (fseeko(f, 0, SEEK_END) != 0)
         return cli_input_error("%s: cannot seek in '%s': %s", option, path, strerror(errno));
     off_t end = ftello(f);
-    if (end < 0 || (uint64_t)end != start + body)
+    if (end < 0)
+        return cli_input_error("%s: cannot tell the length of '%s': %s", option, path,
+                               strerror(errno));
+    if ((uint64_t)end != start + body)
         return bad_file(option, path,
                         "the header says %llu x %llu values (%llu bytes) but the file has %lld "
                         "bytes after it",
@@ -660,6 +665,8 @@ int cli_read_table_part(const char *option, const char *path, size_t max_bytes, 
 {
     memset(out, 0, sizeof *out);
     *total = 0;
+    if (parts == 0 || part >= parts)
+        return cli_usage_error("%s: part %zu of %zu does not exist", option, part, parts);
     if (max_bytes > SIZE_MAX / 2)
         max_bytes = SIZE_MAX / 2; /* so that counting past it cannot wrap */
     if (!*path)
