@@ -309,6 +309,14 @@ static int make_objective(const struct problem *pb, clbfgs_context *ctx, size_t 
     return status == CLBFGS_SUCCESS ? EXIT_OK : cli_library_error(status);
 }
 
+/* The exit status of a run that returned status with result. */
+static int run_exit(clbfgs_status status, const clbfgs_result *result)
+{
+    if (status != CLBFGS_SUCCESS)
+        return cli_library_error(status);
+    return result->success ? EXIT_OK : EXIT_NOT_CONVERGED;
+}
+
 #ifdef CLI_MPI
 static int print_iterate(void *user, const clbfgs_iterate *it);
 
@@ -387,10 +395,7 @@ static int run_mpi(struct problem *pb, clbfgs_context_options *copts, size_t n, 
                        "them on rank 0\n",
                        size, info.bytes_per_reduce, info.reduce_seconds);
         }
-        if (status != CLBFGS_SUCCESS)
-            rc = cli_library_error(status);
-        else
-            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+        rc = run_exit(status, &result);
     }
     clbfgs_result_free(&result);
     clbfgs_objective_free(objective);
@@ -785,10 +790,7 @@ int cli_minimize_with(int argc, char **argv, const struct option *options, int d
             clbfgs_context_device(ctx, &dev);
             cli_print_result(stdout, &result, &dev, problem, json);
         }
-        if (status != CLBFGS_SUCCESS)
-            rc = cli_library_error(status);
-        else
-            rc = result.success ? EXIT_OK : EXIT_NOT_CONVERGED;
+        rc = run_exit(status, &result);
     }
     clbfgs_result_free(&result);
     clbfgs_objective_free(objective);
