@@ -149,14 +149,9 @@ static clbfgs_status reduce(clbfgs_eval *ev, cl_mem g, clbfgs_terms *f, clbfgs_s
     double *fg = ev->fg;
     clbfgs__callback_begin();
     int rc = o->reduce(o->reduce_user, fg, ev->n, 0);
-    const char *why = clbfgs__callback_failure();
-    if (rc != 0)
-        return why ? clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                                  "the reduce function failed (evaluation %zu): %s", ev->njev,
-                                  why)
-                   : clbfgs__fail(CLBFGS_ERR_OBJECTIVE,
-                                  "the reduce function returned %d (evaluation %zu)", rc,
-                                  ev->njev);
+    status = clbfgs__objective_callback_result("reduce", rc, ev->njev);
+    if (status != CLBFGS_SUCCESS)
+        return status;
     status = clbfgs__exec_write_reals(ev->exec, g, 0, fg + 1, ev->n);
     if (status == CLBFGS_SUCCESS)
         status = clbfgs__exec_write_reals(ev->exec, ev->exec->scalars, SLOT_F, fg, 1);

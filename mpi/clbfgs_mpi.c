@@ -285,7 +285,7 @@ static clbfgs_status finish(struct mpi_run *r, clbfgs_status status, clbfgs_resu
     };
     size_t differs;
     clbfgs_status status2 = agree(r->comm, f, sizeof f / sizeof f[0], who, &differs);
-    if (differs == 5) { /* nfev alone */
+    if (differs == sizeof f / sizeof f[0] - 1) { /* nfev alone: it is last */
         uint64_t most = result->nfev;
         MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, r->comm);
         result->nfev = (size_t)most;
