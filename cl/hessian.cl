@@ -142,6 +142,24 @@ __kernel void hessian_update_apply_rows(__global real *h, __global const real *s
  * the result is identical to it. On pocl (AVX-512 host) it moved 25-27 GB/s
  * against the one-row pass's 20-21 GB/s at n = 2048-8192, and was 10 %
  * slower at n = 1024, where H stays in cache. */
+/* Row i's pass over the columns [from, n) in the reference order: the
+ * pending update (when update) and sum += H_ij g_j, from the sum given. */
+static real row_from(__global real *row, const real si, const real ui, const real a, const real b,
+                     const int update, __global const real *s, __global const real *u,
+                     __global const real *g, const size_t from, const size_t n, real sum)
+{
+    for (size_t j = from; j < n; j++) {
+        real hv = row[j];
+        if (update) {
+            const real sj = s[j], uj = u[j];
+            hv = hv + (a * (ui * sj + si * uj) + b * (si * sj));
+            row[j] = hv;
+        }
+        sum += hv * g[j];
+    }
+    return sum;
+}
+
 #define ROWS 4
 __kernel void hessian_update_apply_rows4(__global real *h, __global const real *sc,
                                          __global const real *u, __global const real *s,
@@ -178,26 +196,90 @@ __kernel void hessian_update_apply_rows4(__global real *h, __global const real *
                 acc[r] += row[r * (size_t)n + j] * gj;
         }
     } else { /* the last, short block: row by row */
-        for (uint r = 0; r < rows; r++) {
-            __global real *rr = row + r * (size_t)n;
-            const real sr = s[i0 + r], ur = u[i0 + r];
-            real sum = 0;
-            for (size_t j = 0; j < n; j++) {
-                real hv = rr[j];
-                if (update) {
-                    const real sj = s[j], uj = u[j];
-                    hv = hv + (a * (ur * sj + sr * uj) + b * (sr * sj));
-                    rr[j] = hv;
-                }
-                sum += hv * g[j];
-            }
-            acc[r] = sum;
-        }
+        for (uint r = 0; r < rows; r++)
+            acc[r] = row_from(row + r * (size_t)n, s[i0 + r], u[i0 + r], a, b, update, s, u, g, 0,
+                              n, 0);
     }
     for (uint r = 0; r < rows; r++)
         v[i0 + r] = acc[r];
 }
 #undef ROWS
+
+/* Sums eight lanes in a fixed order. */
+static real hsum8(const real8 v)
+{
+    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
+/* One row of the pass in eight lanes (see hessian_update_apply_rows8). */
+static real row8(__global real *row, const real si, const real ui, const real a, const real b,
+                 const int update, __global const real *s, __global const real *u,
+                 __global const real *g, const size_t n)
+{
+    const size_t body = n & ~(size_t)7;
+    real8 acc = 0;
+    for (size_t j = 0; j < body; j += 8) {
+        real8 hv = vload8(0, row + j);
+        if (update) {
+            const real8 s8 = vload8(0, s + j), u8 = vload8(0, u + j);
+            hv = hv + (a * (ui * s8 + si * u8) + b * (si * s8));
+            vstore8(hv, 0, row + j);
+        }
+        acc += hv * vload8(0, g + j);
+    }
+    return row_from(row, si, ui, a, b, update, s, u, g, body, n, hsum8(acc));
+}
+
+/* The pass by rows in eight lanes, for CPUs: a work-item takes two rows
+ * and walks them eight columns at a time, with vload8 and vstore8, which
+ * the scalar passes above leave to the compiler: they keep the reference
+ * order of summation, one dependent chain per row, which a compiler may
+ * not vectorise (no reassociation without fast math), so they ran at
+ * instruction rate, not memory rate. Here each row sums in eight lanes,
+ * lane l taking the columns j = l mod 8 in order; the lanes are added as
+ * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the last n mod 8
+ * columns in order. s, u and g are loaded once for both rows. The element
+ * update is the reference pair's expression, so H is identical to it; v is
+ * within the rounding of its own order. A short last block (n odd) takes
+ * its one row alone. */
+__kernel void hessian_update_apply_rows8(__global real *h, __global const real *sc,
+                                         __global const real *u, __global const real *s,
+                                         __global const real *g, __global real *v, const uint n)
+{
+    const size_t i0 = get_global_id(0) * 2;
+    if (i0 >= n)
+        return;
+    const real a = sc[DENSE_A], b = sc[DENSE_B];
+    const int update = sc[DENSE_PENDING] != 0;
+    __global real *r0 = h + i0 * (size_t)n;
+    if (i0 + 1 >= n) {
+        v[i0] = row8(r0, s[i0], u[i0], a, b, update, s, u, g, n);
+        return;
+    }
+    __global real *r1 = r0 + n;
+    const real s0 = s[i0], u0 = u[i0], s1 = s[i0 + 1], u1 = u[i0 + 1];
+    const size_t body = n & ~(size_t)7;
+    real8 acc0 = 0, acc1 = 0;
+    if (update) {
+        for (size_t j = 0; j < body; j += 8) {
+            const real8 s8 = vload8(0, s + j), u8 = vload8(0, u + j), g8 = vload8(0, g + j);
+            const real8 h0 = vload8(0, r0 + j) + (a * (u0 * s8 + s0 * u8) + b * (s0 * s8));
+            const real8 h1 = vload8(0, r1 + j) + (a * (u1 * s8 + s1 * u8) + b * (s1 * s8));
+            vstore8(h0, 0, r0 + j);
+            vstore8(h1, 0, r1 + j);
+            acc0 += h0 * g8;
+            acc1 += h1 * g8;
+        }
+    } else {
+        for (size_t j = 0; j < body; j += 8) {
+            const real8 g8 = vload8(0, g + j);
+            acc0 += vload8(0, r0 + j) * g8;
+            acc1 += vload8(0, r1 + j) * g8;
+        }
+    }
+    v[i0] = row_from(r0, s0, u0, a, b, update, s, u, g, body, n, hsum8(acc0));
+    v[i0 + 1] = row_from(r1, s1, u1, a, b, update, s, u, g, body, n, hsum8(acc1));
+}
 
 /* v[i] = sum over chunks of the partial sums of hessian_update_apply. */
 __kernel void sum_chunks(__global real *v, __global const real *partial, const uint n,

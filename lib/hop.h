@@ -66,12 +66,13 @@ extern const clbfgs_hop_ops clbfgs__hop_dense;
 
 /* ---- the dense operator's parts, for its tests ---- */
 /* How the fused pass goes on the context's device for n: by rows (CPUs),
- * with 1 or 4 rows per work-item, or 0 by columns; and how many row chunks
- * the column pass uses (1 by rows). */
+ * with 1 or 4 rows per work-item in the reference order of summation or 2
+ * rows in eight lanes, or 0 by columns; and how many row chunks the column
+ * pass uses (1 by rows). */
 int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
-/* Chooses the pass: by_rows 1 or 4 rows per work-item, or 0 by columns in
- * chunks 1 .. n; anything else is CLBFGS_ERR_INVALID_ARGUMENT. */
+/* Chooses the pass: by_rows 1, 2 or 4 rows per work-item, or 0 by columns
+ * in chunks 1 .. n; anything else is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks);
 /* H itself, and its s and u vectors (n reals each). */
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop);

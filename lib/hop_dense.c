@@ -20,10 +20,11 @@ enum { DENSE_A = SLOT_OPERATOR, DENSE_B, DENSE_PENDING };
 struct clbfgs_hop {
     clbfgs_exec *e;
     size_t n;
-    cl_kernel set_identity, set_update, apply, update, pass_cols, pass_rows, pass_rows4, sum_chunks,
-        step;
+    cl_kernel set_identity, set_update, apply, update, pass_cols, pass_rows, pass_rows8,
+        pass_rows4, sum_chunks, step;
     cl_mem h, s, u, v, partial;
-    int by_rows;   /* the fused pass by rows (CPUs): rows per work-item, 1 or 4; 0 by columns */
+    int by_rows;   /* the fused pass by rows (CPUs): rows per work-item, 1, 2 (in eight lanes)
+                    * or 4; 0 by columns */
     size_t chunks; /* row chunks of the column pass */
     size_t wg;     /* dense_step's work-group */
     int identity;  /* H was reset to the identity and not yet updated */
@@ -33,12 +34,13 @@ int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n)
 {
     /* A CPU runs a work-group's items one after another on a core: rows
      * keep each one's reads in order. A GPU runs them side by side: columns
-     * make neighbours read neighbouring addresses. Past the caches (from
-     * n = 2048, 32 MB of H in double), four rows per work-item keep four
-     * sums going at once (cl/hessian.cl). */
+     * make neighbours read neighbouring addresses. On a CPU two rows in
+     * eight lanes (cl/hessian.cl) beat the passes in the reference order at
+     * every n measured, 256 to 8192 (README, "The H pass"). */
+    (void)n;
     if (ctx->info.type != CLBFGS_DEVICE_CPU)
         return 0;
-    return n >= 2048 ? 4 : 1;
+    return 2;
 }
 
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n)
@@ -67,7 +69,8 @@ static void dense_free(clbfgs_hop *hop)
         return;
     cl_kernel kernels[] = {hop->set_identity, hop->set_update, hop->apply,
                            hop->update,       hop->pass_cols,  hop->pass_rows,
-                           hop->pass_rows4,   hop->sum_chunks, hop->step};
+                           hop->pass_rows8,   hop->pass_rows4, hop->sum_chunks,
+                           hop->step};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
@@ -80,9 +83,9 @@ static void dense_free(clbfgs_hop *hop)
 
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks)
 {
-    if (by_rows != 0 && by_rows != 1 && by_rows != 4)
+    if (by_rows != 0 && by_rows != 1 && by_rows != 2 && by_rows != 4)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the H pass takes 1 or 4 rows per work-item, or 0 (by columns), not %d",
+                            "the H pass takes 1, 2 or 4 rows per work-item, or 0 (by columns), not %d",
                             by_rows);
     if (by_rows || chunks < 1 || chunks > hop->n)
         chunks = 1;
@@ -123,6 +126,7 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update", &hop->update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply", &hop->pass_cols));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows", &hop->pass_rows));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows8", &hop->pass_rows8));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows4", &hop->pass_rows4));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "sum_chunks", &hop->sum_chunks));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_step", &hop->step));
@@ -187,12 +191,14 @@ static clbfgs_status pass(clbfgs_hop *hop, cl_mem u, cl_mem s, cl_mem v, cl_mem 
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
     cl_uint n = (cl_uint)hop->n;
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
-    cl_kernel k = hop->by_rows == 4 ? hop->pass_rows4
-                  : hop->by_rows    ? hop->pass_rows
-                                    : hop->pass_cols;
-    const char *name = hop->by_rows == 4 ? "hessian_update_apply_rows4"
-                       : hop->by_rows    ? "hessian_update_apply_rows"
-                                         : "hessian_update_apply";
+    cl_kernel k = hop->by_rows == 4   ? hop->pass_rows4
+                  : hop->by_rows == 2 ? hop->pass_rows8
+                  : hop->by_rows      ? hop->pass_rows
+                                      : hop->pass_cols;
+    const char *name = hop->by_rows == 4   ? "hessian_update_apply_rows4"
+                       : hop->by_rows == 2 ? "hessian_update_apply_rows8"
+                       : hop->by_rows      ? "hessian_update_apply_rows"
+                                           : "hessian_update_apply";
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, e->scalars));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, u));
