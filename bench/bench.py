@@ -232,12 +232,14 @@ def write_markdown(res, path):
     if blas:
         lines[-1] += " C reference over %s." % blas[0]
     lines.append("")
+    host = ("host triad %.1f (OpenMP, %d threads), host in-place update %.1f"
+            % (bw["host"]["triad_gbs"], bw["host"]["threads"], bw["host"]["update_gbs"])
+            if bw.get("host") else "no host loops (OpenBLAS not built)")
     lines.append("Bandwidth (GB/s, median of %d): device triad %.1f, device in-place update "
-                 "%.1f; host triad %.1f (OpenMP, %d threads), host in-place update %.1f. "
-                 "Device round trip (kernel + blocking read) %.0f µs, one launch %.1f µs."
+                 "%.1f; %s. Device round trip (kernel + blocking read) %.0f µs, one launch "
+                 "%.1f µs."
                  % (bw["device"]["reps"], bw["device"]["triad_gbs"], bw["device"]["update_gbs"],
-                    bw["host"]["triad_gbs"], bw["host"]["threads"], bw["host"]["update_gbs"],
-                    res["latency"]["round_trip"] * 1e6, res["latency"]["launch"] * 1e6))
+                    host, res["latency"]["round_trip"] * 1e6, res["latency"]["launch"] * 1e6))
     lines.append("")
     lines.append("Time per iteration, extended Rosenbrock, gtol = 0, %d iterations, double "
                  "(ms, median). Floor: 16 n² bytes at the machine's best measured bandwidth "

@@ -134,14 +134,6 @@ __kernel void hessian_update_apply_rows(__global real *h, __global const real *s
     v[i] = acc;
 }
 
-/* The pass by rows with four rows per work-item, for large n on CPUs: at
- * each column j the work-item updates and accumulates its four rows side by
- * side, so four sums advance at once instead of one chain of dependent
- * additions, and s_j, u_j and g_j are loaded once for the four. Each row's
- * element update and order of summation are still the reference pair's, so
- * the result is identical to it. On pocl (AVX-512 host) it moved 25-27 GB/s
- * against the one-row pass's 20-21 GB/s at n = 2048-8192, and was 10 %
- * slower at n = 1024, where H stays in cache. */
 /* Row i's pass over the columns [from, n) in the reference order: the
  * pending update (when update) and sum += H_ij g_j, from the sum given. */
 static real row_from(__global real *row, const real si, const real ui, const real a, const real b,
@@ -160,6 +152,14 @@ static real row_from(__global real *row, const real si, const real ui, const rea
     return sum;
 }
 
+/* The pass by rows with four rows per work-item, for large n on CPUs: at
+ * each column j the work-item updates and accumulates its four rows side by
+ * side, so four sums advance at once instead of one chain of dependent
+ * additions, and s_j, u_j and g_j are loaded once for the four. Each row's
+ * element update and order of summation are still the reference pair's, so
+ * the result is identical to it. On pocl (AVX-512 host) it moved 25-27 GB/s
+ * against the one-row pass's 20-21 GB/s at n = 2048-8192, and was 10 %
+ * slower at n = 1024, where H stays in cache. */
 #define ROWS 4
 __kernel void hessian_update_apply_rows4(__global real *h, __global const real *sc,
                                          __global const real *u, __global const real *s,

@@ -1,6 +1,6 @@
 /* The H kernels: the fused update-and-apply pass against the reference pair
  * (hessian_update then hessian_apply), and both against the same arithmetic
- * on the host, on fresh random inputs of awkward sizes: 1, 7, 1000 and 1031
+ * on the host, on fresh random inputs of awkward sizes: 1, 7, 10, 1000 and 1031
  * (a prime, so no work-group size divides it), in double and float, with
  * one row chunk and with several. Outputs are poisoned before kernels write. */
 #include "common.h"
@@ -276,7 +276,7 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
 
 static void awkward_sizes(clbfgs_precision precision)
 {
-    const size_t sizes[] = {1, 7, 1000, 1031};
+    const size_t sizes[] = {1, 7, 10, 1000, 1031}; /* 10: two rows with a tail each */
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
         check_case(n, precision, 1, 1); /* by rows */
