@@ -211,25 +211,6 @@ static real hsum8(const real8 v)
     return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 
-/* One row of the pass in eight lanes (see hessian_update_apply_rows8). */
-static real row8(__global real *row, const real si, const real ui, const real a, const real b,
-                 const int update, __global const real *s, __global const real *u,
-                 __global const real *g, const size_t n)
-{
-    const size_t body = n & ~(size_t)7;
-    real8 acc = 0;
-    for (size_t j = 0; j < body; j += 8) {
-        real8 hv = vload8(0, row + j);
-        if (update) {
-            const real8 s8 = vload8(0, s + j), u8 = vload8(0, u + j);
-            hv = hv + (a * (ui * s8 + si * u8) + b * (si * s8));
-            vstore8(hv, 0, row + j);
-        }
-        acc += hv * vload8(0, g + j);
-    }
-    return row_from(row, si, ui, a, b, update, s, u, g, body, n, hsum8(acc));
-}
-
 /* The pass by rows in eight lanes, for CPUs: a work-item takes two rows
  * and walks them eight columns at a time, with vload8 and vstore8, which
  * the scalar passes above leave to the compiler: they keep the reference
@@ -241,7 +222,7 @@ static real row8(__global real *row, const real si, const real ui, const real a,
  * columns in order. s, u and g are loaded once for both rows. The element
  * update is the reference pair's expression, so H is identical to it; v is
  * within the rounding of its own order. A short last block (n odd) takes
- * its one row alone. */
+ * its one row alone, in the reference order (one row in n). */
 __kernel void hessian_update_apply_rows8(__global real *h, __global const real *sc,
                                          __global const real *u, __global const real *s,
                                          __global const real *g, __global real *v, const uint n)
@@ -253,7 +234,7 @@ __kernel void hessian_update_apply_rows8(__global real *h, __global const real *
     const int update = sc[DENSE_PENDING] != 0;
     __global real *r0 = h + i0 * (size_t)n;
     if (i0 + 1 >= n) {
-        v[i0] = row8(r0, s[i0], u[i0], a, b, update, s, u, g, n);
+        v[i0] = row_from(r0, s[i0], u[i0], a, b, update, s, u, g, 0, n, 0);
         return;
     }
     __global real *r1 = r0 + n;

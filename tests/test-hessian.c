@@ -281,7 +281,7 @@ static void awkward_sizes(clbfgs_precision precision)
         size_t n = sizes[k];
         check_case(n, precision, 1, 1); /* by rows */
         check_case(n, precision, 4, 1); /* by rows, four to a work-item (a short last block) */
-        check_case(n, precision, 2, 1); /* two rows in eight lanes (n odd: a row alone) */
+        check_case(n, precision, 2, 1); /* two rows in eight lanes (n odd: a row alone, in order) */
         check_case(n, precision, 0, 1); /* by columns */
         if (n >= 7) {
             check_case(n, precision, 0, 3);  /* chunks of unequal length */

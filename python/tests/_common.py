@@ -119,6 +119,17 @@ def draw_stable(rng, draw, tries=20):
     raise AssertionError(f"no start with a stable SciPy run in {tries} draws")
 
 
+def stable_fit(rng, d, fun="fun", jac="jac", method="BFGS", **kw):
+    """A start of d's fit (an ExpData) whose SciPy run is stable
+    (draw_stable: a device's f and g differ from NumPy's in the last bits),
+    and that run; kw goes to scipy.optimize.minimize (args, bounds...)."""
+    import scipy.optimize as so
+
+    def run(x):
+        return so.minimize(getattr(d, fun), x, jac=getattr(d, jac), method=method, **kw)
+    return draw_stable(rng, lambda: (d.x0(rng), run))
+
+
 def message_kind(message):
     """L-BFGS-B's message up to the colon (CONVERGENCE, STOP, ABNORMAL...):
     clbfgs words the rest as SciPy 1.15 does, SciPy 1.10 as the Fortran."""

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import clbfgs
-from _common import ExpData, draw_stable, rosen_x0
+from _common import ExpData, rosen_x0, stable_fit
 
 so = pytest.importorskip("scipy.optimize")
 rosen, rosen_der = so.rosen, so.rosen_der
@@ -56,13 +56,9 @@ def test_terms(rng):
 
 
 def stable_rows(rng, d, ys):
-    """A start per data set y in ys whose SciPy run is stable (draw_stable:
-    the device's sums differ from NumPy's in the last bits), and the runs."""
-    rows = []
-    for y in ys:
-        def run(x, y=y):
-            return so.minimize(d.fun, x, args=(y,), jac=d.jac, method="BFGS")
-        rows.append(draw_stable(rng, lambda: (d.x0(rng), run)))
+    """A start per data set y in ys whose SciPy run is stable (stable_fit),
+    and the runs."""
+    rows = [stable_fit(rng, d, args=(y,)) for y in ys]
     return np.array([x0 for x0, _ in rows]), [ref for _, ref in rows]
 
 

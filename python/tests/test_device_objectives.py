@@ -5,7 +5,7 @@ import pytest
 
 import clbfgs
 from _common import (SOURCE, TERMS, TERMS_PARAMS, ExpData, assert_same_run, draw_stable,
-                     message_kind, rosen_x0)
+                     message_kind, rosen_x0, stable_fit)
 
 so = pytest.importorskip("scipy.optimize")
 rosen, rosen_der = so.rosen, so.rosen_der
@@ -58,14 +58,6 @@ def test_builtin_quadratic(rng):
     ref = so.minimize(lambda x: float(np.sum(c / 2 * (x - 1) ** 2)), x0,
                       jac=lambda x: c * (x - 1), method="BFGS")
     assert_same_run(res, ref, counts=("nit", "nfev", "njev"))
-
-
-def stable_fit(rng, d, fun="fun", jac="jac", method="BFGS", **kw):
-    """A start of d's fit whose SciPy run is stable (draw_stable), and that
-    run: a device's f and g differ from NumPy's in the last bits."""
-    def run(x):
-        return so.minimize(getattr(d, fun), x, jac=getattr(d, jac), method=method, **kw)
-    return draw_stable(rng, lambda: (d.x0(rng), run))
 
 
 def test_source(rng):
