@@ -251,6 +251,7 @@ def write_markdown(res, path):
     lines.append("| n | clbfgs | floor | clbfgs / floor | of 16 n² at triad | OpenBLAS C | SciPy "
                  "| JAX (CPU) | SciPy / clbfgs | OpenBLAS / clbfgs | JAX / clbfgs |")
     lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    variants = []
     for row in res["sizes"]:
         n = row["n"]
         c = row["clbfgs"]["per_iteration"]
@@ -272,7 +273,27 @@ def write_markdown(res, path):
             fmt_x(c / (16.0 * n * n / (triad_bw * 1e9))), cell("openblas"), cell("scipy"),
             cell("jax"), fmt_x(sp / c if sp else None), fmt_x(ob / c if ob else None),
             fmt_x(jx / c if jx else None)))
+        for name, key in (("default", "clbfgs"), ("each update at once (q = 1)", "clbfgs_q1")):
+            v = row.get(key)
+            if isinstance(v, dict) and "hessian_bytes_per_iteration" in v:
+                b = v["hessian_bytes_per_iteration"]
+                variants.append("| %d | %s | %s | %s | %.2f n² | %s | %s |" % (
+                    n, name, v.get("delay", "—"), fmt_ms(v["per_iteration"]), b / (n * n),
+                    fmt_x(b / (16.0 * n * n)),
+                    fmt_x(v["per_iteration"] / (16.0 * n * n / (triad_bw * 1e9)))))
     lines.append("")
+    if variants:
+        lines.append("The H pass's variants: bytes of device memory the H update and product "
+                     "moved per iteration, by the library's own account "
+                     "(`clbfgs_timings.hessian_bytes`), against the 16 n² of one read and one "
+                     "write of H; delay: how many iterations updates stay pending "
+                     "(CLBFGS_DENSE_DELAY, or the library's choice).")
+        lines.append("")
+        lines.append("| n | variant | delay | ms / iteration | H bytes / iteration | of 16 n² "
+                     "| of 16 n² at triad |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|")
+        lines += variants
+        lines.append("")
     lines.append("Where clbfgs's iteration goes (ms per iteration, median; device times from "
                  "OpenCL profiling, the rest is launches, host work and waiting on syncs):")
     lines.append("")
@@ -284,7 +305,7 @@ def write_markdown(res, path):
         c = row["clbfgs"]
         n = row["n"]
         dev = c["device_hessian"] + c["device_objective"] + c["device_other"] + c["device_transfer"]
-        gbs = 16.0 * n * n / c["device_hessian"] * 1e-9
+        gbs = c.get("hessian_bytes_per_iteration", 16.0 * n * n) / c["device_hessian"] * 1e-9
         lines.append("| %d | %s | %s | %s | %s | %s | %s | %.2f | %s | %.1f | %.0f %% |" % (
             n, fmt_ms(c["profiled_per_iteration"]), fmt_ms(c["device_hessian"]),
             fmt_ms(c["device_objective"]), fmt_ms(c["device_other"]),
@@ -436,6 +457,12 @@ def main():
         log("bench: n = %d: clbfgs" % n)
         row["clbfgs"] = run_json([args.bin, "iterations", "--n", str(n), "--iters",
                                   str(args.iters), "--reps", str(args.reps)] + dev_args)
+        if row["clbfgs"].get("hessian_bytes_per_iteration", 0) < 15.0 * n * n:
+            # the default keeps updates pending: the same run folding each at once
+            log("bench: n = %d: clbfgs, each update folded at once" % n)
+            row["clbfgs_q1"] = run_json([args.bin, "iterations", "--n", str(n), "--iters",
+                                         str(args.iters), "--reps", str(args.reps),
+                                         "--delay", "1"] + dev_args)
         if os.path.exists(args.host):
             log("bench: n = %d: OpenBLAS C" % n)
             row["openblas"] = run_json([args.host, "bfgs", "--n", str(n), "--iters",

@@ -8,9 +8,13 @@
  *              one empty kernel's cost in a batch, and one kernel plus a
  *              blocking 8-byte read (a round trip), medians
  *   iterations --n N [--iters K] [--reps R] [--device SEL] [--precision P]
+ *              [--delay Q]
  *              extended Rosenbrock from (-1.2, 1, ...) with gtol = 0 and
  *              maxiter = K: wall time per iteration (median of R runs), then
- *              R runs on a profiling queue for the split by phase
+ *              R runs on a profiling queue for the split by phase, and the
+ *              bytes the H pass moved per iteration by the library's own
+ *              account; --delay Q keeps the H updates pending Q iterations
+ *              (CLBFGS_DENSE_DELAY) instead of the library's choice
  *   first      --n N [--device SEL]
  *              for start-up timing: one process, one context, one iteration
  *              of extended Rosenbrock, then exit
@@ -89,6 +93,12 @@ static int parse(int argc, char **argv, struct args *a)
             a->reps = (size_t)u;
         } else if (numeric && u > 0 && strcmp(k, "--mb") == 0) {
             a->mb = (size_t)u;
+        } else if (numeric && u > 0 && strcmp(k, "--delay") == 0) {
+            /* the library reads it when it builds a run's H operator */
+            if (setenv("CLBFGS_DENSE_DELAY", v, 1) != 0) {
+                fprintf(stderr, "clbfgs-bench: cannot set CLBFGS_DENSE_DELAY\n");
+                return -1;
+            }
         } else {
             fprintf(stderr, "clbfgs-bench: bad option %s %s\n", k, v);
             return -1;
@@ -418,8 +428,11 @@ static int cmd_iterations(const struct args *a)
     MEDIAN_OF(device_hessian, nit);
     MEDIAN_OF(device_other, nit);
     MEDIAN_OF(device_transfer, nit);
-    printf(", \"syncs_per_iteration\": %.3f, \"launches_per_iteration\": %.3f}\n",
-           (double)times[0].syncs / nit, (double)times[0].launches / nit);
+    const char *delay = getenv("CLBFGS_DENSE_DELAY");
+    printf(", \"syncs_per_iteration\": %.3f, \"launches_per_iteration\": %.3f, "
+           "\"hessian_bytes_per_iteration\": %.6e, \"delay\": \"%s\"}\n",
+           (double)times[0].syncs / nit, (double)times[0].launches / nit,
+           times[0].hessian_bytes / nit, delay && *delay ? delay : "default");
     rc = 0;
 done:
     clbfgs_result_free(&last);

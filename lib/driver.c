@@ -785,6 +785,7 @@ clbfgs_status clbfgs_solver_result(clbfgs_solver *s, clbfgs_result *r)
     r->time.device_hessian = device[PHASE_HESSIAN];
     r->time.device_other = device[PHASE_OTHER];
     r->time.device_transfer = device[PHASE_TRANSFER];
+    r->time.hessian_bytes = s->hop ? s->ops->moved(s->hop) : 0;
     if (s->state == SOLVER_FAILED) {
         failed_result(s, r);
         r->time.total = clbfgs__now() - s->t_start;

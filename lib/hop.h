@@ -45,43 +45,63 @@ typedef struct clbfgs_hop_ops {
      * evaluation left it. */
     clbfgs_status (*start)(clbfgs_hop *hop, const clbfgs_hop_args *a);
     /* After an accepted step alpha along p: the update with s = alpha p and
-     * y = g - g_old (kept pending until the next pass, or skipped when y.s
-     * is not safely positive), p = -H g, then the epilogue; also SLOT_GNORM,
-     * SLOT_XNORM and SLOT_PNORM (||p||_2 of the step taken). */
+     * y = g - g_old (kept pending until a later pass folds it in, or
+     * skipped when y.s is not safely positive), p = -H g, then the
+     * epilogue; also SLOT_GNORM, SLOT_XNORM and SLOT_PNORM (||p||_2 of the
+     * step taken). */
     clbfgs_status (*step)(clbfgs_hop *hop, const clbfgs_hop_args *a);
     /* From the scalars as read after a step: whether its update was skipped. */
     int (*skipped)(const clbfgs_hop *hop, const double *scalars);
-    /* H as an n x n row-major matrix into out. With the pending update
+    /* Bytes of device memory the operator's kernels read and wrote since
+     * the reset, by its own account of what each launch touches. */
+    double (*moved)(const clbfgs_hop *hop);
+    /* H as an n x n row-major matrix into out. With every pending update
      * folded in (commit != 0: SciPy's H in a run that goes on, or that
-     * stopped at the iteration limit or in a failed line search), or as the
-     * last pass left it (commit = 0: a run that a test after its step
+     * stopped at the iteration limit or in a failed line search), or all
+     * but the last step's (commit = 0: a run that a test after its step
      * stopped, before SciPy's update). */
     clbfgs_status (*matrix)(clbfgs_hop *hop, int commit, double *out);
     void (*free)(clbfgs_hop *hop);
 } clbfgs_hop_ops;
 
-/* The dense operator (hop_dense.c): H as n x n reals, one fused pass per
- * iteration that applies the pending update and forms H g. */
+/* The dense operator (hop_dense.c): H as n x n reals, one pass per
+ * iteration that reads H and forms H g, with the updates kept pending for
+ * up to q iterations (the delay) and folded into H, as it is read, by one
+ * pass in q. */
 extern const clbfgs_hop_ops clbfgs__hop_dense;
 
+/* The most updates kept pending, and the n from which the default delay
+ * is more than 1. */
+#define DENSE_MAX_DELAY 8
+#define DENSE_DELAY_FROM 2048
+
 /* ---- the dense operator's parts, for its tests ---- */
-/* How the fused pass goes on the context's device for n: by rows (CPUs),
- * with 1 or 4 rows per work-item in the reference order of summation or 2
- * rows in eight lanes, or 0 by columns; and how many row chunks the column
- * pass uses (1 by rows). */
+/* How the pass goes on the context's device for n: by rows (CPUs), two
+ * rows a work-item in eight lanes (2), or 0 by columns; how many row
+ * chunks the column pass uses (1 by rows); and the delay q. */
 int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
-/* Chooses the pass: by_rows 1, 2 or 4 rows per work-item, or 0 by columns
- * in chunks 1 .. n; anything else is CLBFGS_ERR_INVALID_ARGUMENT. */
+unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n);
+/* Chooses the pass: by_rows 2, or 0 by columns in chunks 1 .. n; anything
+ * else is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks);
-/* H itself, and its s and u vectors (n reals each). */
+/* Chooses the delay, 1 .. DENSE_MAX_DELAY (CLBFGS_DENSE_DELAY in the
+ * environment does it for a whole run); anything else, or fewer than are
+ * pending, is CLBFGS_ERR_INVALID_ARGUMENT. */
+clbfgs_status clbfgs__dense_set_delay(clbfgs_hop *hop, unsigned q);
+/* H itself, and the pending updates' u and s: slot k at k n, of
+ * DENSE_MAX_DELAY slots. */
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop);
+void clbfgs__dense_slots(const clbfgs_hop *hop, cl_mem *U, cl_mem *S);
+/* Slot k's a and b, and whether that update was made (0: it is skipped). */
+clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, double b,
+                                        int made);
 /* The reference pair: v = H g; H += a (u s^T + s u^T) + b s s^T. */
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g);
 clbfgs_status clbfgs__dense_update(clbfgs_hop *hop, double a, cl_mem u, double b, cl_mem s);
-/* The fused pass with the update given here (set in the scalars by a
- * kernel): when update, H += a (u s^T + s u^T) + b s s^T; then v = H g. */
-clbfgs_status clbfgs__dense_update_apply(clbfgs_hop *hop, int update, double a, cl_mem u, double b,
-                                         cl_mem s, cl_mem v, cl_mem g);
+/* The pass: folds slots 0 .. m - 1 into H (none when m = 0), then v = H g. */
+clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g);
+/* v += slots 0 .. m - 1's share of H g (after a pass with m = 0). */
+clbfgs_status clbfgs__dense_lowrank(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g);
 
 #endif

@@ -1,12 +1,14 @@
 /* The dense inverse-Hessian operator (hop.h): H as n x n reals.
  *
- * An iteration is two launches: the fused pass, which applies the update
- * left pending by the previous step and forms v = H g in one read and one
- * write of H (by rows on CPUs; by columns, split into row chunks, on GPUs,
- * with a short pass summing the chunks), and dense_step (cl/hessian.cl),
- * one work-group that forms s, u, every inner product, the next update and
- * the new direction. The update's coefficients go from dense_step to the
- * next pass through the run's scalars, never through the host. */
+ * An iteration is the pass, which forms v = H g in one read of H (by rows
+ * on CPUs; by columns, split into row chunks, on GPUs, with a short pass
+ * summing the chunks), and dense_step (cl/hessian.cl), one work-group that
+ * forms s, u, every inner product, the next update and the new direction.
+ * Updates stay pending, as their a, b, u and s, for up to q iterations
+ * (the delay): while some are, dense_lowrank adds their share of H g to
+ * the pass's product, and at one iteration in q the pass folds them all
+ * into H as it reads it, one read and one write. The coefficients go from
+ * dense_step to the passes through device memory, never through the host. */
 #include "config.h"
 
 #include "cl_sources.h"
@@ -20,14 +22,17 @@ enum { DENSE_A = SLOT_OPERATOR, DENSE_B, DENSE_PENDING };
 struct clbfgs_hop {
     clbfgs_exec *e;
     size_t n;
-    cl_kernel set_identity, set_update, apply, update, pass_cols, pass_rows, pass_rows8,
-        pass_rows4, sum_chunks, step;
-    cl_mem h, s, u, v, partial;
-    int by_rows;   /* the fused pass by rows (CPUs): rows per work-item, 1, 2 (in eight lanes)
-                    * or 4; 0 by columns */
-    size_t chunks; /* row chunks of the column pass */
-    size_t wg;     /* dense_step's work-group */
-    int identity;  /* H was reset to the identity and not yet updated */
+    cl_kernel set_identity, set_update, apply, update, fold_cols, fold_rows8, lowrank, sum_chunks,
+        step;
+    cl_mem h, S, U, coef, v, partial;
+    int by_rows;      /* the pass by rows, two in eight lanes (CPUs), or 0 by columns */
+    size_t chunks;    /* row chunks of the column pass */
+    size_t wg;        /* dense_step's work-group */
+    size_t lowrank_wg;
+    unsigned delay;   /* q: the most updates kept pending */
+    unsigned pending; /* how many are (slots 0 .. pending - 1, oldest first) */
+    int identity;     /* H was reset to the identity and not yet updated */
+    double moved;     /* bytes the passes read and wrote since the reset */
 };
 
 int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n)
@@ -38,9 +43,7 @@ int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n)
      * eight lanes (cl/hessian.cl) beat the passes in the reference order at
      * every n measured, 256 to 8192 (README, "The H pass"). */
     (void)n;
-    if (ctx->info.type != CLBFGS_DEVICE_CPU)
-        return 0;
-    return 2;
+    return ctx->info.type == CLBFGS_DEVICE_CPU ? 2 : 0;
 }
 
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n)
@@ -55,12 +58,31 @@ size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n)
     return want > 64 ? 64 : want;
 }
 
+unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n)
+{
+    /* An iteration moves (8 + 8 / q) n^2 bytes in double (cl/hessian.cl)
+     * and costs one launch more while updates are pending: worth it where
+     * the pass, not the launches, is the iteration. A fold costs 7 q
+     * operations an element of H: on the 2-core Xeon of the README's
+     * "Delayed updates" the fold of 8 ran at 14 GB/s, of 4 at 25, against
+     * 35 for 1, and q = 4 was the fastest at n = 2048 to 8192 (even at
+     * 1024). A GPU's fp64 arithmetic is far ahead of its memory (an H100:
+     * 34 TFLOP/s against 3.35 TB/s, room for 7 q operations an element at
+     * q = 8), so there the bytes decide: q = 8, chosen on that count, not
+     * measured. */
+    if (n < DENSE_DELAY_FROM)
+        return 1;
+    return ctx->info.type == CLBFGS_DEVICE_CPU ? 4 : 8;
+}
+
 static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, double *largest)
 {
     double n = (double)n_, elem = (double)elem_;
     *largest = n * n * elem;
-    /* H, s, u, v, and the column pass's partial sums */
-    return n * n * elem + 3 * n * elem + (double)clbfgs__dense_default_chunks(ctx, n_) * n * elem;
+    /* H, the pending updates' u and s, v, and the column pass's partial sums */
+    return n * n * elem + (2.0 * DENSE_MAX_DELAY + 1) * n * elem +
+           3.0 * DENSE_MAX_DELAY * elem +
+           (double)clbfgs__dense_default_chunks(ctx, n_) * n * elem;
 }
 
 static void dense_free(clbfgs_hop *hop)
@@ -68,13 +90,12 @@ static void dense_free(clbfgs_hop *hop)
     if (!hop)
         return;
     cl_kernel kernels[] = {hop->set_identity, hop->set_update, hop->apply,
-                           hop->update,       hop->pass_cols,  hop->pass_rows,
-                           hop->pass_rows8,   hop->pass_rows4, hop->sum_chunks,
-                           hop->step};
+                           hop->update,       hop->fold_cols,  hop->fold_rows8,
+                           hop->lowrank,      hop->sum_chunks, hop->step};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
-    cl_mem bufs[] = {hop->h, hop->s, hop->u, hop->v, hop->partial};
+    cl_mem bufs[] = {hop->h, hop->S, hop->U, hop->coef, hop->v, hop->partial};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i])
             clReleaseMemObject(bufs[i]);
@@ -83,9 +104,9 @@ static void dense_free(clbfgs_hop *hop)
 
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks)
 {
-    if (by_rows != 0 && by_rows != 1 && by_rows != 2 && by_rows != 4)
+    if (by_rows != 0 && by_rows != 2)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the H pass takes 1, 2 or 4 rows per work-item, or 0 (by columns), not %d",
+                            "the H pass goes by two rows a work-item (2) or by columns (0), not %d",
                             by_rows);
     if (by_rows || chunks < 1 || chunks > hop->n)
         chunks = 1;
@@ -101,6 +122,37 @@ clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks
     return CLBFGS_SUCCESS;
 }
 
+clbfgs_status clbfgs__dense_set_delay(clbfgs_hop *hop, unsigned q)
+{
+    if (q < 1 || q > DENSE_MAX_DELAY)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the H updates' delay is 1 to %d iterations, not %u", DENSE_MAX_DELAY,
+                            q);
+    if (hop->pending > q)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "the H updates' delay cannot drop to %u with %u pending", q,
+                            hop->pending);
+    hop->delay = q;
+    return CLBFGS_SUCCESS;
+}
+
+/* CLBFGS_DENSE_DELAY=q overrides the default delay (the tests run whole
+ * suites at each); anything but 1 .. DENSE_MAX_DELAY is refused. */
+static clbfgs_status delay_from_env(clbfgs_hop *hop)
+{
+    const char *v = getenv("CLBFGS_DENSE_DELAY");
+    if (!v || !*v)
+        return CLBFGS_SUCCESS;
+    char *end = NULL;
+    unsigned long q = strtoul(v, &end, 10);
+    if (*end || q < 1 || q > DENSE_MAX_DELAY)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                            "CLBFGS_DENSE_DELAY is \"%s\": the H updates' delay is 1 to %d", v,
+                            DENSE_MAX_DELAY);
+    hop->delay = (unsigned)q;
+    return CLBFGS_SUCCESS;
+}
+
 static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -111,6 +163,8 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the dense H operator");
     hop->e = e;
     hop->n = n;
+    hop->delay = clbfgs__dense_default_delay(ctx, n);
+    CLBFGS_TRY(delay_from_env(hop));
     const char *parts[] = {clbfgs__cl_norms, clbfgs__cl_iteration, clbfgs__cl_hessian};
     source = clbfgs__exec_source(parts, 3);
     if (!source) {
@@ -124,16 +178,18 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_set_update", &hop->set_update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_apply", &hop->apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update", &hop->update));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply", &hop->pass_cols));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows", &hop->pass_rows));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows8", &hop->pass_rows8));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update_apply_rows4", &hop->pass_rows4));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_fold_apply", &hop->fold_cols));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_fold_apply_rows8", &hop->fold_rows8));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_lowrank", &hop->lowrank));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "sum_chunks", &hop->sum_chunks));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_step", &hop->step));
     CLBFGS_TRY(clbfgs__exec_group_size(e, hop->step, 256, &hop->wg));
+    CLBFGS_TRY(clbfgs__exec_group_size(e, hop->lowrank, 128, &hop->lowrank_wg));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n * n, &hop->h, "H"));
-    CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->s, "the step s"));
-    CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->u, "u = H y"));
+    CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->S, "the pending steps s"));
+    CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->U, "the pending u = H y"));
+    CLBFGS_TRY(clbfgs__exec_buffer(e, 3 * DENSE_MAX_DELAY, &hop->coef,
+                                   "the pending updates' coefficients"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->v, "v = H g"));
     CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_by_rows(ctx, n),
                                       clbfgs__dense_default_chunks(ctx, n)));
@@ -145,18 +201,21 @@ cleanup:
     return status;
 }
 
-/* The pending update's a, b and flag, set by a kernel: no sync. (A write
- * at an offset into the scalars would also do, but Oclgrind 21.10 takes
- * what such a write leaves for uninitialized memory.) */
-static clbfgs_status write_update(clbfgs_hop *hop, int update, double a, double b)
+/* Slot k's coefficients as the host gives them, set by a kernel: no sync.
+ * (A write at an offset would also do, but Oclgrind 21.10 takes what such
+ * a write leaves for uninitialized memory.) */
+clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, double b, int made)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->set_update;
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, e->scalars));
-    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 1, update ? a : 0));
-    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 2, update ? b : 0));
-    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, 3, update ? 1 : 0));
+    if (slot >= DENSE_MAX_DELAY)
+        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "no pending slot %u", slot);
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->coef));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 1, made ? a : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 2, made ? b : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, 3, made ? 1 : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, slot));
     CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, 1, "dense_set_update"));
 cleanup:
     return status;
@@ -167,7 +226,8 @@ static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    CLBFGS_TRY(write_update(hop, 0, 0, 0)); /* nothing pending */
+    hop->pending = 0; /* nothing pending */
+    hop->moved = 0;
     hop->identity = h0 == NULL;
     if (h0) { /* one transfer, not a round trip per row */
         CLBFGS_TRY(clbfgs__exec_write_reals(e, hop->h, 0, h0, hop->n * hop->n));
@@ -182,38 +242,35 @@ cleanup:
     return status;
 }
 
-/* The fused pass as the scalars say: the pending update (if any) of H with
- * u and s, then v = H g. */
-static clbfgs_status pass(clbfgs_hop *hop, cl_mem u, cl_mem s, cl_mem v, cl_mem g)
+clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
     cl_uint n = (cl_uint)hop->n;
+    double nn = (double)hop->n, elem = (double)e->elem;
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
-    cl_kernel k = hop->by_rows == 4   ? hop->pass_rows4
-                  : hop->by_rows == 2 ? hop->pass_rows8
-                  : hop->by_rows      ? hop->pass_rows
-                                      : hop->pass_cols;
-    const char *name = hop->by_rows == 4   ? "hessian_update_apply_rows4"
-                       : hop->by_rows == 2 ? "hessian_update_apply_rows8"
-                       : hop->by_rows      ? "hessian_update_apply_rows"
-                                           : "hessian_update_apply";
+    cl_kernel k = hop->by_rows ? hop->fold_rows8 : hop->fold_cols;
+    const char *name = hop->by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
+    /* H read (and written back when something folds), each update's u and
+     * s, g and v */
+    hop->moved += ((m ? 2 : 1) * nn * nn + (2.0 * m + 2) * nn) * elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, e->scalars));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, u));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, s));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 4, g));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, out));
-    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 6, n));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->coef));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->U));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, hop->S));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, m));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, g));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 6, out));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 7, n));
     if (hop->by_rows) {
-        size_t items = (hop->n + (size_t)hop->by_rows - 1) / (size_t)hop->by_rows;
-        CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, items, name));
+        CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, (hop->n + 1) / 2, name));
         goto cleanup;
     }
-    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 7, (cl_uint)((hop->n + hop->chunks - 1) / hop->chunks)));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 8, (cl_uint)((hop->n + hop->chunks - 1) / hop->chunks)));
     CLBFGS_TRY(clbfgs__exec_launch_2d(e, k, hop->n, hop->chunks, name));
     if (hop->chunks > 1) {
+        hop->moved += ((double)hop->chunks + 1) * nn * elem;
         k = hop->sum_chunks;
         CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
         CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->partial));
@@ -226,7 +283,30 @@ cleanup:
     return status;
 }
 
-/* dense_step over v (H g, or g itself at an identity start). */
+clbfgs_status clbfgs__dense_lowrank(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_exec *e = hop->e;
+    cl_kernel k = hop->lowrank;
+    int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
+    /* u and s twice (the inner products, then the sum), g, v read and written */
+    hop->moved += (4.0 * m + 3) * (double)hop->n * (double)e->elem;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->coef));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->U));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, hop->S));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, m));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, g));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 6, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_arg_local(e, k, 7, 2 * DENSE_MAX_DELAY * hop->lowrank_wg));
+    CLBFGS_TRY(clbfgs__exec_launch_groups(e, k, 1, hop->lowrank_wg, "dense_lowrank"));
+cleanup:
+    clbfgs__exec_phase(e, phase);
+    return status;
+}
+
+/* dense_step over v (H g, or g itself at an identity start); a step's
+ * update goes to the next free slot. */
 static clbfgs_status end_step(clbfgs_hop *hop, const clbfgs_hop_args *a, cl_mem v, int step)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -240,8 +320,10 @@ static clbfgs_status end_step(clbfgs_hop *hop, const clbfgs_hop_args *a, cl_mem 
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, a->g));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, step ? a->g_old : a->g));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, a->x));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->s));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->u));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->S));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->U));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->coef));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, hop->pending));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, a->xt));
     CLBFGS_TRY(clbfgs__exec_arg_real(e, k, i++, step ? a->alpha : 0));
     CLBFGS_TRY(clbfgs__exec_arg_real(e, k, i++, step ? a->old_f : 0));
@@ -251,6 +333,8 @@ static clbfgs_status end_step(clbfgs_hop *hop, const clbfgs_hop_args *a, cl_mem 
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, (cl_uint)hop->n));
     CLBFGS_TRY(clbfgs__exec_arg_local(e, k, i++, 7 * hop->wg));
     CLBFGS_TRY(clbfgs__exec_launch_groups(e, k, 1, hop->wg, "dense_step"));
+    if (step)
+        hop->pending++;
 cleanup:
     clbfgs__exec_phase(e, phase);
     return status;
@@ -269,7 +353,14 @@ cleanup:
 static clbfgs_status dense_step(clbfgs_hop *hop, const clbfgs_hop_args *a)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    CLBFGS_TRY(pass(hop, hop->u, hop->s, hop->v, a->g));
+    if (hop->pending >= hop->delay) { /* fold them all in as H is read */
+        CLBFGS_TRY(clbfgs__dense_fold(hop, hop->pending, hop->v, a->g));
+        hop->pending = 0;
+    } else { /* read H as it is, then add the pending updates' share */
+        CLBFGS_TRY(clbfgs__dense_fold(hop, 0, hop->v, a->g));
+        if (hop->pending)
+            CLBFGS_TRY(clbfgs__dense_lowrank(hop, hop->pending, hop->v, a->g));
+    }
     CLBFGS_TRY(end_step(hop, a, hop->v, 1));
 cleanup:
     return status;
@@ -281,21 +372,55 @@ static int dense_skipped(const clbfgs_hop *hop, const double *scalars)
     return scalars[DENSE_PENDING] == 0;
 }
 
+static double dense_moved(const clbfgs_hop *hop) { return hop->moved; }
+
+/* One pending term added to an element of H: the kernels' expression,
+ * operation for operation, in the run's precision (the library is built
+ * with -ffp-contract=off, so these are the device's roundings too). */
+static double fold_one(double h, double a, double b, double ui, double si, double uj, double sj,
+                       int single)
+{
+    if (single) {
+        float fa = (float)a, fb = (float)b, fui = (float)ui, fsi = (float)si, fuj = (float)uj,
+              fsj = (float)sj;
+        return (double)((float)h + (fa * (fui * fsj + fsi * fuj) + fb * (fsi * fsj)));
+    }
+    return h + (a * (ui * sj + si * uj) + b * (si * sj));
+}
+
 static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
-    if (commit) {
-        /* Fold the pending update in and mark it done: the pass with nothing
-         * pending computes the same H g from the updated H, bit for bit. */
-        double coef[3];
-        CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->e->scalars, DENSE_A, coef, 3));
-        if (coef[2] != 0) {
-            CLBFGS_TRY(clbfgs__dense_update(hop, coef[0], hop->u, coef[1], hop->s));
-            CLBFGS_TRY(write_update(hop, 0, 0, 0));
-        }
+    size_t n = hop->n;
+    double *vecs = NULL, coef[3 * DENSE_MAX_DELAY];
+    /* The stored H with what is pending added on the host, in the order the
+     * passes would fold it: all of it (commit), or all but the last step's
+     * update, which SciPy had not made when its run stopped. The device's
+     * state is left as it is, so a result taken mid-run changes nothing. */
+    unsigned count = commit || !hop->pending ? hop->pending : hop->pending - 1;
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->h, 0, out, n * n));
+    if (!count)
+        goto cleanup;
+    vecs = malloc(2 * (size_t)count * n * sizeof *vecs);
+    if (!vecs) {
+        status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the pending H updates (n = %zu)", n);
+        goto cleanup;
     }
-    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->h, 0, out, hop->n * hop->n));
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->coef, 0, coef, 3 * (size_t)count));
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->U, 0, vecs, count * n));
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->S, 0, vecs + count * n, count * n));
+    int single = hop->e->elem == sizeof(float);
+    for (unsigned k = 0; k < count; k++) {
+        if (coef[3 * k + 2] == 0)
+            continue;
+        const double *u = vecs + k * n, *s = vecs + (count + k) * n;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                out[i * n + j] = fold_one(out[i * n + j], coef[3 * k], coef[3 * k + 1], u[i], s[i],
+                                          u[j], s[j], single);
+    }
 cleanup:
+    free(vecs);
     return status;
 }
 
@@ -307,6 +432,7 @@ const clbfgs_hop_ops clbfgs__hop_dense = {
     .start = dense_start,
     .step = dense_step,
     .skipped = dense_skipped,
+    .moved = dense_moved,
     .matrix = dense_matrix,
     .free = dense_free,
 };
@@ -315,12 +441,19 @@ const clbfgs_hop_ops clbfgs__hop_dense = {
 
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop) { return hop->h; }
 
+void clbfgs__dense_slots(const clbfgs_hop *hop, cl_mem *U, cl_mem *S)
+{
+    *U = hop->U;
+    *S = hop->S;
+}
+
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->apply;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
+    hop->moved += ((double)hop->n * (double)hop->n + 2.0 * (double)hop->n) * (double)e->elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, g));
@@ -348,11 +481,4 @@ clbfgs_status clbfgs__dense_update(clbfgs_hop *hop, double a, cl_mem u, double b
 cleanup:
     clbfgs__exec_phase(e, phase);
     return status;
-}
-
-clbfgs_status clbfgs__dense_update_apply(clbfgs_hop *hop, int update, double a, cl_mem u, double b,
-                                         cl_mem s, cl_mem v, cl_mem g)
-{
-    clbfgs_status status = write_update(hop, update, a, b);
-    return status == CLBFGS_SUCCESS ? pass(hop, u, s, v, g) : status;
 }

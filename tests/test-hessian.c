@@ -1,8 +1,11 @@
-/* The H kernels: the fused update-and-apply pass against the reference pair
+/* The H kernels: the fold-and-product pass against the reference pair
  * (hessian_update then hessian_apply), and both against the same arithmetic
  * on the host, on fresh random inputs of awkward sizes: 1, 7, 10, 1000 and 1031
  * (a prime, so no work-group size divides it), in double and float, with
- * one row chunk and with several. Outputs are poisoned before kernels write. */
+ * one row chunk and with several; then delayed updates: the product of the
+ * stored H plus the pending updates' share against the host's product of
+ * the updated H, and the fold of several against the reference updates one
+ * at a time. Outputs are poisoned before kernels write. */
 #include "common.h"
 
 #include "hop.h"
@@ -214,10 +217,15 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     read_matrix(run, run->h, h_ref);
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_ref, n));
 
-    /* the fused pass */
+    /* the pass, folding the update in slot 0 */
+    cl_mem U, S;
+    clbfgs__dense_slots(run->hop, &U, &S);
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, U, 0, in.u, n));
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, S, 0, in.s, n));
+    ok_or_fail(clbfgs__dense_set_pending(run->hop, 0, in.a, in.b, 1));
     write_matrix(run, run->h, in.h);
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
-    ok_or_fail(clbfgs__dense_update_apply(run->hop, 1, in.a, run->u, in.b, run->s, run->v, run->g));
+    ok_or_fail(clbfgs__dense_fold(run->hop, 1, run->v, run->g));
     read_matrix(run, run->h, h_fused);
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_fused, n));
 
@@ -248,21 +256,18 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
             fail_seeded("n = %zu: v[%zu] was not written", n, i);
         /* the same order of summation, but in eight lanes (checked
          * against the host product below) */
-        if (run->h_chunks == 1 && run->h_by_rows != 2 && v_fused[i] != v_ref[i])
-            fail_seeded("n = %zu, %s: v[%zu] = %.17g, reference %.17g", n,
-                        run->h_by_rows == 4 ? "four rows a work-item"
-                        : run->h_by_rows    ? "by rows"
-                                            : "one chunk",
-                        i, v_fused[i], v_ref[i]);
+        if (run->h_chunks == 1 && !run->h_by_rows && v_fused[i] != v_ref[i])
+            fail_seeded("n = %zu, one chunk: v[%zu] = %.17g, reference %.17g", n, i, v_fused[i],
+                        v_ref[i]);
     }
     /* h_ref equals h_fused to the bit: one host product checks both */
     check_product("fused", n, h_fused, in.g, v_fused, u, run);
     check_product("reference", n, h_ref, in.g, v_ref, u, run);
 
-    /* No update pending: H is only read. */
+    /* Nothing to fold: H is only read, whatever the slots hold. */
+    ok_or_fail(clbfgs__dense_set_pending(run->hop, 0, 123.0, 456.0, 1));
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
-    ok_or_fail(
-        clbfgs__dense_update_apply(run->hop, 0, 123.0, run->u, 456.0, run->s, run->v, run->g));
+    ok_or_fail(clbfgs__dense_fold(run->hop, 0, run->v, run->g));
     read_matrix(run, run->h, h_ref);
     for (size_t i = 0; i < n * n; i++)
         if (h_ref[i] != h_fused[i])
@@ -274,13 +279,125 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     release_held_since(mark);
 }
 
+/* Delayed updates: three pending (the second not made), H as stored
+ * (in.h), g. The stored H's product plus the pending share (the pass with
+ * nothing to fold, then dense_lowrank) against the host's, in long double,
+ * of the same sum, within the rounding of its evaluation; then the pass
+ * that folds all three, whose H must be the reference updates' one at a
+ * time, to the bit, and whose v is checked as any pass's. */
+static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+{
+    enum { M = 3 };
+    size_t mark = held_mark();
+    hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
+    if (!run)
+        fail_seeded("n = %zu: out of memory for the run", n);
+    run->n = n;
+    run->precision = precision;
+    ok_or_fail(clbfgs__exec_init(&run->e, ctx, precision, n));
+    run->elem = run->e.elem;
+    ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, n));
+    run->h = clbfgs__dense_h(run->hop);
+    cl_mem *vectors[] = {&run->u, &run->s, &run->g, &run->v};
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
+        ok_or_fail(clbfgs__exec_buffer(&run->e, n, vectors[i], "a test vector"));
+    ok_or_fail(clbfgs__dense_set_pass(run->hop, by_rows, chunks));
+    run->h_by_rows = by_rows;
+    run->h_chunks = by_rows || chunks > n ? 1 : chunks;
+    struct inputs in[M];
+    int made[M] = {1, 0, 1};
+    for (int k = 0; k < M; k++)
+        draw(run, &in[k]); /* H and g from in[0]; u, s, a, b from each */
+    cl_mem U, S;
+    clbfgs__dense_slots(run->hop, &U, &S);
+    double *h_ref = hold_alloc(n * n * sizeof *h_ref), *h_fold = hold_alloc(n * n * sizeof *h_fold);
+    double *v = hold_alloc(n * sizeof *v), *nan = hold_alloc(n * sizeof *nan);
+    for (size_t i = 0; i < n; i++)
+        nan[i] = (double)NAN;
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->g, 0, in[0].g, n));
+    double u = (precision == CLBFGS_PRECISION_FLOAT ? (double)FLT_EPSILON : DBL_EPSILON) / 2;
+
+    /* the reference updates, one at a time */
+    write_matrix(run, run->h, in[0].h);
+    for (int k = 0; k < M; k++) {
+        if (!made[k])
+            continue;
+        ok_or_fail(clbfgs__exec_write_reals(&run->e, run->u, 0, in[k].u, n));
+        ok_or_fail(clbfgs__exec_write_reals(&run->e, run->s, 0, in[k].s, n));
+        ok_or_fail(clbfgs__dense_update(run->hop, in[k].a, run->u, in[k].b, run->s));
+    }
+    read_matrix(run, run->h, h_ref);
+
+    /* the stored H's product and the pending share */
+    write_matrix(run, run->h, in[0].h);
+    for (int k = 0; k < M; k++) {
+        ok_or_fail(clbfgs__exec_write_reals(&run->e, U, (size_t)k * n, in[k].u, n));
+        ok_or_fail(clbfgs__exec_write_reals(&run->e, S, (size_t)k * n, in[k].s, n));
+        ok_or_fail(clbfgs__dense_set_pending(run->hop, (unsigned)k, in[k].a, in[k].b, made[k]));
+    }
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__dense_fold(run->hop, 0, run->v, run->g));
+    ok_or_fail(clbfgs__dense_lowrank(run->hop, M, run->v, run->g));
+    ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v, n));
+    read_matrix(run, run->h, h_fold);
+    for (size_t i = 0; i < n * n; i++)
+        if (h_fold[i] != in[0].h[i])
+            fail_seeded("n = %zu: a pass with nothing to fold changed H[%zu][%zu]", n, i / n, i % n);
+    const double *g = in[0].g;
+    long double sg[M], ug[M];
+    double sgm[M], ugm[M];
+    for (int k = 0; k < M; k++) {
+        sg[k] = ug[k] = 0;
+        sgm[k] = ugm[k] = 0;
+        for (size_t j = 0; j < n; j++) {
+            sg[k] += (long double)in[k].s[j] * g[j];
+            ug[k] += (long double)in[k].u[j] * g[j];
+            sgm[k] += fabs(in[k].s[j] * g[j]);
+            ugm[k] += fabs(in[k].u[j] * g[j]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        long double want = 0;
+        double mag = 0;
+        for (size_t j = 0; j < n; j++) {
+            want += (long double)in[0].h[i * n + j] * g[j];
+            mag += fabs(in[0].h[i * n + j] * g[j]);
+        }
+        for (int k = 0; k < M; k++) {
+            if (!made[k])
+                continue;
+            const struct inputs *t = &in[k];
+            want += t->a * (t->u[i] * sg[k] + t->s[i] * ug[k]) + t->b * (t->s[i] * sg[k]);
+            mag += fabs(t->a) * (fabs(t->u[i]) * sgm[k] + fabs(t->s[i]) * ugm[k]) +
+                   fabs(t->b) * fabs(t->s[i]) * sgm[k];
+        }
+        /* each part passes through at most n + 3 roundings after its
+         * inner products' n, and every term in mag bounds its part */
+        double bound = 2.0 * gamma_k((double)n + 8, u) * mag;
+        if (isnan(v[i]) || fabs(v[i] - (double)want) > bound)
+            fail_seeded("n = %zu, %s, pending: v[%zu] = %.17g, host %.17g, differ by %.3g > %.3g",
+                        n, by_rows ? "by rows" : "by columns", i, v[i], (double)want,
+                        fabs(v[i] - (double)want), bound);
+    }
+
+    /* the pass that folds all three */
+    ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
+    ok_or_fail(clbfgs__dense_fold(run->hop, M, run->v, run->g));
+    ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v, n));
+    read_matrix(run, run->h, h_fold);
+    for (size_t i = 0; i < n * n; i++)
+        if (h_fold[i] != h_ref[i])
+            fail_seeded("n = %zu, %s: folded H[%zu][%zu] = %.17g, one at a time %.17g", n,
+                        by_rows ? "by rows" : "by columns", i / n, i % n, h_fold[i], h_ref[i]);
+    check_product("folded", n, h_fold, g, v, u, run);
+    release_held_since(mark);
+}
+
 static void awkward_sizes(clbfgs_precision precision)
 {
     const size_t sizes[] = {1, 7, 10, 1000, 1031}; /* 10: two rows with a tail each */
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
-        check_case(n, precision, 1, 1); /* by rows */
-        check_case(n, precision, 4, 1); /* by rows, four to a work-item (a short last block) */
         check_case(n, precision, 2, 1); /* two rows in eight lanes (n odd: a row alone, in order) */
         check_case(n, precision, 0, 1); /* by columns */
         if (n >= 7) {
@@ -289,6 +406,8 @@ static void awkward_sizes(clbfgs_precision precision)
         }
         if (clbfgs__dense_default_chunks(ctx, n) > 1)
             check_case(n, precision, 0, 0); /* the device's own choice */
+        check_delayed(n, precision, 2, 1);
+        check_delayed(n, precision, 0, n >= 7 ? 3 : 1);
     }
 }
 
@@ -331,8 +450,12 @@ static void a_pass_that_does_not_exist_is_refused(void **state)
         fail_seeded("%s", "out of memory for the run");
     ok_or_fail(clbfgs__exec_init(&run->e, ctx, CLBFGS_PRECISION_FLOAT, 8));
     ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, 8));
-    assert_int_equal(clbfgs__dense_set_pass(run->hop, 3, 1), CLBFGS_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(clbfgs_last_error(), "1, 2 or 4 rows per work-item"));
+    assert_int_equal(clbfgs__dense_set_pass(run->hop, 1, 1), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "by two rows a work-item (2) or by columns (0)"));
+    assert_int_equal(clbfgs__dense_set_delay(run->hop, 0), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "delay is 1 to 8 iterations, not 0"));
+    assert_int_equal(clbfgs__dense_set_delay(run->hop, 9), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(clbfgs__dense_set_pending(run->hop, 8, 1, 1, 1), CLBFGS_ERR_INVALID_ARGUMENT);
     release_held_since(mark);
 }
 

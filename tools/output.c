@@ -186,7 +186,8 @@ void cli_print_result(FILE *out, const clbfgs_result *r, const clbfgs_device_inf
                 fputs("null", out);
             fputs(", ", out);
         }
-        fprintf(out, "\"syncs\": %zu, \"launches\": %zu}, \"x\": ", t->syncs, t->launches);
+        fprintf(out, "\"syncs\": %zu, \"launches\": %zu, \"hessian_bytes\": %.17g}, \"x\": ",
+                t->syncs, t->launches, t->hessian_bytes);
         json_array(out, r->x, r->x ? r->n : 0);
         fputs(", \"jac\": ", out);
         json_array(out, r->jac, r->jac ? r->n : 0);

@@ -179,6 +179,7 @@ class Timings(ctypes.Structure):
         ("device_hessian", ctypes.c_double),
         ("device_other", ctypes.c_double),
         ("device_transfer", ctypes.c_double),
+        ("hessian_bytes", ctypes.c_double),
     ]
 
 
