@@ -4,26 +4,32 @@
  * Per iteration, with p = -H g, s the step, y the gradient change and
  * rho = 1 / y.s (DESIGN.md):
  *   v = H g_new,  u = v + p (= H y),
- *   H += -rho (u s^T + s u^T) + (rho^2 y.u + rho) s s^T,
- *   p_new = -v + rho (s.g) u + (rho (u.g) - (rho^2 y.u + rho)(s.g)) s.
- * One product and one rank-two update of H: O(n^2), never O(n^3).
+ *   H += a (u s^T + s u^T) + b s s^T,  a = -rho,  b = rho^2 y.u + rho,
+ *   p_new = -v + rho (s.g) u + (rho (u.g) - b (s.g)) s.
+ * One product and one rank-two update of H: O(n^2), never O(n^3). The
+ * update is applied as c s^T + s c^T with c = a u + (b / 2) s, formed once
+ * per update: two products and two additions an element, and each element
+ * c_i s_j + s_i c_j is the same sum as rounded at (j, i), so H stays
+ * exactly symmetric. (Its rounding error is of the order of the three-term
+ * form's: c_i's own is relative to |a u_i| + |b s_i| / 2.)
  *
  * Delayed updates: the updates are kept pending, up to q of them, each as
- * its a, b, u and s, and H as stored is the H of the last fold. The H of
- * the iteration is the stored H plus the pending terms, so v = H g is the
+ * its c and s, and H as stored is the H of the last fold. The H of the
+ * iteration is the stored H plus the pending terms, so v = H g is the
  * stored H's product plus, for each pending update k in order,
- *   a_k (u_k (s_k.g) + s_k (u_k.g)) + b_k s_k (s_k.g)   (dense_lowrank),
- * a read of H and O(q n) more. Every q-th iteration one pass folds all of
- * them into H, each element taking the terms one by one in the order they
- * came, the reference pair's expression for each, so the stored H is the
- * one the updates one at a time would have left, to the bit; the same pass
- * forms the product from the values it writes. q = 1 folds every update at
- * the next pass: one read and one write of H an iteration, 16 n^2 bytes in
- * double; q folds at one iteration in q, (8 + 8 / q) n^2 bytes an iteration.
+ * c_k (s_k.g) + s_k (c_k.g) (dense_lowrank): a read of H and O(q n) more.
+ * Every q-th iteration one pass folds all of them into H, each element
+ * taking the terms one by one in the order they came, each as a single
+ * update would, so the stored H is the one the updates one at a time
+ * would have left, to the bit; the same pass forms the product from the
+ * values it writes. q = 1 folds every update at the next pass: one read
+ * and one write of H an iteration, 16 n^2 bytes in double; q folds at one
+ * iteration in q, (8 + 8 / q) n^2 bytes an iteration.
  *
- * The pending updates live on the device: slot k of U and S (n reals
- * each, at k n) and of coef (a_k, b_k and whether the update was made, at
- * 3 k), written by dense_step: the host never waits for them. */
+ * The pending updates live on the device: slot k of C and S (n reals
+ * each, at k n), and made[k], 1 when the update was made (0: y.s was not
+ * safely positive, and the slot is skipped), written by dense_step: the
+ * host never waits for them. */
 
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -42,16 +48,26 @@ __kernel void set_identity(__global real *h, const uint n)
         h[i * n + j] = (i == j) ? (real)1 : (real)0;
 }
 
-/* A pending update's coefficients as the host gives them (the tests): a
- * kernel rather than a write, so nothing waits. */
-__kernel void dense_set_update(__global real *coef, const real a, const real b, const int pending,
-                               const uint slot)
+/* c = a u + (b / 2) s: an update's vector. */
+static real update_c(const real a, const real ui, const real b, const real si)
 {
-    if (get_global_id(0) == 0) {
-        coef[3 * slot] = a;
-        coef[3 * slot + 1] = b;
-        coef[3 * slot + 2] = pending ? (real)1 : (real)0;
-    }
+    return a * ui + (b * (real)0.5) * si;
+}
+
+/* A pending update as the host gives it (the tests): slot's c and s from
+ * a, u, b and s, and whether it was made. */
+__kernel void dense_set_pending(__global real *made, __global real *C, __global real *S,
+                                const uint slot, const real a, __global const real *u,
+                                const real b, __global const real *s, const int was_made,
+                                const uint n)
+{
+    const size_t i = get_global_id(0);
+    if (i == 0)
+        made[slot] = was_made ? (real)1 : (real)0;
+    if (i >= n)
+        return;
+    C[slot * (size_t)n + i] = update_c(a, u[i], b, s[i]);
+    S[slot * (size_t)n + i] = s[i];
 }
 
 /* The reference pair: one product, one rank-two update. */
@@ -70,31 +86,25 @@ __kernel void hessian_apply(__global real *v, __global const real *h, __global c
     v[i] = acc;
 }
 
-/* H += a (u s^T + s u^T) + b s s^T. Each term is symmetric in (i, j) as
- * rounded (b (s_i s_j), not (b s_i) s_j), so H stays exactly symmetric. */
+/* H += a (u s^T + s u^T) + b s s^T, as c s^T + s c^T. */
 __kernel void hessian_update(__global real *h, const real a, __global const real *u,
                              const real b, __global const real *s, const uint n)
 {
     const size_t i = get_global_id(1), j = get_global_id(0);
     if (i >= n || j >= n)
         return;
-    const real si = s[i], sj = s[j], ui = u[i], uj = u[j];
-    h[i * n + j] += a * (ui * sj + si * uj) + b * (si * sj);
+    const real ci = update_c(a, u[i], b, s[i]), cj = update_c(a, u[j], b, s[j]);
+    h[i * n + j] += ci * s[j] + s[i] * cj;
 }
 
-/* The pending updates that were made, of the first m slots: their a and b,
- * and where their u and s start. Returns how many. */
-static uint pending_terms(__global const real *coef, const uint m, const uint n, real *a, real *b,
-                          size_t *at)
+/* Where the pending updates that were made, of the first m slots, start in
+ * C and S. Returns how many. */
+static uint pending_terms(__global const real *made, const uint m, const uint n, size_t *at)
 {
     uint k = 0;
     for (uint t = 0; t < m && t < DENSE_QMAX; t++)
-        if (coef[3 * t + 2] != 0) {
-            a[k] = coef[3 * t];
-            b[k] = coef[3 * t + 1];
-            at[k] = t * (size_t)n;
-            k++;
-        }
+        if (made[t] != 0)
+            at[k++] = t * (size_t)n;
     return k;
 }
 
@@ -109,20 +119,20 @@ static uint pending_terms(__global const real *coef, const uint m, const uint n,
  * GPU. Each chunk writes its partial sums to v + c n; with one chunk that
  * is v itself, summed in the same order as hessian_apply, so the two agree
  * to the bit. */
-__kernel void hessian_fold_apply(__global real *h, __global const real *coef,
-                                 __global const real *U, __global const real *S, const uint m,
+__kernel void hessian_fold_apply(__global real *h, __global const real *made,
+                                 __global const real *C, __global const real *S, const uint m,
                                  __global const real *g, __global real *v, const uint n,
                                  const uint rows)
 {
     const size_t i = get_global_id(0), c = get_global_id(1);
     if (i >= n)
         return;
-    real a[DENSE_QMAX], b[DENSE_QMAX], si[DENSE_QMAX], ui[DENSE_QMAX];
+    real si[DENSE_QMAX], ci[DENSE_QMAX];
     size_t at[DENSE_QMAX];
-    const uint terms = pending_terms(coef, m, n, a, b, at);
+    const uint terms = pending_terms(made, m, n, at);
     for (uint k = 0; k < terms; k++) {
         si[k] = S[at[k] + i];
-        ui[k] = U[at[k] + i];
+        ci[k] = C[at[k] + i];
     }
     const size_t first = c * (size_t)rows;
     const size_t last = min(first + rows, (size_t)n);
@@ -131,10 +141,8 @@ __kernel void hessian_fold_apply(__global real *h, __global const real *coef,
         __global real *hji = h + j * n + i;
         real hv = *hji;
         if (terms) {
-            for (uint k = 0; k < terms; k++) {
-                const real sj = S[at[k] + j], uj = U[at[k] + j];
-                hv += a[k] * (uj * si[k] + sj * ui[k]) + b[k] * (sj * si[k]);
-            }
+            for (uint k = 0; k < terms; k++)
+                hv += C[at[k] + j] * si[k] + S[at[k] + j] * ci[k];
             *hji = hv;
         }
         acc += hv * g[j];
@@ -144,19 +152,15 @@ __kernel void hessian_fold_apply(__global real *h, __global const real *coef,
 
 /* Row i's pass over the columns [from, n) in the reference order: the
  * pending terms, then sum += H_ij g_j, from the sum given. */
-static real row_from(__global real *row, const size_t i, const uint terms, const real *a,
-                     const real *b, const size_t *at, __global const real *U,
-                     __global const real *S, __global const real *g, const size_t from,
-                     const size_t n, real sum)
+static real row_from(__global real *row, const size_t i, const uint terms, const size_t *at,
+                     __global const real *C, __global const real *S, __global const real *g,
+                     const size_t from, const size_t n, real sum)
 {
     for (size_t j = from; j < n; j++) {
         real hv = row[j];
         if (terms) {
-            for (uint k = 0; k < terms; k++) {
-                const real si = S[at[k] + i], ui = U[at[k] + i];
-                const real sj = S[at[k] + j], uj = U[at[k] + j];
-                hv = hv + (a[k] * (ui * sj + si * uj) + b[k] * (si * sj));
-            }
+            for (uint k = 0; k < terms; k++)
+                hv = hv + (C[at[k] + i] * S[at[k] + j] + S[at[k] + i] * C[at[k] + j]);
             row[j] = hv;
         }
         sum += hv * g[j];
@@ -179,38 +183,37 @@ static real hsum8(const real8 v)
  * rate, not memory rate. Here each row sums in eight lanes, lane l taking
  * the columns j = l mod 8 in order; the lanes are added as
  * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the last n mod 8
- * columns in order. Each update's s and u are loaded once for both rows.
+ * columns in order. Each update's c and s are loaded once for both rows.
  * The element update is the reference pair's expression, term by term, so
  * H is identical to it; v is within the rounding of its own order. A short
  * last block (n odd) takes its one row alone, in the reference order. */
-__kernel void hessian_fold_apply_rows8(__global real *h, __global const real *coef,
-                                       __global const real *U, __global const real *S,
+__kernel void hessian_fold_apply_rows8(__global real *h, __global const real *made,
+                                       __global const real *C, __global const real *S,
                                        const uint m, __global const real *g, __global real *v,
                                        const uint n)
 {
     const size_t i0 = get_global_id(0) * 2;
     if (i0 >= n)
         return;
-    real a[DENSE_QMAX], b[DENSE_QMAX];
     size_t at[DENSE_QMAX];
-    const uint terms = pending_terms(coef, m, n, a, b, at);
+    const uint terms = pending_terms(made, m, n, at);
     __global real *r0 = h + i0 * (size_t)n;
     if (i0 + 1 >= n) {
-        v[i0] = row_from(r0, i0, terms, a, b, at, U, S, g, 0, n, 0);
+        v[i0] = row_from(r0, i0, terms, at, C, S, g, 0, n, 0);
         return;
     }
     __global real *r1 = r0 + n;
     const size_t body = n & ~(size_t)7;
     real8 acc0 = 0, acc1 = 0;
     if (terms) {
-        real s0[DENSE_QMAX], u0[DENSE_QMAX], s1[DENSE_QMAX], u1[DENSE_QMAX];
+        real s0[DENSE_QMAX], c0[DENSE_QMAX], s1[DENSE_QMAX], c1[DENSE_QMAX];
         for (uint k = 0; k < DENSE_QMAX; k++) {
             if (k >= terms)
                 break;
             s0[k] = S[at[k] + i0];
-            u0[k] = U[at[k] + i0];
+            c0[k] = C[at[k] + i0];
             s1[k] = S[at[k] + i0 + 1];
-            u1[k] = U[at[k] + i0 + 1];
+            c1[k] = C[at[k] + i0 + 1];
         }
         for (size_t j = 0; j < body; j += 8) {
             real8 h0 = vload8(0, r0 + j), h1 = vload8(0, r1 + j);
@@ -218,9 +221,9 @@ __kernel void hessian_fold_apply_rows8(__global real *h, __global const real *co
              * and keeps each term's scalars in registers */
             for (uint k = 0; k < DENSE_QMAX; k++)
                 if (k < terms) {
-                    const real8 s8 = vload8(0, S + at[k] + j), u8 = vload8(0, U + at[k] + j);
-                    h0 = h0 + (a[k] * (u0[k] * s8 + s0[k] * u8) + b[k] * (s0[k] * s8));
-                    h1 = h1 + (a[k] * (u1[k] * s8 + s1[k] * u8) + b[k] * (s1[k] * s8));
+                    const real8 s8 = vload8(0, S + at[k] + j), c8 = vload8(0, C + at[k] + j);
+                    h0 = h0 + (c0[k] * s8 + s0[k] * c8);
+                    h1 = h1 + (c1[k] * s8 + s1[k] * c8);
                 }
             vstore8(h0, 0, r0 + j);
             vstore8(h1, 0, r1 + j);
@@ -235,38 +238,36 @@ __kernel void hessian_fold_apply_rows8(__global real *h, __global const real *co
             acc1 += vload8(0, r1 + j) * g8;
         }
     }
-    v[i0] = row_from(r0, i0, terms, a, b, at, U, S, g, body, n, hsum8(acc0));
-    v[i0 + 1] = row_from(r1, i0 + 1, terms, a, b, at, U, S, g, body, n, hsum8(acc1));
+    v[i0] = row_from(r0, i0, terms, at, C, S, g, body, n, hsum8(acc0));
+    v[i0 + 1] = row_from(r1, i0 + 1, terms, at, C, S, g, body, n, hsum8(acc1));
 }
 
 /* v += the first m pending updates' share of H g, after a pass that left
  * v = H g of the stored H: for each update k that was made, in order,
- * a_k (u_k (s_k.g) + s_k (u_k.g)) + b_k s_k (s_k.g). One work-group,
- * launched alone; scratch holds 2 DENSE_QMAX reals per work-item. */
-__kernel void dense_lowrank(__global real *v, __global const real *coef, __global const real *U,
+ * c_k (s_k.g) + s_k (c_k.g). One work-group, launched alone; scratch holds
+ * 2 DENSE_QMAX reals per work-item. */
+__kernel void dense_lowrank(__global real *v, __global const real *made, __global const real *C,
                             __global const real *S, const uint m, __global const real *g,
                             const uint n, __local real *scratch)
 {
     const size_t lid = get_local_id(0), lsize = get_local_size(0);
-    real a[DENSE_QMAX], b[DENSE_QMAX], dots[2 * DENSE_QMAX];
+    real dots[2 * DENSE_QMAX];
     size_t at[DENSE_QMAX];
-    const uint terms = pending_terms(coef, m, n, a, b, at);
+    const uint terms = pending_terms(made, m, n, at);
     for (uint k = 0; k < 2 * terms; k++)
         dots[k] = 0;
     for (size_t i = lid; i < n; i += lsize) {
         const real gi = g[i];
         for (uint k = 0; k < terms; k++) {
             dots[2 * k] += S[at[k] + i] * gi;
-            dots[2 * k + 1] += U[at[k] + i] * gi;
+            dots[2 * k + 1] += C[at[k] + i] * gi;
         }
     }
     group_sums(dots, (int)(2 * terms), scratch);
     for (size_t i = lid; i < n; i += lsize) {
         real vi = v[i];
-        for (uint k = 0; k < terms; k++) {
-            const real si = S[at[k] + i], ui = U[at[k] + i], sg = dots[2 * k], ug = dots[2 * k + 1];
-            vi = vi + (a[k] * (ui * sg + si * ug) + b[k] * (si * sg));
-        }
+        for (uint k = 0; k < terms; k++)
+            vi = vi + (C[at[k] + i] * dots[2 * k] + S[at[k] + i] * dots[2 * k + 1]);
         v[i] = vi;
     }
 }
@@ -290,9 +291,9 @@ __kernel void sum_chunks(__global real *v, __global const real *partial, const u
  *  - with step != 0: forms s = alpha p, y = g - g_old, u = v + p, the
  *    inner products y.s, y.u, s.g, u.g and ||p||_2, and from them the next
  *    update (made only when y.s > 0 and finite; else H is kept), into
- *    pending slot `slot` (its s and u at slot n of S and U, its a, b and
- *    whether it was made at 3 slot of coef, and in the scalars), and the
- *    direction p = -v + rho (s.g) u + (rho (u.g) - b (s.g)) s, in place;
+ *    pending slot `slot` (its c and s at slot n of C and S, whether it was
+ *    made at made[slot], its a and b in the scalars), and the direction
+ *    p = -v + rho (s.g) u + (rho (u.g) - b (s.g)) s, in place;
  *  - at the start (step = 0, v = H0 g, or g itself for the identity):
  *    p = -v, nothing pending, and SciPy's first old_f = f + ||g||_2 / 2;
  *  - either way: ||g|| (options.norm) and ||x||_2, then direction_end's
@@ -303,12 +304,14 @@ __kernel void sum_chunks(__global real *v, __global const real *partial, const u
  * precision. scratch holds 7 reals per work-item. */
 __kernel void dense_step(__global real *sc, __global const real *v, __global real *p,
                          __global const real *g, __global const real *g_old,
-                         __global const real *x, __global real *S, __global real *U,
-                         __global real *coef, const uint slot, __global real *xt,
+                         __global const real *x, __global real *S, __global real *C,
+                         __global real *made, const uint slot, __global real *xt,
                          const real alpha, const real old_f_in, const real ord, const int step,
                          const int trial, const uint n, __local real *scratch)
 {
-    __global real *s = S + slot * (size_t)n, *u = U + slot * (size_t)n;
+    /* u goes where the update's c will: the second loop replaces each u_i
+     * by c_i once the update's a and b are known */
+    __global real *s = S + slot * (size_t)n, *u = C + slot * (size_t)n;
     const size_t lid = get_local_id(0), lsize = get_local_size(0);
     enum { YS, YU, SG, UG, PP, XX, GG, COUNT };
     real acc[COUNT] = {0, 0, 0, 0, 0, 0, 0};
@@ -350,8 +353,14 @@ __kernel void dense_step(__global real *sc, __global const real *v, __global rea
     real gp = 0;
     for (size_t i = lid; i < n; i += lsize) {
         const real vi = v[i];
-        const real pi = pending ? ((real)-1 * vi + cu * u[i]) + cs * s[i]
-                                : ((real)-1 * vi + (real)0 * vi) + (real)0 * vi;
+        real pi;
+        if (pending) {
+            const real ui = u[i], si = s[i];
+            pi = ((real)-1 * vi + cu * ui) + cs * si;
+            u[i] = update_c(a, ui, b, si); /* the slot's c */
+        } else {
+            pi = ((real)-1 * vi + (real)0 * vi) + (real)0 * vi;
+        }
         p[i] = pi;
         gp += g[i] * pi;
     }
@@ -364,10 +373,7 @@ __kernel void dense_step(__global real *sc, __global const real *v, __global rea
         sc[DENSE_A] = a;
         sc[DENSE_B] = b;
         sc[DENSE_PENDING] = pending ? (real)1 : (real)0;
-        if (step) {
-            coef[3 * slot] = a;
-            coef[3 * slot + 1] = b;
-            coef[3 * slot + 2] = pending ? (real)1 : (real)0;
-        }
+        if (step)
+            made[slot] = pending ? (real)1 : (real)0;
     }
 }

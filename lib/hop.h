@@ -89,13 +89,12 @@ clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks
  * environment does it for a whole run); anything else, or fewer than are
  * pending, is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_delay(clbfgs_hop *hop, unsigned q);
-/* H itself, and the pending updates' u and s: slot k at k n, of
- * DENSE_MAX_DELAY slots. */
+/* H itself. */
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop);
-void clbfgs__dense_slots(const clbfgs_hop *hop, cl_mem *U, cl_mem *S);
-/* Slot k's a and b, and whether that update was made (0: it is skipped). */
-clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, double b,
-                                        int made);
+/* Pending slot k (of DENSE_MAX_DELAY) as the update a (u s^T + s u^T) + b s s^T (u and s n reals each),
+ * and whether that update was made (0: it is skipped). */
+clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, cl_mem u, double b,
+                                        cl_mem s, int made);
 /* The reference pair: v = H g; H += a (u s^T + s u^T) + b s s^T. */
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g);
 clbfgs_status clbfgs__dense_update(clbfgs_hop *hop, double a, cl_mem u, double b, cl_mem s);

@@ -4,10 +4,10 @@
  * on CPUs; by columns, split into row chunks, on GPUs, with a short pass
  * summing the chunks), and dense_step (cl/hessian.cl), one work-group that
  * forms s, u, every inner product, the next update and the new direction.
- * Updates stay pending, as their a, b, u and s, for up to q iterations
+ * Updates stay pending, as their c and s, for up to q iterations
  * (the delay): while some are, dense_lowrank adds their share of H g to
  * the pass's product, and at one iteration in q the pass folds them all
- * into H as it reads it, one read and one write. The coefficients go from
+ * into H as it reads it, one read and one write. The updates go from
  * dense_step to the passes through device memory, never through the host. */
 #include "config.h"
 
@@ -22,9 +22,9 @@ enum { DENSE_A = SLOT_OPERATOR, DENSE_B, DENSE_PENDING };
 struct clbfgs_hop {
     clbfgs_exec *e;
     size_t n;
-    cl_kernel set_identity, set_update, apply, update, fold_cols, fold_rows8, lowrank, sum_chunks,
+    cl_kernel set_identity, set_pending, apply, update, fold_cols, fold_rows8, lowrank, sum_chunks,
         step;
-    cl_mem h, S, U, coef, v, partial;
+    cl_mem h, S, C, made, v, partial;
     int by_rows;      /* the pass by rows, two in eight lanes (CPUs), or 0 by columns */
     size_t chunks;    /* row chunks of the column pass */
     size_t wg;        /* dense_step's work-group */
@@ -62,26 +62,23 @@ unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n)
 {
     /* An iteration moves (8 + 8 / q) n^2 bytes in double (cl/hessian.cl)
      * and costs one launch more while updates are pending: worth it where
-     * the pass, not the launches, is the iteration. A fold costs 7 q
+     * the pass, not the launches, is the iteration. A fold costs 4 q
      * operations an element of H: on the 2-core Xeon of the README's
-     * "Delayed updates" the fold of 8 ran at 14 GB/s, of 4 at 25, against
-     * 35 for 1, and q = 4 was the fastest at n = 2048 to 8192 (even at
-     * 1024). A GPU's fp64 arithmetic is far ahead of its memory (an H100:
-     * 34 TFLOP/s against 3.35 TB/s, room for 7 q operations an element at
-     * q = 8), so there the bytes decide: q = 8, chosen on that count, not
-     * measured. */
-    if (n < DENSE_DELAY_FROM)
+     * "Delayed updates" q = 4 was the fastest at n = 2048 to 8192. On a GPU
+     * the bytes would argue for q = 8, but nothing has measured it there,
+     * and dense_lowrank runs in one work-group, which a GPU leaves mostly
+     * idle: 1 until a GPU run says otherwise. */
+    if (n < DENSE_DELAY_FROM || ctx->info.type != CLBFGS_DEVICE_CPU)
         return 1;
-    return ctx->info.type == CLBFGS_DEVICE_CPU ? 4 : 8;
+    return 4;
 }
 
 static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, double *largest)
 {
     double n = (double)n_, elem = (double)elem_;
     *largest = n * n * elem;
-    /* H, the pending updates' u and s, v, and the column pass's partial sums */
-    return n * n * elem + (2.0 * DENSE_MAX_DELAY + 1) * n * elem +
-           3.0 * DENSE_MAX_DELAY * elem +
+    /* H, the pending updates' c and s, v, and the column pass's partial sums */
+    return n * n * elem + (2.0 * DENSE_MAX_DELAY + 1) * n * elem + DENSE_MAX_DELAY * elem +
            (double)clbfgs__dense_default_chunks(ctx, n_) * n * elem;
 }
 
@@ -89,13 +86,13 @@ static void dense_free(clbfgs_hop *hop)
 {
     if (!hop)
         return;
-    cl_kernel kernels[] = {hop->set_identity, hop->set_update, hop->apply,
+    cl_kernel kernels[] = {hop->set_identity, hop->set_pending, hop->apply,
                            hop->update,       hop->fold_cols,  hop->fold_rows8,
                            hop->lowrank,      hop->sum_chunks, hop->step};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
-    cl_mem bufs[] = {hop->h, hop->S, hop->U, hop->coef, hop->v, hop->partial};
+    cl_mem bufs[] = {hop->h, hop->S, hop->C, hop->made, hop->v, hop->partial};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i])
             clReleaseMemObject(bufs[i]);
@@ -175,7 +172,7 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(
         clbfgs__program_get(ctx, "cl/hessian.cl", source, NULL, e->precision, &program, NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "set_identity", &hop->set_identity));
-    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_set_update", &hop->set_update));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_set_pending", &hop->set_pending));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_apply", &hop->apply));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_update", &hop->update));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_fold_apply", &hop->fold_cols));
@@ -187,9 +184,10 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(clbfgs__exec_group_size(e, hop->lowrank, 128, &hop->lowrank_wg));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n * n, &hop->h, "H"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->S, "the pending steps s"));
-    CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->U, "the pending u = H y"));
-    CLBFGS_TRY(clbfgs__exec_buffer(e, 3 * DENSE_MAX_DELAY, &hop->coef,
-                                   "the pending updates' coefficients"));
+    CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->C,
+                                   "the pending c = a u + (b / 2) s"));
+    CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY, &hop->made,
+                                   "which pending updates were made"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->v, "v = H g"));
     CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_by_rows(ctx, n),
                                       clbfgs__dense_default_chunks(ctx, n)));
@@ -201,22 +199,27 @@ cleanup:
     return status;
 }
 
-/* Slot k's coefficients as the host gives them, set by a kernel: no sync.
- * (A write at an offset would also do, but Oclgrind 21.10 takes what such
- * a write leaves for uninitialized memory.) */
-clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, double b, int made)
+/* Slot k as the host gives it (the tests), set by a kernel: no sync. */
+clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, cl_mem u, double b,
+                                        cl_mem s, int made)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
-    cl_kernel k = hop->set_update;
+    cl_kernel k = hop->set_pending;
+    cl_uint i = 0;
     if (slot >= DENSE_MAX_DELAY)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "no pending slot %u", slot);
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->coef));
-    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 1, made ? a : 0));
-    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 2, made ? b : 0));
-    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, 3, made ? 1 : 0));
-    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, slot));
-    CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, 1, "dense_set_update"));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->made));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->C));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->S));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, slot));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, i++, a));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, u));
+    CLBFGS_TRY(clbfgs__exec_arg_real(e, k, i++, b));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, s));
+    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, i++, made ? 1 : 0));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, hop->n, "dense_set_pending"));
 cleanup:
     return status;
 }
@@ -252,12 +255,12 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
     cl_kernel k = hop->by_rows ? hop->fold_rows8 : hop->fold_cols;
     const char *name = hop->by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
-    /* H read (and written back when something folds), each update's u and
+    /* H read (and written back when something folds), each update's c and
      * s, g and v */
     hop->moved += ((m ? 2 : 1) * nn * nn + (2.0 * m + 2) * nn) * elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->coef));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->U));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->made));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->C));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, hop->S));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, m));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, g));
@@ -289,11 +292,11 @@ clbfgs_status clbfgs__dense_lowrank(clbfgs_hop *hop, unsigned m, cl_mem v, cl_me
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->lowrank;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    /* u and s twice (the inner products, then the sum), g, v read and written */
+    /* c and s twice (the inner products, then the sum), g, v read and written */
     hop->moved += (4.0 * m + 3) * (double)hop->n * (double)e->elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->coef));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->U));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->made));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->C));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 3, hop->S));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, m));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, g));
@@ -321,8 +324,8 @@ static clbfgs_status end_step(clbfgs_hop *hop, const clbfgs_hop_args *a, cl_mem 
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, step ? a->g_old : a->g));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, a->x));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->S));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->U));
-    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->coef));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->C));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->made));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, hop->pending));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, a->xt));
     CLBFGS_TRY(clbfgs__exec_arg_real(e, k, i++, step ? a->alpha : 0));
@@ -377,22 +380,18 @@ static double dense_moved(const clbfgs_hop *hop) { return hop->moved; }
 /* One pending term added to an element of H: the kernels' expression,
  * operation for operation, in the run's precision (the library is built
  * with -ffp-contract=off, so these are the device's roundings too). */
-static double fold_one(double h, double a, double b, double ui, double si, double uj, double sj,
-                       int single)
+static double fold_one(double h, double ci, double si, double cj, double sj, int single)
 {
-    if (single) {
-        float fa = (float)a, fb = (float)b, fui = (float)ui, fsi = (float)si, fuj = (float)uj,
-              fsj = (float)sj;
-        return (double)((float)h + (fa * (fui * fsj + fsi * fuj) + fb * (fsi * fsj)));
-    }
-    return h + (a * (ui * sj + si * uj) + b * (si * sj));
+    if (single)
+        return (double)((float)h + ((float)ci * (float)sj + (float)si * (float)cj));
+    return h + (ci * sj + si * cj);
 }
 
 static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     size_t n = hop->n;
-    double *vecs = NULL, coef[3 * DENSE_MAX_DELAY];
+    double *vecs = NULL, made[DENSE_MAX_DELAY];
     /* The stored H with what is pending added on the host, in the order the
      * passes would fold it: all of it (commit), or all but the last step's
      * update, which SciPy had not made when its run stopped. The device's
@@ -406,18 +405,17 @@ static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
         status = clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "the pending H updates (n = %zu)", n);
         goto cleanup;
     }
-    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->coef, 0, coef, 3 * (size_t)count));
-    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->U, 0, vecs, count * n));
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->made, 0, made, count));
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->C, 0, vecs, count * n));
     CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->S, 0, vecs + count * n, count * n));
     int single = hop->e->elem == sizeof(float);
     for (unsigned k = 0; k < count; k++) {
-        if (coef[3 * k + 2] == 0)
+        if (made[k] == 0)
             continue;
-        const double *u = vecs + k * n, *s = vecs + (count + k) * n;
+        const double *c = vecs + k * n, *s = vecs + (count + k) * n;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
-                out[i * n + j] = fold_one(out[i * n + j], coef[3 * k], coef[3 * k + 1], u[i], s[i],
-                                          u[j], s[j], single);
+                out[i * n + j] = fold_one(out[i * n + j], c[i], s[i], c[j], s[j], single);
     }
 cleanup:
     free(vecs);
@@ -440,12 +438,6 @@ const clbfgs_hop_ops clbfgs__hop_dense = {
 /* ---- the parts, for the tests ---- */
 
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop) { return hop->h; }
-
-void clbfgs__dense_slots(const clbfgs_hop *hop, cl_mem *U, cl_mem *S)
-{
-    *U = hop->U;
-    *S = hop->S;
-}
 
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g)
 {

@@ -3,9 +3,9 @@
 # every API call checked (--check-api), data races between work-items
 # (--data-races), reads of memory no one wrote (--uninitialized). Small CLI
 # runs: the built-in objectives, forward differences, a caller's kernel with
-# buffer and scalar arguments, the fused H pass by columns in chunks with its
-# sum (Oclgrind says it is a GPU), profiling, a starting inverse Hessian,
-# double and float; the term objectives' kernels (cl/terms.cl), with sums
+# buffer and scalar arguments, the H pass by columns in chunks with its
+# sum (Oclgrind says it is a GPU), delayed H updates, profiling, a
+# starting inverse Hessian, double and float; the term objectives' kernels (cl/terms.cl), with sums
 # in private and in global memory. About 40 s on the 2-core development
 # machine.
 # Skips (77) where Oclgrind is not installed (./quickstart check installs it).
@@ -70,6 +70,11 @@ grind "forward differences" 0 --cl "$top_srcdir/tests/mgh.cl" --kernel trigonome
 # few iterations of it are enough (a whole solve takes Oclgrind 20 s).
 grind "the H pass by columns in two chunks" 1 --builtin quadratic --n 40 --fill 0 --maxiter 4 \
     --single-kernel never
+# delayed updates: three kept pending, their share added (dense_lowrank),
+# all three folded by the pass at iterations 4 and 7
+export CLBFGS_DENSE_DELAY=3
+grind "delayed H updates" 1 --builtin rosen --n 12 --maxiter 9 --single-kernel never
+unset CLBFGS_DENSE_DELAY
 # term objectives: the generated sum and final kernels, with and without a gradient
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", i / 30.0 }' > "$tmp/t.csv"
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", 3 * i / 30.0 - 2 }' > "$tmp/y.csv"

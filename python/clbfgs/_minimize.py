@@ -378,7 +378,8 @@ def minimize(fun, x0, args=(), jac=None, callback=None, options=None, device=Non
 
     Returns a scipy.optimize.OptimizeResult (x, fun, jac, nit, nfev, njev,
     status, success, message; hess_inv when asked), plus precision,
-    skipped_updates and time (seconds by phase). An exception raised by fun,
+    skipped_updates and time (seconds by phase, launch and sync counts and
+    hessian_bytes). An exception raised by fun,
     jac or callback ends the run and is raised here unchanged; a library
     failure raises clbfgs.Error, whose ``result`` holds the best point
     reached. Wrong shapes and options raise ValueError before anything runs.

@@ -28,8 +28,11 @@ def test_headline_scipy_method(rng, path):
     # library's host solve (n <= 256, double) none
     if path == "device" or res.precision != "double":
         assert res.time["launches"] > 0
+        # the dense H pass's bytes: at least one read of H an iteration
+        assert res.time["hessian_bytes"] >= 8 * x0.size ** 2 * res.nit
     else:
         assert res.time["launches"] == 0 and res.time["syncs"] == 0
+        assert res.time["hessian_bytes"] == 0
 
 
 @pytest.mark.parametrize("path", PATHS)
