@@ -159,11 +159,10 @@ static void check_product(const char *what, size_t n, const double *h, const dou
     }
 }
 
-/* One case: size n, precision, the pass by rows or by columns in chunks
- * (chunks 0: the device's default pass). */
-static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+/* A held run of size n with its test vectors, the pass by rows or by
+ * columns in chunks (chunks 0: the device's default pass). */
+static hrun *new_run(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
 {
-    size_t mark = held_mark();
     hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
     if (!run)
         fail_seeded("n = %zu: out of memory for the run", n);
@@ -183,6 +182,15 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
         run->h_by_rows = by_rows;
         run->h_chunks = by_rows || chunks > n ? 1 : chunks;
     }
+    return run;
+}
+
+/* One case: size n, precision, the pass by rows or by columns in chunks
+ * (chunks 0: the device's default pass). */
+static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+{
+    size_t mark = held_mark();
+    hrun *run = new_run(n, precision, by_rows, chunks);
     struct inputs in;
     draw(run, &in);
 
@@ -288,21 +296,7 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
 {
     enum { M = 3 };
     size_t mark = held_mark();
-    hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
-    if (!run)
-        fail_seeded("n = %zu: out of memory for the run", n);
-    run->n = n;
-    run->precision = precision;
-    ok_or_fail(clbfgs__exec_init(&run->e, ctx, precision, n));
-    run->elem = run->e.elem;
-    ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, n));
-    run->h = clbfgs__dense_h(run->hop);
-    cl_mem *vectors[] = {&run->u, &run->s, &run->g, &run->v};
-    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
-        ok_or_fail(clbfgs__exec_buffer(&run->e, n, vectors[i], "a test vector"));
-    ok_or_fail(clbfgs__dense_set_pass(run->hop, by_rows, chunks));
-    run->h_by_rows = by_rows;
-    run->h_chunks = by_rows || chunks > n ? 1 : chunks;
+    hrun *run = new_run(n, precision, by_rows, chunks);
     struct inputs in[M];
     int made[M] = {1, 0, 1};
     for (int k = 0; k < M; k++)
