@@ -21,7 +21,9 @@
  * The iteration is driver.c's and hessian.cl's (SciPy's BFGS): the same
  * tests in the same order, the same update and skip rule, the same first
  * trial step, the same line search (the same file); only the order of a few
- * sums differs from the multi-kernel run. Each work-item takes problems
+ * sums differs from the multi-kernel run, and how the update is rounded
+ * (here a (u s^T + s u^T) + b s s^T; hessian.cl forms c = a u + (b / 2) s
+ * and adds c s^T + s c^T, the same in exact arithmetic). Each work-item takes problems
  * from a counter until none is left, so a problem that stops early frees its
  * work-item for the next one, and nothing crosses to the host until every
  * problem has stopped. Work-items never wait for each other (no barrier). */

@@ -679,11 +679,12 @@ typedef struct clbfgs_timings {
     double device_other;     /**< vector kernels: steps, dot products, norms */
     double device_transfer;  /**< reads and writes between host and device */
     /** Bytes of device memory the H update and product read and wrote from
-     * the start (H at 8 bytes an element in double: 16 n^2 an iteration when
-     * each update is folded in at once, (8 + 8 / q) n^2 with q updates kept
-     * pending; see the README's "Delayed updates"), by the library's own
-     * account of what each of its kernels touches, not measured. 0 where
-     * no dense H pass ran: L-BFGS-B, the single-kernel solve, the host. */
+     * the start, the first product included (H at 8 bytes an element in
+     * double: 16 n^2 an iteration when each update is folded in at once,
+     * (8 + 8 / q) n^2 with q updates kept pending; see the README's "Delayed
+     * updates"), by the library's own account of what each of its kernels
+     * touches, not measured. 0 where no dense H pass ran: L-BFGS-B, the
+     * single-kernel solve, the host. */
     double hessian_bytes;
 } clbfgs_timings;
 

@@ -70,8 +70,8 @@ typedef struct clbfgs_hop_ops {
  * pass in q. */
 extern const clbfgs_hop_ops clbfgs__hop_dense;
 
-/* The most updates kept pending, and the n from which the default delay
- * is more than 1. */
+/* The most updates kept pending (cl/hessian.cl's DENSE_QMAX must be the
+ * same), and the n from which the default delay is more than 1 on CPUs. */
 #define DENSE_MAX_DELAY 8
 #define DENSE_DELAY_FROM 2048
 

@@ -78,8 +78,9 @@ static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, do
     double n = (double)n_, elem = (double)elem_;
     *largest = n * n * elem;
     /* H, the pending updates' c and s, v, and the column pass's partial sums */
+    size_t chunks = clbfgs__dense_default_chunks(ctx, n_);
     return n * n * elem + (2.0 * DENSE_MAX_DELAY + 1) * n * elem + DENSE_MAX_DELAY * elem +
-           (double)clbfgs__dense_default_chunks(ctx, n_) * n * elem;
+           (chunks > 1 ? (double)chunks * n * elem : 0);
 }
 
 static void dense_free(clbfgs_hop *hop)
@@ -255,9 +256,10 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
     cl_kernel k = hop->by_rows ? hop->fold_rows8 : hop->fold_cols;
     const char *name = hop->by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
-    /* H read (and written back when something folds), each update's c and
-     * s, g and v */
-    hop->moved += ((m ? 2 : 1) * nn * nn + (2.0 * m + 2) * nn) * elem;
+    /* H read (and written back when something folds: the host does not
+     * wait to know whether the updates were made or skipped, and counts
+     * them alike), each update's c and s, g, and v or the chunks' sums */
+    hop->moved += ((m ? 2 : 1) * nn * nn + (2.0 * m + 1 + (double)hop->chunks) * nn) * elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->made));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->C));
@@ -273,7 +275,7 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 8, (cl_uint)((hop->n + hop->chunks - 1) / hop->chunks)));
     CLBFGS_TRY(clbfgs__exec_launch_2d(e, k, hop->n, hop->chunks, name));
     if (hop->chunks > 1) {
-        hop->moved += ((double)hop->chunks + 1) * nn * elem;
+        hop->moved += ((double)hop->chunks + 1) * nn * elem; /* read the chunks, write v */
         k = hop->sum_chunks;
         CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
         CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->partial));
