@@ -33,9 +33,8 @@
 
 #pragma OPENCL FP_CONTRACT OFF
 
-#define DENSE_A (SLOT_OPERATOR + 0)
-#define DENSE_B (SLOT_OPERATOR + 1)
-#define DENSE_PENDING (SLOT_OPERATOR + 2)
+/* Whether the last step's update was made, for the host (hop_dense.c). */
+#define DENSE_PENDING (SLOT_OPERATOR + 0)
 /* The most pending updates (hop_dense.c's DENSE_MAX_DELAY). */
 #define DENSE_QMAX 8
 
@@ -52,6 +51,14 @@ __kernel void set_identity(__global real *h, const uint n)
 static real update_c(const real a, const real ui, const real b, const real si)
 {
     return a * ui + (b * (real)0.5) * si;
+}
+
+/* One update's share of H at row r, column k: c_r s_k + s_r c_k, the one
+ * expression of every scalar pass (hessian_fold_apply_rows8's lanes spell
+ * it out in real8, and hop_dense.c's fold_one on the host). */
+static real update_term(const real c_r, const real s_r, const real c_k, const real s_k)
+{
+    return c_r * s_k + s_r * c_k;
 }
 
 /* A pending update as the host gives it (the tests): slot's c and s from
@@ -94,7 +101,7 @@ __kernel void hessian_update(__global real *h, const real a, __global const real
     if (i >= n || j >= n)
         return;
     const real ci = update_c(a, u[i], b, s[i]), cj = update_c(a, u[j], b, s[j]);
-    h[i * n + j] += ci * s[j] + s[i] * cj;
+    h[i * n + j] += update_term(ci, s[i], cj, s[j]);
 }
 
 /* Where the pending updates that were made, of the first m slots, start in
@@ -142,7 +149,7 @@ __kernel void hessian_fold_apply(__global real *h, __global const real *made,
         real hv = *hji;
         if (terms) {
             for (uint k = 0; k < terms; k++)
-                hv += C[at[k] + j] * si[k] + S[at[k] + j] * ci[k];
+                hv += update_term(C[at[k] + j], S[at[k] + j], ci[k], si[k]);
             *hji = hv;
         }
         acc += hv * g[j];
@@ -160,7 +167,7 @@ static real row_from(__global real *row, const size_t i, const uint terms, const
         real hv = row[j];
         if (terms) {
             for (uint k = 0; k < terms; k++)
-                hv = hv + (C[at[k] + i] * S[at[k] + j] + S[at[k] + i] * C[at[k] + j]);
+                hv += update_term(C[at[k] + i], S[at[k] + i], C[at[k] + j], S[at[k] + j]);
             row[j] = hv;
         }
         sum += hv * g[j];
@@ -292,7 +299,7 @@ __kernel void sum_chunks(__global real *v, __global const real *partial, const u
  *    inner products y.s, y.u, s.g, u.g and ||p||_2, and from them the next
  *    update (made only when y.s > 0 and finite; else H is kept), into
  *    pending slot `slot` (its c and s at slot n of C and S, whether it was
- *    made at made[slot], its a and b in the scalars), and the direction
+ *    made at made[slot] and, for the host, in the scalars), and the direction
  *    p = -v + rho (s.g) u + (rho (u.g) - b (s.g)) s, in place;
  *  - at the start (step = 0, v = H0 g, or g itself for the identity):
  *    p = -v, nothing pending, and SciPy's first old_f = f + ||g||_2 / 2;
@@ -370,8 +377,6 @@ __kernel void dense_step(__global real *sc, __global const real *v, __global rea
         sc[SLOT_GNORM] = gnorm;
         sc[SLOT_XNORM] = sqrt(acc[XX]);
         sc[SLOT_PNORM] = sqrt(acc[PP]);
-        sc[DENSE_A] = a;
-        sc[DENSE_B] = b;
         sc[DENSE_PENDING] = pending ? (real)1 : (real)0;
         if (step)
             made[slot] = pending ? (real)1 : (real)0;

@@ -85,10 +85,6 @@ unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n);
 /* Chooses the pass: by_rows 2, or 0 by columns in chunks 1 .. n; anything
  * else is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks);
-/* Chooses the delay, 1 .. DENSE_MAX_DELAY (CLBFGS_DENSE_DELAY in the
- * environment does it for a whole run); anything else, or fewer than are
- * pending, is CLBFGS_ERR_INVALID_ARGUMENT. */
-clbfgs_status clbfgs__dense_set_delay(clbfgs_hop *hop, unsigned q);
 /* H itself. */
 cl_mem clbfgs__dense_h(const clbfgs_hop *hop);
 /* Pending slot k (of DENSE_MAX_DELAY) as the update a (u s^T + s u^T) + b s s^T (u and s n reals each),

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DENSE_A = SLOT_OPERATOR, DENSE_B, DENSE_PENDING };
+enum { DENSE_PENDING = SLOT_OPERATOR }; /* cl/hessian.cl's */
 
 struct clbfgs_hop {
     clbfgs_exec *e;
@@ -117,20 +117,6 @@ clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks
     if (chunks > 1)
         return clbfgs__exec_buffer(hop->e, chunks * hop->n, &hop->partial,
                                    "the partial sums of H g");
-    return CLBFGS_SUCCESS;
-}
-
-clbfgs_status clbfgs__dense_set_delay(clbfgs_hop *hop, unsigned q)
-{
-    if (q < 1 || q > DENSE_MAX_DELAY)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the H updates' delay is 1 to %d iterations, not %u", DENSE_MAX_DELAY,
-                            q);
-    if (hop->pending > q)
-        return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the H updates' delay cannot drop to %u with %u pending", q,
-                            hop->pending);
-    hop->delay = q;
     return CLBFGS_SUCCESS;
 }
 

@@ -445,12 +445,38 @@ static void a_pass_that_does_not_exist_is_refused(void **state)
     ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, 8));
     assert_int_equal(clbfgs__dense_set_pass(run->hop, 1, 1), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(clbfgs_last_error(), "by two rows a work-item (2) or by columns (0)"));
-    assert_int_equal(clbfgs__dense_set_delay(run->hop, 0), CLBFGS_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(clbfgs_last_error(), "delay is 1 to 8 iterations, not 0"));
-    assert_int_equal(clbfgs__dense_set_delay(run->hop, 9), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_int_equal(clbfgs__dense_set_pending(run->hop, 8, 1, NULL, 1, NULL, 1),
                      CLBFGS_ERR_INVALID_ARGUMENT);
     release_held_since(mark);
+}
+
+/* A delay outside 1 .. 8 in the environment is refused by name, and the
+ * operator is not made. */
+static void a_delay_that_does_not_exist_is_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"0", "9", "4x", "-1"};
+    const char *was = getenv("CLBFGS_DENSE_DELAY");
+    char *keep = was ? strdup(was) : NULL;
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        size_t mark = held_mark();
+        hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
+        if (!run)
+            fail_seeded("%s", "out of memory for the run");
+        ok_or_fail(clbfgs__exec_init(&run->e, ctx, CLBFGS_PRECISION_FLOAT, 8));
+        setenv("CLBFGS_DENSE_DELAY", bad[k], 1);
+        clbfgs_status st = clbfgs__hop_dense.create(&run->hop, &run->e, 8);
+        if (keep)
+            setenv("CLBFGS_DENSE_DELAY", keep, 1);
+        else
+            unsetenv("CLBFGS_DENSE_DELAY");
+        assert_int_equal(st, CLBFGS_ERR_INVALID_ARGUMENT);
+        assert_null(run->hop);
+        assert_non_null(strstr(clbfgs_last_error(), "CLBFGS_DENSE_DELAY is"));
+        assert_non_null(strstr(clbfgs_last_error(), "delay is 1 to 8"));
+        release_held_since(mark);
+    }
+    free(keep);
 }
 
 int main(void)
@@ -462,6 +488,7 @@ int main(void)
         held_test(fused_pass_matches_the_pair_and_the_host_in_float),
         held_test(default_chunks_fit_the_device),
         held_test(a_pass_that_does_not_exist_is_refused),
+        held_test(a_delay_that_does_not_exist_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
