@@ -37,14 +37,47 @@
 #define DENSE_PENDING (SLOT_OPERATOR + 0)
 /* The most pending updates (hop_dense.c's DENSE_MAX_DELAY). */
 #define DENSE_QMAX 8
+/* The side of a tile of the triangle layout (hop_dense.c's DENSE_TILE). */
+#define DENSE_TILE 64
 
-/* H = identity, the starting inverse Hessian. */
-__kernel void set_identity(__global real *h, const uint n)
+/* Two layouts of H. Full: n x n, row-major (tiles = 0 below). Triangle:
+ * the upper triangle in tiles of DENSE_TILE x DENSE_TILE, n padded to
+ * nt = tiles tiles a side: tile (I, J), I <= J, is the square of rows
+ * [I T, I T + T) and columns [J T, J T + T), row-major, and the tiles are
+ * stored by block row, I then J. A diagonal tile is stored whole (both of
+ * its triangles); the padding (a row or a column >= n) is 0. About n^2 / 2
+ * reals: a pass reads half the bytes. Element (i, j) of the stored
+ * triangle, i's block <= j's: */
+static size_t tri_at(const size_t i, const size_t j, const size_t nt)
 {
-    const size_t i = get_global_id(0);
-    const size_t j = get_global_id(1);
-    if (i < n && j < n)
-        h[i * n + j] = (i == j) ? (real)1 : (real)0;
+    const size_t I = i / DENSE_TILE, J = j / DENSE_TILE;
+    const size_t tile = I * nt - I * (I + 1) / 2 + J;
+    return (tile * DENSE_TILE + i % DENSE_TILE) * DENSE_TILE + j % DENSE_TILE;
+}
+
+/* Where element (i, j) of H is stored, in either layout (the triangle's
+ * lower part read from its mirror). */
+static size_t h_at(const size_t i, const size_t j, const size_t n, const size_t tiles)
+{
+    if (!tiles)
+        return i * n + j;
+    return i / DENSE_TILE <= j / DENSE_TILE ? tri_at(i, j, tiles) : tri_at(j, i, tiles);
+}
+
+/* H = identity, the starting inverse Hessian, in either layout (the grid
+ * covers n, or the padded side of the triangle's). */
+__kernel void set_identity(__global real *h, const uint n, const uint tiles)
+{
+    const size_t i = get_global_id(1);
+    const size_t j = get_global_id(0);
+    if (!tiles) {
+        if (i < n && j < n)
+            h[i * n + j] = (i == j) ? (real)1 : (real)0;
+        return;
+    }
+    const size_t side = (size_t)tiles * DENSE_TILE;
+    if (i < side && j < side && i / DENSE_TILE <= j / DENSE_TILE)
+        h[tri_at(i, j, tiles)] = (i == j && i < n) ? (real)1 : (real)0;
 }
 
 /* c = a u + (b / 2) s: an update's vector. */
@@ -79,29 +112,30 @@ __kernel void dense_set_pending(__global real *made, __global real *C, __global 
 
 /* The reference pair: one product, one rank-two update. */
 
-/* v = H g, one row per work-item. */
+/* v = H g, one row per work-item, in either layout (tiles: see h_at). */
 __kernel void hessian_apply(__global real *v, __global const real *h, __global const real *g,
-                            const uint n)
+                            const uint n, const uint tiles)
 {
     const size_t i = get_global_id(0);
     if (i >= n)
         return;
-    __global const real *row = h + i * (size_t)n;
     real acc = 0;
     for (uint j = 0; j < n; j++)
-        acc += row[j] * g[j];
+        acc += h[h_at(i, j, n, tiles)] * g[j];
     v[i] = acc;
 }
 
-/* H += a (u s^T + s u^T) + b s s^T, as c s^T + s c^T. */
+/* H += a (u s^T + s u^T) + b s s^T, as c s^T + s c^T, in either layout
+ * (the triangle's stored elements only). */
 __kernel void hessian_update(__global real *h, const real a, __global const real *u,
-                             const real b, __global const real *s, const uint n)
+                             const real b, __global const real *s, const uint n,
+                             const uint tiles)
 {
     const size_t i = get_global_id(1), j = get_global_id(0);
-    if (i >= n || j >= n)
+    if (i >= n || j >= n || (tiles && i / DENSE_TILE > j / DENSE_TILE))
         return;
     const real ci = update_c(a, u[i], b, s[i]), cj = update_c(a, u[j], b, s[j]);
-    h[i * n + j] += update_term(ci, s[i], cj, s[j]);
+    h[h_at(i, j, n, tiles)] += update_term(ci, s[i], cj, s[j]);
 }
 
 /* Where the pending updates that were made, of the first m slots, start in
@@ -277,6 +311,195 @@ __kernel void dense_lowrank(__global real *v, __global const real *made, __globa
             vi = vi + (C[at[k] + i] * dots[2 * k] + S[at[k] + i] * dots[2 * k + 1]);
         v[i] = vi;
     }
+}
+
+/* The triangle layout's passes. Each folds the first m pending updates
+ * into the stored triangle as it reads it (none when m is 0) and forms the
+ * partial sums of v = H g from the values it writes: tile (I, J) gives
+ * H_IJ g_J to v's block I and, off the diagonal, H_IJ^T g_I to block J.
+ * There are no atomic additions of doubles in OpenCL C 1.2, so the partial
+ * sums go to P, nt vectors of nt T reals, and sum_tri adds them: P[a],
+ * block b holds, for a < b, tile (a, b)'s column sums, and for a >= b tile
+ * (b, a)'s row sums (hessian_tri_tiles), or for a = b the whole block row's
+ * row sums (hessian_tri_rows8, which leaves P[a], a > b, unused). Each
+ * element takes the pending terms as every other pass does, so the
+ * triangle holds the full layout's upper part to the bit. */
+
+/* dst[r] = src[from + r] for the tile's T reals, 0 past n. */
+static void load_block(real *dst, __global const real *src, const size_t from, const uint n)
+{
+    for (uint r = 0; r < DENSE_TILE; r++)
+        dst[r] = from + r < n ? src[from + r] : (real)0;
+}
+
+/* One tile of the block-row pass: each row's products with g_J into
+ * rows[r] (eight lanes), the column sums with g_I into col, and the
+ * pending terms folded in first when fold (constant after inlining, so
+ * the pass with nothing to fold is a plain read). A row's 64 elements stay
+ * in registers while the terms go over them one by one, in order. */
+static inline void tri_tile_rows8(__global real *tile, const int fold, const uint terms,
+                                  real (*cI)[DENSE_TILE], real (*sI)[DENSE_TILE],
+                                  real (*cJ)[DENSE_TILE], real (*sJ)[DENSE_TILE], const real *gI,
+                                  const real *gJ, real8 *rows, real8 *col)
+{
+    for (uint r = 0; r < DENSE_TILE; r++) {
+        __global real *row = tile + r * DENSE_TILE;
+        real8 hv[DENSE_TILE / 8];
+        for (uint q = 0; q < DENSE_TILE / 8; q++)
+            hv[q] = vload8(q, row);
+        if (fold) {
+            for (uint k = 0; k < terms; k++) {
+                const real ci = cI[k][r], si = sI[k][r];
+                for (uint q = 0; q < DENSE_TILE / 8; q++)
+                    hv[q] = hv[q] + (ci * vload8(q, sJ[k]) + si * vload8(q, cJ[k]));
+            }
+            for (uint q = 0; q < DENSE_TILE / 8; q++)
+                vstore8(hv[q], q, row);
+        }
+        real8 part = 0;
+        const real gi = gI[r];
+        for (uint q = 0; q < DENSE_TILE / 8; q++) {
+            part += hv[q] * vload8(q, gJ);
+            col[q] += hv[q] * gi;
+        }
+        rows[r] += part;
+    }
+}
+
+/* Block row I of the block-row pass: tiles (I, I) .. (I, nt - 1), which
+ * lie one after another in memory, one stream read in order. Its rows'
+ * sums stay in eight lanes across the block row; each tile's column sums
+ * go to P when the tile is done. */
+static inline void tri_block_row(__global real *h, const size_t I, const uint terms,
+                                 const size_t *at, __global const real *C,
+                                 __global const real *S, __global const real *g,
+                                 __global real *P, const uint n, const uint nt)
+{
+    const size_t side = (size_t)nt * DENSE_TILE, i0 = I * DENSE_TILE;
+    real gI[DENSE_TILE], gJ[DENSE_TILE];
+    real cI[DENSE_QMAX][DENSE_TILE], sI[DENSE_QMAX][DENSE_TILE];
+    real cJ[DENSE_QMAX][DENSE_TILE], sJ[DENSE_QMAX][DENSE_TILE];
+    real8 rows[DENSE_TILE], col[DENSE_TILE / 8];
+    load_block(gI, g, i0, n);
+    for (uint k = 0; k < terms; k++) {
+        load_block(cI[k], C + at[k], i0, n);
+        load_block(sI[k], S + at[k], i0, n);
+    }
+    for (uint r = 0; r < DENSE_TILE; r++)
+        rows[r] = 0;
+    __global real *tile = h + tri_at(i0, i0, nt);
+    for (size_t J = I; J < nt; J++, tile += DENSE_TILE * DENSE_TILE) {
+        const size_t j0 = J * DENSE_TILE;
+        load_block(gJ, g, j0, n);
+        for (uint k = 0; k < terms; k++) {
+            load_block(cJ[k], C + at[k], j0, n);
+            load_block(sJ[k], S + at[k], j0, n);
+        }
+        for (uint q = 0; q < DENSE_TILE / 8; q++)
+            col[q] = 0;
+        if (terms)
+            tri_tile_rows8(tile, 1, terms, cI, sI, cJ, sJ, gI, gJ, rows, col);
+        else
+            tri_tile_rows8(tile, 0, 0, cI, sI, cJ, sJ, gI, gJ, rows, col);
+        if (J > I)
+            for (uint q = 0; q < DENSE_TILE / 8; q++)
+                vstore8(col[q], q, P + I * side + j0);
+    }
+    for (uint r = 0; r < DENSE_TILE; r++)
+        P[I * side + i0 + r] = hsum8(rows[r]);
+}
+
+/* The triangle pass by block rows, for CPUs: work-item w (launched one to
+ * a work-group, (nt + 1) / 2 of them) takes block rows w and nt - 1 - w,
+ * nt + 1 tiles in all, so that every work-item has the same work
+ * (pocl hands each thread a range of work-groups: one block row each left
+ * the first thread three quarters of the triangle). */
+__kernel void hessian_tri_rows8(__global real *h, __global const real *made,
+                                __global const real *C, __global const real *S, const uint m,
+                                __global const real *g, __global real *P, const uint n,
+                                const uint nt)
+{
+    const size_t w = get_global_id(0);
+    if (w >= (nt + 1) / 2)
+        return;
+    size_t at[DENSE_QMAX];
+    const uint terms = pending_terms(made, m, n, at);
+    tri_block_row(h, w, terms, at, C, S, g, P, n, nt);
+    if (nt - 1 - w != w)
+        tri_block_row(h, nt - 1 - w, terms, at, C, S, g, P, n, nt);
+}
+
+/* The triangle pass by tiles, for GPUs: work-group (J, I) of T work-items
+ * takes tile (I, J) (groups with I > J return at once), work-item c its
+ * column c, row by row: neighbours read neighbouring addresses. Column
+ * sums stay in each work-item; the row sums go through local memory, a
+ * strip of 16 rows at a time (scratch: 16 (T + 1) reals, padded against
+ * bank conflicts), each summed in order by one work-item. rowdata holds
+ * g_I and the pending c_I and s_I: (1 + 2 DENSE_QMAX) T reals. */
+__kernel void hessian_tri_tiles(__global real *h, __global const real *made,
+                                __global const real *C, __global const real *S, const uint m,
+                                __global const real *g, __global real *P, const uint n,
+                                const uint nt, __local real *scratch, __local real *rowdata)
+{
+    enum { T = DENSE_TILE, STRIP = 16, PITCH = DENSE_TILE + 1 };
+    const size_t c = get_local_id(0), J = get_group_id(0), I = get_group_id(1);
+    if (I > J)
+        return;
+    const size_t side = (size_t)nt * T, i0 = I * T, j = J * T + c;
+    size_t at[DENSE_QMAX];
+    const uint terms = pending_terms(made, m, n, at);
+    __local real *gI = rowdata, *cI = rowdata + T, *sI = rowdata + (1 + DENSE_QMAX) * T;
+    gI[c] = i0 + c < n ? g[i0 + c] : (real)0;
+    real cj[DENSE_QMAX], sj[DENSE_QMAX];
+    for (uint k = 0; k < terms; k++) {
+        cI[k * T + c] = i0 + c < n ? C[at[k] + i0 + c] : (real)0;
+        sI[k * T + c] = i0 + c < n ? S[at[k] + i0 + c] : (real)0;
+        cj[k] = j < n ? C[at[k] + j] : (real)0;
+        sj[k] = j < n ? S[at[k] + j] : (real)0;
+    }
+    const real gj = j < n ? g[j] : (real)0;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    __global real *tile = h + tri_at(i0, J * T, nt);
+    real col = 0;
+    for (uint strip = 0; strip < T; strip += STRIP) {
+        for (uint rr = 0; rr < STRIP; rr++) {
+            const uint r = strip + rr;
+            real hv = tile[r * T + c];
+            if (terms) {
+                for (uint k = 0; k < terms; k++)
+                    hv += update_term(cI[k * T + r], sI[k * T + r], cj[k], sj[k]);
+                tile[r * T + c] = hv;
+            }
+            col += hv * gI[r];
+            scratch[rr * PITCH + c] = hv * gj;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (c < STRIP) {
+            real sum = 0;
+            for (uint k = 0; k < T; k++)
+                sum += scratch[c * PITCH + k];
+            P[J * side + i0 + strip + c] = sum;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (I < J)
+        P[I * side + j] = col;
+}
+
+/* v[i] = the sum of P[a][i] over a = 0 .. nt - 1 (all, after
+ * hessian_tri_tiles) or a = 0 .. i's block (after hessian_tri_rows8), in
+ * order. */
+__kernel void sum_tri(__global real *v, __global const real *P, const uint n, const uint nt,
+                      const int all)
+{
+    const size_t i = get_global_id(0);
+    if (i >= n)
+        return;
+    const size_t side = (size_t)nt * DENSE_TILE, last = all ? nt - 1 : i / DENSE_TILE;
+    real acc = 0;
+    for (size_t a = 0; a <= last; a++)
+        acc += P[a * side + i];
+    v[i] = acc;
 }
 
 /* v[i] = sum over chunks of the partial sums of hessian_fold_apply. */

@@ -64,29 +64,46 @@ typedef struct clbfgs_hop_ops {
     void (*free)(clbfgs_hop *hop);
 } clbfgs_hop_ops;
 
-/* The dense operator (hop_dense.c): H as n x n reals, one pass per
- * iteration that reads H and forms H g, with the updates kept pending for
- * up to q iterations (the delay) and folded into H, as it is read, by one
- * pass in q. */
+/* The dense operator (hop_dense.c): H as n x n reals, or its upper
+ * triangle in tiles, one pass per iteration that reads H and forms H g,
+ * with the updates kept pending for up to q iterations (the delay) and
+ * folded into H, as it is read, by one pass in q. */
 extern const clbfgs_hop_ops clbfgs__hop_dense;
 
 /* The most updates kept pending (cl/hessian.cl's DENSE_QMAX must be the
- * same), and the n from which the default delay is more than 1 on CPUs. */
+ * same), the n from which the default delay is more than 1 on CPUs, the
+ * side of the triangle layout's tiles (cl/hessian.cl's DENSE_TILE), and
+ * the n from which CPUs store the triangle by default. */
 #define DENSE_MAX_DELAY 8
 #define DENSE_DELAY_FROM 2048
+#define DENSE_TILE 64
+#define DENSE_TRIANGLE_FROM 2048
 
 /* ---- the dense operator's parts, for its tests ---- */
-/* How the pass goes on the context's device for n: by rows (CPUs), two
- * rows a work-item in eight lanes (2), or 0 by columns; how many row
- * chunks the column pass uses (1 by rows); and the delay q. */
-int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n);
+/* The passes over H: by columns in row chunks (GPUs), two rows a
+ * work-item in eight lanes (CPUs), both over the full n x n layout; and
+ * over the upper triangle in tiles, by block rows (CPUs) or a tile a
+ * work-group (GPUs). */
+enum {
+    DENSE_PASS_COLUMNS = 0,
+    DENSE_PASS_ROWS8 = 2,
+    DENSE_PASS_TRI_ROWS = 3,
+    DENSE_PASS_TRI_TILES = 4,
+};
+/* The pass on the context's device for n (CLBFGS_DENSE_TRIANGLE=0 or 1
+ * chooses the layout; a value it refuses leaves the default here, and
+ * create fails), how many row chunks the column pass uses (1 for the
+ * others), and the delay q. */
+int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
 unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n);
-/* Chooses the pass: by_rows 2, or 0 by columns in chunks 1 .. n; anything
+/* Chooses the pass (DENSE_PASS_*; chunks 1 .. n for the column pass) and
+ * with it the layout: H is then the identity, nothing pending. Anything
  * else is CLBFGS_ERR_INVALID_ARGUMENT. */
-clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks);
-/* H itself. */
-cl_mem clbfgs__dense_h(const clbfgs_hop *hop);
+clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int pass, size_t chunks);
+/* H in or out as an n x n row-major matrix, whatever the layout. */
+clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full);
+clbfgs_status clbfgs__dense_read_h(clbfgs_hop *hop, double *full);
 /* Pending slot k (of DENSE_MAX_DELAY) as the update a (u s^T + s u^T) + b s s^T (u and s n reals each),
  * and whether that update was made (0: it is skipped). */
 clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, cl_mem u, double b,

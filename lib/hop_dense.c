@@ -1,8 +1,11 @@
-/* The dense inverse-Hessian operator (hop.h): H as n x n reals.
+/* The dense inverse-Hessian operator (hop.h): H as n x n reals, or as its
+ * upper triangle in tiles (half the bytes to read).
  *
- * An iteration is the pass, which forms v = H g in one read of H (by rows
- * on CPUs; by columns, split into row chunks, on GPUs, with a short pass
- * summing the chunks), and dense_step (cl/hessian.cl), one work-group that
+ * An iteration is the pass, which forms v = H g in one read of H (full:
+ * by rows on CPUs; by columns, split into row chunks, on GPUs, with a
+ * short pass summing the chunks; triangle: by block rows on CPUs, a tile
+ * a work-group on GPUs, then a short pass summing the tiles' partial
+ * sums), and dense_step (cl/hessian.cl), one work-group that
  * forms s, u, every inner product, the next update and the new direction.
  * Updates stay pending, as their c and s, for up to q iterations
  * (the delay): while some are, dense_lowrank adds their share of H g to
@@ -22,11 +25,12 @@ enum { DENSE_PENDING = SLOT_OPERATOR }; /* cl/hessian.cl's */
 struct clbfgs_hop {
     clbfgs_exec *e;
     size_t n;
-    cl_kernel set_identity, set_pending, apply, update, fold_cols, fold_rows8, lowrank, sum_chunks,
-        step;
+    cl_kernel set_identity, set_pending, apply, update, fold_cols, fold_rows8, tri_rows, tri_tiles,
+        lowrank, sum_chunks, sum_tri, step;
     cl_mem h, S, C, made, v, partial;
-    int by_rows;      /* the pass by rows, two in eight lanes (CPUs), or 0 by columns */
+    int pass;         /* DENSE_PASS_* */
     size_t chunks;    /* row chunks of the column pass */
+    size_t tiles;     /* the triangle layout's tiles a side, or 0: the full layout */
     size_t wg;        /* dense_step's work-group */
     size_t lowrank_wg;
     unsigned delay;   /* q: the most updates kept pending */
@@ -35,22 +39,42 @@ struct clbfgs_hop {
     double moved;     /* bytes the passes read and wrote since the reset */
 };
 
-int clbfgs__dense_default_by_rows(const clbfgs_context *ctx, size_t n)
+/* CLBFGS_DENSE_TRIANGLE: 1 (the triangle), 0 (the full layout), -1 (not
+ * set: the default), or -2 (a value it refuses). */
+static int triangle_from_env(void)
+{
+    const char *v = getenv("CLBFGS_DENSE_TRIANGLE");
+    if (!v || !*v)
+        return -1;
+    if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)
+        return *v - '0';
+    return -2;
+}
+
+int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n)
 {
     /* A CPU runs a work-group's items one after another on a core: rows
      * keep each one's reads in order. A GPU runs them side by side: columns
      * make neighbours read neighbouring addresses. On a CPU two rows in
      * eight lanes (cl/hessian.cl) beat the passes in the reference order at
-     * every n measured, 256 to 8192 (README, "The H pass"). */
-    (void)n;
-    return ctx->info.type == CLBFGS_DEVICE_CPU ? 2 : 0;
+     * every n measured, 256 to 8192 (README, "The H pass"). The triangle
+     * reads half the bytes: on CPUs it is the default from
+     * DENSE_TRIANGLE_FROM (README, "One triangle"); on GPUs nothing has
+     * measured it yet, so the full layout stays the default there. */
+    int cpu = ctx->info.type == CLBFGS_DEVICE_CPU;
+    int triangle = triangle_from_env();
+    if (triangle < 0)
+        triangle = cpu && n >= DENSE_TRIANGLE_FROM;
+    if (triangle)
+        return cpu ? DENSE_PASS_TRI_ROWS : DENSE_PASS_TRI_TILES;
+    return cpu ? DENSE_PASS_ROWS8 : DENSE_PASS_COLUMNS;
 }
 
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n)
 {
     /* A GPU wants tens of thousands of work-items in flight; with n columns
      * alone it would idle below n = 64K, so split the rows (at least 16 each). */
-    if (clbfgs__dense_default_by_rows(ctx, n))
+    if (clbfgs__dense_default_pass(ctx, n) != DENSE_PASS_COLUMNS)
         return 1;
     size_t want = (65536 + n - 1) / n;
     size_t most = n / 16 ? n / 16 : 1;
@@ -73,23 +97,41 @@ unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n)
     return 4;
 }
 
+/* The triangle layout for n: its tiles a side, and its reals. */
+static size_t tri_side(size_t n) { return (n + DENSE_TILE - 1) / DENSE_TILE; }
+static double tri_reals(size_t nt) { return (double)nt * ((double)nt + 1) / 2 * DENSE_TILE * DENSE_TILE; }
+
+/* cl/hessian.cl's tri_at: element (i, j), i's block <= j's, of the triangle. */
+static size_t tri_at(size_t i, size_t j, size_t nt)
+{
+    size_t I = i / DENSE_TILE, J = j / DENSE_TILE, tile = I * nt - I * (I + 1) / 2 + J;
+    return (tile * DENSE_TILE + i % DENSE_TILE) * DENSE_TILE + j % DENSE_TILE;
+}
+
+static int is_triangle(int pass) { return pass == DENSE_PASS_TRI_ROWS || pass == DENSE_PASS_TRI_TILES; }
+
 static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, double *largest)
 {
     double n = (double)n_, elem = (double)elem_;
-    *largest = n * n * elem;
-    /* H, the pending updates' c and s, v, and the column pass's partial sums */
-    size_t chunks = clbfgs__dense_default_chunks(ctx, n_);
-    return n * n * elem + (2.0 * DENSE_MAX_DELAY + 1) * n * elem + DENSE_MAX_DELAY * elem +
-           (chunks > 1 ? (double)chunks * n * elem : 0);
+    size_t chunks = clbfgs__dense_default_chunks(ctx, n_), nt = tri_side(n_);
+    /* H, the pending updates' c and s, v, and the partial sums (the column
+     * pass's chunks, or the triangle's nt vectors of nt T) */
+    double h = n * n, partial = chunks > 1 ? (double)chunks * n : 0;
+    if (is_triangle(clbfgs__dense_default_pass(ctx, n_))) {
+        h = tri_reals(nt);
+        partial = (double)nt * (double)nt * DENSE_TILE;
+    }
+    *largest = h * elem;
+    return (h + partial + (2.0 * DENSE_MAX_DELAY + 1) * n + DENSE_MAX_DELAY) * elem;
 }
 
 static void dense_free(clbfgs_hop *hop)
 {
     if (!hop)
         return;
-    cl_kernel kernels[] = {hop->set_identity, hop->set_pending, hop->apply,
-                           hop->update,       hop->fold_cols,  hop->fold_rows8,
-                           hop->lowrank,      hop->sum_chunks, hop->step};
+    cl_kernel kernels[] = {hop->set_identity, hop->set_pending, hop->apply,    hop->update,
+                           hop->fold_cols,    hop->fold_rows8,  hop->tri_rows, hop->tri_tiles,
+                           hop->lowrank,      hop->sum_chunks,  hop->sum_tri,  hop->step};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i])
             clReleaseKernel(kernels[i]);
@@ -100,24 +142,43 @@ static void dense_free(clbfgs_hop *hop)
     free(hop);
 }
 
-clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int by_rows, size_t chunks)
+static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0);
+
+clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int pass, size_t chunks)
 {
-    if (by_rows != 0 && by_rows != 2)
+    clbfgs_status status = CLBFGS_SUCCESS;
+    if (pass != DENSE_PASS_COLUMNS && pass != DENSE_PASS_ROWS8 && pass != DENSE_PASS_TRI_ROWS &&
+        pass != DENSE_PASS_TRI_TILES)
         return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                            "the H pass goes by two rows a work-item (2) or by columns (0), not %d",
-                            by_rows);
-    if (by_rows || chunks < 1 || chunks > hop->n)
+                            "the H pass goes by columns (0), by two rows a work-item (2), by the "
+                            "triangle's block rows (3) or by its tiles (4), not %d",
+                            pass);
+    if (pass != DENSE_PASS_COLUMNS || chunks < 1 || chunks > hop->n)
         chunks = 1;
-    if (hop->partial) {
-        clReleaseMemObject(hop->partial);
-        hop->partial = NULL;
-    }
-    hop->by_rows = by_rows;
+    size_t nt = tri_side(hop->n), tiles = is_triangle(pass) ? nt : 0;
+    cl_mem *bufs[] = {&hop->partial, &hop->h};
+    for (size_t i = 0; i < 2; i++)
+        if (*bufs[i]) {
+            clReleaseMemObject(*bufs[i]);
+            *bufs[i] = NULL;
+        }
+    hop->pass = pass;
     hop->chunks = chunks;
-    if (chunks > 1)
-        return clbfgs__exec_buffer(hop->e, chunks * hop->n, &hop->partial,
-                                   "the partial sums of H g");
-    return CLBFGS_SUCCESS;
+    hop->tiles = tiles;
+    if (tiles) {
+        CLBFGS_TRY(clbfgs__exec_buffer(hop->e, (size_t)tri_reals(nt), &hop->h,
+                                       "H's upper triangle"));
+        CLBFGS_TRY(clbfgs__exec_buffer(hop->e, nt * nt * DENSE_TILE, &hop->partial,
+                                       "the tiles' partial sums of H g"));
+    } else {
+        CLBFGS_TRY(clbfgs__exec_buffer(hop->e, hop->n * hop->n, &hop->h, "H"));
+        if (chunks > 1)
+            CLBFGS_TRY(clbfgs__exec_buffer(hop->e, chunks * hop->n, &hop->partial,
+                                           "the partial sums of H g"));
+    }
+    CLBFGS_TRY(dense_reset(hop, NULL));
+cleanup:
+    return status;
 }
 
 /* CLBFGS_DENSE_DELAY=q overrides the default delay (the tests run whole
@@ -149,6 +210,13 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     hop->n = n;
     hop->delay = clbfgs__dense_default_delay(ctx, n);
     CLBFGS_TRY(delay_from_env(hop));
+    if (triangle_from_env() == -2) {
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                              "CLBFGS_DENSE_TRIANGLE is \"%s\": 1 stores H's upper triangle, 0 all "
+                              "of H",
+                              getenv("CLBFGS_DENSE_TRIANGLE"));
+        goto cleanup;
+    }
     const char *parts[] = {clbfgs__cl_norms, clbfgs__cl_iteration, clbfgs__cl_hessian};
     source = clbfgs__exec_source(parts, 3);
     if (!source) {
@@ -165,18 +233,20 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_fold_apply", &hop->fold_cols));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_fold_apply_rows8", &hop->fold_rows8));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_lowrank", &hop->lowrank));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_tri_rows8", &hop->tri_rows));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_tri_tiles", &hop->tri_tiles));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "sum_chunks", &hop->sum_chunks));
+    CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "sum_tri", &hop->sum_tri));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_step", &hop->step));
     CLBFGS_TRY(clbfgs__exec_group_size(e, hop->step, 256, &hop->wg));
     CLBFGS_TRY(clbfgs__exec_group_size(e, hop->lowrank, 128, &hop->lowrank_wg));
-    CLBFGS_TRY(clbfgs__exec_buffer(e, n * n, &hop->h, "H"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->S, "the pending steps s"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY * n, &hop->C,
                                    "the pending c = a u + (b / 2) s"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, DENSE_MAX_DELAY, &hop->made,
                                    "which pending updates were made"));
     CLBFGS_TRY(clbfgs__exec_buffer(e, n, &hop->v, "v = H g"));
-    CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_by_rows(ctx, n),
+    CLBFGS_TRY(clbfgs__dense_set_pass(hop, clbfgs__dense_default_pass(ctx, n),
                                       clbfgs__dense_default_chunks(ctx, n)));
     *out = hop;
     hop = NULL;
@@ -211,6 +281,48 @@ cleanup:
     return status;
 }
 
+/* H from an n x n matrix, in one transfer (the triangle packed on the
+ * host first, its padding 0). */
+clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    size_t n = hop->n, nt = hop->tiles;
+    if (!nt)
+        return clbfgs__exec_write_reals(hop->e, hop->h, 0, full, n * n);
+    size_t count = (size_t)tri_reals(nt);
+    double *packed = calloc(count, sizeof *packed);
+    if (!packed)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "H's triangle on the host (n = %zu)", n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i / DENSE_TILE * DENSE_TILE; j < n; j++)
+            packed[tri_at(i, j, nt)] = full[i * n + j];
+    CLBFGS_TRY(clbfgs__exec_write_reals(hop->e, hop->h, 0, packed, count));
+cleanup:
+    free(packed);
+    return status;
+}
+
+/* H as an n x n matrix, in one transfer (the triangle mirrored). */
+clbfgs_status clbfgs__dense_read_h(clbfgs_hop *hop, double *full)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    size_t n = hop->n, nt = hop->tiles;
+    if (!nt)
+        return clbfgs__exec_read_reals(hop->e, hop->h, 0, full, n * n);
+    size_t count = (size_t)tri_reals(nt);
+    double *packed = malloc(count * sizeof *packed);
+    if (!packed)
+        return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "H's triangle on the host (n = %zu)", n);
+    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->h, 0, packed, count));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            full[i * n + j] = i / DENSE_TILE <= j / DENSE_TILE ? packed[tri_at(i, j, nt)]
+                                                               : packed[tri_at(j, i, nt)];
+cleanup:
+    free(packed);
+    return status;
+}
+
 static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -219,16 +331,66 @@ static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
     hop->pending = 0; /* nothing pending */
     hop->moved = 0;
     hop->identity = h0 == NULL;
-    if (h0) { /* one transfer, not a round trip per row */
-        CLBFGS_TRY(clbfgs__exec_write_reals(e, hop->h, 0, h0, hop->n * hop->n));
+    if (h0) {
+        CLBFGS_TRY(clbfgs__dense_write_h(hop, h0));
     } else {
-        size_t side = (hop->n + 15) / 16 * 16, global[2] = {side, side};
+        size_t side = hop->tiles ? hop->tiles * DENSE_TILE : (hop->n + 15) / 16 * 16;
+        size_t global[2] = {side, side};
         CLBFGS_TRY(clbfgs__exec_arg_mem(e, hop->set_identity, 0, hop->h));
         CLBFGS_TRY(clbfgs__exec_arg_uint(e, hop->set_identity, 1, (cl_uint)hop->n));
+        CLBFGS_TRY(clbfgs__exec_arg_uint(e, hop->set_identity, 2, (cl_uint)hop->tiles));
         CLBFGS_TRY(clbfgs__exec_launch(e, hop->set_identity, 2, global, NULL, "set_identity"));
     }
 cleanup:
     clbfgs__exec_phase(e, phase);
+    return status;
+}
+
+/* The triangle's pass (m as clbfgs__dense_fold's), then sum_tri. */
+static clbfgs_status fold_triangle(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g)
+{
+    clbfgs_status status = CLBFGS_SUCCESS;
+    clbfgs_exec *e = hop->e;
+    size_t nt = hop->tiles;
+    int rows = hop->pass == DENSE_PASS_TRI_ROWS;
+    cl_kernel k = rows ? hop->tri_rows : hop->tri_tiles;
+    const char *name = rows ? "hessian_tri_rows8" : "hessian_tri_tiles";
+    /* the triangle read (and written back when something folds), each
+     * update's c and s and g; the partial sums written, then read by
+     * sum_tri, which writes v: by block rows nt (nt + 1) / 2 vectors of
+     * T, one a tile; by tiles two a tile off the diagonal, and sum_tri
+     * reads all nt^2 */
+    double nn = (double)hop->n, elem = (double)e->elem, t = (double)nt;
+    double written = rows ? t * (t + 1) / 2 : t * t, read = rows ? written : t * t;
+    hop->moved += ((m ? 2 : 1) * tri_reals(nt) + (2.0 * m + 2) * nn +
+                   (written + read) * DENSE_TILE) *
+                  elem;
+    cl_uint i = 0;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->h));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->made));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->C));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->S));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, m));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, g));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->partial));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, (cl_uint)nt));
+    if (rows) {
+        CLBFGS_TRY(clbfgs__exec_launch_groups(e, k, (nt + 1) / 2, 1, name));
+    } else {
+        size_t global[2] = {nt * DENSE_TILE, nt}, local[2] = {DENSE_TILE, 1};
+        CLBFGS_TRY(clbfgs__exec_arg_local(e, k, i++, 16 * (DENSE_TILE + 1)));
+        CLBFGS_TRY(clbfgs__exec_arg_local(e, k, i++, (1 + 2 * DENSE_MAX_DELAY) * DENSE_TILE));
+        CLBFGS_TRY(clbfgs__exec_launch(e, k, 2, global, local, name));
+    }
+    k = hop->sum_tri;
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
+    CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->partial));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 2, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 3, (cl_uint)nt));
+    CLBFGS_TRY(clbfgs__exec_arg_int(e, k, 4, !rows));
+    CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, hop->n, "sum_tri"));
+cleanup:
     return status;
 }
 
@@ -240,8 +402,13 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     cl_uint n = (cl_uint)hop->n;
     double nn = (double)hop->n, elem = (double)e->elem;
     cl_mem out = hop->chunks > 1 ? hop->partial : v;
-    cl_kernel k = hop->by_rows ? hop->fold_rows8 : hop->fold_cols;
-    const char *name = hop->by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
+    int by_rows = hop->pass == DENSE_PASS_ROWS8;
+    cl_kernel k = by_rows ? hop->fold_rows8 : hop->fold_cols;
+    const char *name = by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
+    if (hop->tiles) {
+        CLBFGS_TRY(fold_triangle(hop, m, v, g));
+        goto cleanup;
+    }
     /* H read (and written back when something folds: the host does not
      * wait to know whether the updates were made or skipped, and counts
      * them alike), each update's c and s, g, and v or the chunks' sums */
@@ -254,7 +421,7 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 5, g));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 6, out));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 7, n));
-    if (hop->by_rows) {
+    if (by_rows) {
         CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, (hop->n + 1) / 2, name));
         goto cleanup;
     }
@@ -385,7 +552,7 @@ static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
      * update, which SciPy had not made when its run stopped. The device's
      * state is left as it is, so a result taken mid-run changes nothing. */
     unsigned count = commit || !hop->pending ? hop->pending : hop->pending - 1;
-    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->h, 0, out, n * n));
+    CLBFGS_TRY(clbfgs__dense_read_h(hop, out));
     if (!count)
         goto cleanup;
     vecs = malloc(2 * (size_t)count * n * sizeof *vecs);
@@ -425,19 +592,20 @@ const clbfgs_hop_ops clbfgs__hop_dense = {
 
 /* ---- the parts, for the tests ---- */
 
-cl_mem clbfgs__dense_h(const clbfgs_hop *hop) { return hop->h; }
-
 clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->apply;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    hop->moved += ((double)hop->n * (double)hop->n + 2.0 * (double)hop->n) * (double)e->elem;
+    hop->moved += ((hop->tiles ? tri_reals(hop->tiles) : (double)hop->n * (double)hop->n) +
+                   2.0 * (double)hop->n) *
+                  (double)e->elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, g));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 3, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 4, (cl_uint)hop->tiles));
     CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, hop->n, "hessian_apply"));
 cleanup:
     clbfgs__exec_phase(e, phase);
@@ -457,6 +625,7 @@ clbfgs_status clbfgs__dense_update(clbfgs_hop *hop, double a, cl_mem u, double b
     CLBFGS_TRY(clbfgs__exec_arg_real(e, k, 3, b));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 4, s));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 5, (cl_uint)hop->n));
+    CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, 6, (cl_uint)hop->tiles));
     CLBFGS_TRY(clbfgs__exec_launch(e, k, 2, global, NULL, "hessian_update"));
 cleanup:
     clbfgs__exec_phase(e, phase);

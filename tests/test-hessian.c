@@ -59,8 +59,8 @@ typedef struct hrun {
     clbfgs_hop *hop;
     size_t n, elem;
     clbfgs_precision precision;
-    cl_mem h, u, s, g, v;
-    int h_by_rows;
+    cl_mem u, s, g, v;
+    int pass;
     size_t h_chunks;
 } hrun;
 
@@ -70,32 +70,23 @@ static double as_real(const hrun *run, double v)
     return run->precision == CLBFGS_PRECISION_FLOAT ? (double)(float)v : v;
 }
 
-/* Whole-matrix copies in one transfer each, converting for float. */
-static void write_matrix(hrun *run, cl_mem m, const double *src)
-{
-    size_t count = run->n * run->n;
-    void *data = (void *)src;
-    float *f = NULL;
-    if (run->precision == CLBFGS_PRECISION_FLOAT) {
-        f = hold_alloc(count * sizeof *f);
-        for (size_t i = 0; i < count; i++)
-            f[i] = (float)src[i];
-        data = f;
-    }
-    cl_ok_or_fail(
-        clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem, data, 0, NULL, NULL));
-    release_now(f);
-}
+/* H in and out as n x n matrices, whatever the layout. */
+static void write_h(hrun *run, const double *src) { ok_or_fail(clbfgs__dense_write_h(run->hop, src)); }
+static void read_h(hrun *run, double *dst) { ok_or_fail(clbfgs__dense_read_h(run->hop, dst)); }
 
-static void read_matrix(hrun *run, cl_mem m, double *dst)
+/* The pass's name in a failure. */
+static const char *pass_name(int pass)
 {
-    size_t count = run->n * run->n;
-    float *f = run->precision == CLBFGS_PRECISION_FLOAT ? hold_alloc(count * sizeof *f) : NULL;
-    cl_ok_or_fail(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, count * run->elem,
-                                      f ? (void *)f : (void *)dst, 0, NULL, NULL));
-    for (size_t i = 0; f && i < count; i++)
-        dst[i] = (double)f[i];
-    release_now(f);
+    switch (pass) {
+    case DENSE_PASS_COLUMNS:
+        return "by columns";
+    case DENSE_PASS_ROWS8:
+        return "by rows";
+    case DENSE_PASS_TRI_ROWS:
+        return "triangle by block rows";
+    default:
+        return "triangle by tiles";
+    }
 }
 
 struct inputs {
@@ -153,15 +144,15 @@ static void check_product(const char *what, size_t n, const double *h, const dou
         }
         double bound = 2.0 * gamma_k((double)n, u) * mag;
         if (isnan(v[i]) || fabs(v[i] - acc) > bound)
-            fail_seeded("n = %zu, %s, %zu chunks: v[%zu] = %.17g, host product of the device's H "
-                        "%.17g, differ by %.3g > bound %.3g",
-                        n, what, run->h_chunks, i, v[i], acc, fabs(v[i] - acc), bound);
+            fail_seeded("n = %zu, %s, %s, %zu chunks: v[%zu] = %.17g, host product of the "
+                        "device's H %.17g, differ by %.3g > bound %.3g",
+                        n, what, pass_name(run->pass), run->h_chunks, i, v[i], acc, fabs(v[i] - acc), bound);
     }
 }
 
 /* A held run of size n with its test vectors, the pass by rows or by
  * columns in chunks (chunks 0: the device's default pass). */
-static hrun *new_run(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+static hrun *new_run(size_t n, clbfgs_precision precision, int pass, size_t chunks)
 {
     hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
     if (!run)
@@ -171,26 +162,25 @@ static hrun *new_run(size_t n, clbfgs_precision precision, int by_rows, size_t c
     ok_or_fail(clbfgs__exec_init(&run->e, ctx, precision, n));
     run->elem = run->e.elem;
     ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, n));
-    run->h = clbfgs__dense_h(run->hop);
     cl_mem *vectors[] = {&run->u, &run->s, &run->g, &run->v};
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
         ok_or_fail(clbfgs__exec_buffer(&run->e, n, vectors[i], "a test vector"));
-    run->h_by_rows = clbfgs__dense_default_by_rows(ctx, n);
+    run->pass = clbfgs__dense_default_pass(ctx, n);
     run->h_chunks = clbfgs__dense_default_chunks(ctx, n);
     if (chunks) {
-        ok_or_fail(clbfgs__dense_set_pass(run->hop, by_rows, chunks));
-        run->h_by_rows = by_rows;
-        run->h_chunks = by_rows || chunks > n ? 1 : chunks;
+        ok_or_fail(clbfgs__dense_set_pass(run->hop, pass, chunks));
+        run->pass = pass;
+        run->h_chunks = pass != DENSE_PASS_COLUMNS || chunks > n ? 1 : chunks;
     }
     return run;
 }
 
 /* One case: size n, precision, the pass by rows or by columns in chunks
  * (chunks 0: the device's default pass). */
-static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+static void check_case(size_t n, clbfgs_precision precision, int pass, size_t chunks)
 {
     size_t mark = held_mark();
-    hrun *run = new_run(n, precision, by_rows, chunks);
+    hrun *run = new_run(n, precision, pass, chunks);
     struct inputs in;
     draw(run, &in);
 
@@ -220,19 +210,19 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->g, 0, in.g, n));
 
     /* the reference pair */
-    write_matrix(run, run->h, in.h);
+    write_h(run, in.h);
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
     ok_or_fail(clbfgs__dense_update(run->hop, in.a, run->u, in.b, run->s));
     ok_or_fail(clbfgs__dense_apply(run->hop, run->v, run->g));
-    read_matrix(run, run->h, h_ref);
+    read_h(run, h_ref);
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_ref, n));
 
     /* the pass, folding the update in slot 0 */
     ok_or_fail(clbfgs__dense_set_pending(run->hop, 0, in.a, run->u, in.b, run->s, 1));
-    write_matrix(run, run->h, in.h);
+    write_h(run, in.h);
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
     ok_or_fail(clbfgs__dense_fold(run->hop, 1, run->v, run->g));
-    read_matrix(run, run->h, h_fused);
+    read_h(run, h_fused);
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v_fused, n));
 
     for (size_t i = 0; i < n * n; i++) {
@@ -263,7 +253,7 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
             fail_seeded("n = %zu: v[%zu] was not written", n, i);
         /* the same order of summation, but in eight lanes (checked
          * against the host product below) */
-        if (run->h_chunks == 1 && !run->h_by_rows && v_fused[i] != v_ref[i])
+        if (run->h_chunks == 1 && run->pass == DENSE_PASS_COLUMNS && v_fused[i] != v_ref[i])
             fail_seeded("n = %zu, one chunk: v[%zu] = %.17g, reference %.17g", n, i, v_fused[i],
                         v_ref[i]);
     }
@@ -275,7 +265,7 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
     ok_or_fail(clbfgs__dense_set_pending(run->hop, 0, 123.0, run->u, 456.0, run->s, 1));
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
     ok_or_fail(clbfgs__dense_fold(run->hop, 0, run->v, run->g));
-    read_matrix(run, run->h, h_ref);
+    read_h(run, h_ref);
     for (size_t i = 0; i < n * n; i++)
         if (h_ref[i] != h_fused[i])
             fail_seeded("n = %zu: with no update pending H[%zu][%zu] changed from %.17g to %.17g",
@@ -292,11 +282,11 @@ static void check_case(size_t n, clbfgs_precision precision, int by_rows, size_t
  * of the same sum, within the rounding of its evaluation; then the pass
  * that folds all three, whose H must be the reference updates' one at a
  * time, to the bit, and whose v is checked as any pass's. */
-static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, size_t chunks)
+static void check_delayed(size_t n, clbfgs_precision precision, int pass, size_t chunks)
 {
     enum { M = 3 };
     size_t mark = held_mark();
-    hrun *run = new_run(n, precision, by_rows, chunks);
+    hrun *run = new_run(n, precision, pass, chunks);
     struct inputs in[M];
     int made[M] = {1, 0, 1};
     for (int k = 0; k < M; k++)
@@ -309,7 +299,7 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
     double u = (precision == CLBFGS_PRECISION_FLOAT ? (double)FLT_EPSILON : DBL_EPSILON) / 2;
 
     /* the reference updates, one at a time */
-    write_matrix(run, run->h, in[0].h);
+    write_h(run, in[0].h);
     for (int k = 0; k < M; k++) {
         if (!made[k])
             continue;
@@ -317,10 +307,10 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
         ok_or_fail(clbfgs__exec_write_reals(&run->e, run->s, 0, in[k].s, n));
         ok_or_fail(clbfgs__dense_update(run->hop, in[k].a, run->u, in[k].b, run->s));
     }
-    read_matrix(run, run->h, h_ref);
+    read_h(run, h_ref);
 
     /* the stored H's product and the pending share */
-    write_matrix(run, run->h, in[0].h);
+    write_h(run, in[0].h);
     for (int k = 0; k < M; k++) {
         ok_or_fail(clbfgs__exec_write_reals(&run->e, run->u, 0, in[k].u, n));
         ok_or_fail(clbfgs__exec_write_reals(&run->e, run->s, 0, in[k].s, n));
@@ -331,7 +321,7 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
     ok_or_fail(clbfgs__dense_fold(run->hop, 0, run->v, run->g));
     ok_or_fail(clbfgs__dense_lowrank(run->hop, M, run->v, run->g));
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v, n));
-    read_matrix(run, run->h, h_fold);
+    read_h(run, h_fold);
     for (size_t i = 0; i < n * n; i++)
         if (h_fold[i] != in[0].h[i])
             fail_seeded("n = %zu: a pass with nothing to fold changed H[%zu][%zu]", n, i / n, i % n);
@@ -369,7 +359,7 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
         double bound = 2.0 * gamma_k((double)n + 8, u) * mag;
         if (isnan(v[i]) || fabs(v[i] - (double)want) > bound)
             fail_seeded("n = %zu, %s, pending: v[%zu] = %.17g, host %.17g, differ by %.3g > %.3g",
-                        n, by_rows ? "by rows" : "by columns", i, v[i], (double)want,
+                        n, pass_name(pass), i, v[i], (double)want,
                         fabs(v[i] - (double)want), bound);
     }
 
@@ -377,18 +367,20 @@ static void check_delayed(size_t n, clbfgs_precision precision, int by_rows, siz
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
     ok_or_fail(clbfgs__dense_fold(run->hop, M, run->v, run->g));
     ok_or_fail(clbfgs__exec_read_reals(&run->e, run->v, 0, v, n));
-    read_matrix(run, run->h, h_fold);
+    read_h(run, h_fold);
     for (size_t i = 0; i < n * n; i++)
         if (h_fold[i] != h_ref[i])
             fail_seeded("n = %zu, %s: folded H[%zu][%zu] = %.17g, one at a time %.17g", n,
-                        by_rows ? "by rows" : "by columns", i / n, i % n, h_fold[i], h_ref[i]);
+                        pass_name(pass), i / n, i % n, h_fold[i], h_ref[i]);
     check_product("folded", n, h_fold, g, v, u, run);
     release_held_since(mark);
 }
 
 static void awkward_sizes(clbfgs_precision precision)
 {
-    const size_t sizes[] = {1, 7, 10, 1000, 1031}; /* 10: two rows with a tail each */
+    /* 10: two rows with a tail each; 130: three tiles a side, the last
+     * short; 1000, 1031: a short last tile */
+    const size_t sizes[] = {1, 7, 10, 130, 1000, 1031};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
         check_case(n, precision, 2, 1); /* two rows in eight lanes (n odd: a row alone, in order) */
@@ -399,8 +391,12 @@ static void awkward_sizes(clbfgs_precision precision)
         }
         if (clbfgs__dense_default_chunks(ctx, n) > 1)
             check_case(n, precision, 0, 0); /* the device's own choice */
+        check_case(n, precision, DENSE_PASS_TRI_ROWS, 1);
+        check_case(n, precision, DENSE_PASS_TRI_TILES, 1);
         check_delayed(n, precision, 2, 1);
         check_delayed(n, precision, 0, n >= 7 ? 3 : 1);
+        check_delayed(n, precision, DENSE_PASS_TRI_ROWS, 1);
+        check_delayed(n, precision, DENSE_PASS_TRI_TILES, 1);
     }
 }
 
@@ -444,39 +440,50 @@ static void a_pass_that_does_not_exist_is_refused(void **state)
     ok_or_fail(clbfgs__exec_init(&run->e, ctx, CLBFGS_PRECISION_FLOAT, 8));
     ok_or_fail(clbfgs__hop_dense.create(&run->hop, &run->e, 8));
     assert_int_equal(clbfgs__dense_set_pass(run->hop, 1, 1), CLBFGS_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(clbfgs_last_error(), "by two rows a work-item (2) or by columns (0)"));
+    assert_non_null(strstr(clbfgs_last_error(), "by its tiles (4), not 1"));
+    assert_int_equal(clbfgs__dense_set_pass(run->hop, 5, 1), CLBFGS_ERR_INVALID_ARGUMENT);
     assert_int_equal(clbfgs__dense_set_pending(run->hop, 8, 1, NULL, 1, NULL, 1),
                      CLBFGS_ERR_INVALID_ARGUMENT);
     release_held_since(mark);
 }
 
-/* A delay outside 1 .. 8 in the environment is refused by name, and the
- * operator is not made. */
-static void a_delay_that_does_not_exist_is_refused(void **state)
+/* A delay outside 1 .. 8, or a layout other than 0 or 1, in the
+ * environment is refused by name, and the operator is not made. */
+static void a_setting_that_does_not_exist_is_refused(void **state)
 {
     (void)state;
-    const char *bad[] = {"0", "9", "4x", "-1"};
-    const char *was = getenv("CLBFGS_DENSE_DELAY");
-    char *keep = was ? strdup(was) : NULL;
+    const struct {
+        const char *var, *value, *says;
+    } bad[] = {
+        {"CLBFGS_DENSE_DELAY", "0", "delay is 1 to 8"},
+        {"CLBFGS_DENSE_DELAY", "9", "delay is 1 to 8"},
+        {"CLBFGS_DENSE_DELAY", "4x", "delay is 1 to 8"},
+        {"CLBFGS_DENSE_DELAY", "-1", "delay is 1 to 8"},
+        {"CLBFGS_DENSE_TRIANGLE", "2", "1 stores H's upper triangle, 0 all of H"},
+        {"CLBFGS_DENSE_TRIANGLE", "yes", "1 stores H's upper triangle, 0 all of H"},
+    };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         size_t mark = held_mark();
+        const char *was = getenv(bad[k].var);
+        char *keep = was ? hold(strdup(was), free) : NULL;
         hrun *run = hold(calloc(1, sizeof(hrun)), release_run);
         if (!run)
             fail_seeded("%s", "out of memory for the run");
         ok_or_fail(clbfgs__exec_init(&run->e, ctx, CLBFGS_PRECISION_FLOAT, 8));
-        setenv("CLBFGS_DENSE_DELAY", bad[k], 1);
+        setenv(bad[k].var, bad[k].value, 1);
         clbfgs_status st = clbfgs__hop_dense.create(&run->hop, &run->e, 8);
         if (keep)
-            setenv("CLBFGS_DENSE_DELAY", keep, 1);
+            setenv(bad[k].var, keep, 1);
         else
-            unsetenv("CLBFGS_DENSE_DELAY");
+            unsetenv(bad[k].var);
         assert_int_equal(st, CLBFGS_ERR_INVALID_ARGUMENT);
         assert_null(run->hop);
-        assert_non_null(strstr(clbfgs_last_error(), "CLBFGS_DENSE_DELAY is"));
-        assert_non_null(strstr(clbfgs_last_error(), "delay is 1 to 8"));
+        char want[64];
+        snprintf(want, sizeof want, "%s is \"%s\"", bad[k].var, bad[k].value);
+        assert_non_null(strstr(clbfgs_last_error(), want));
+        assert_non_null(strstr(clbfgs_last_error(), bad[k].says));
         release_held_since(mark);
     }
-    free(keep);
 }
 
 int main(void)
@@ -488,7 +495,7 @@ int main(void)
         held_test(fused_pass_matches_the_pair_and_the_host_in_float),
         held_test(default_chunks_fit_the_device),
         held_test(a_pass_that_does_not_exist_is_refused),
-        held_test(a_delay_that_does_not_exist_is_refused),
+        held_test(a_setting_that_does_not_exist_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
