@@ -273,12 +273,14 @@ def write_markdown(res, path):
             fmt_x(c / (16.0 * n * n / (triad_bw * 1e9))), cell("openblas"), cell("scipy"),
             cell("jax"), fmt_x(sp / c if sp else None), fmt_x(ob / c if ob else None),
             fmt_x(jx / c if jx else None)))
-        for name, key in (("default", "clbfgs"), ("each update at once (q = 1)", "clbfgs_q1")):
+        for name, key in (("default", "clbfgs"), ("all of H", "clbfgs_full"),
+                          ("all of H, each update at once (q = 1)", "clbfgs_q1")):
             v = row.get(key)
             if isinstance(v, dict) and "hessian_bytes_per_iteration" in v:
                 b = v["hessian_bytes_per_iteration"]
-                variants.append("| %d | %s | %s | %s | %.2f n² | %s | %s |" % (
-                    n, name, v.get("delay", "—"), fmt_ms(v["per_iteration"]), b / (n * n),
+                variants.append("| %d | %s | %s | %s | %s | %.2f n² | %s | %s |" % (
+                    n, name, v.get("triangle", "—"), v.get("delay", "—"),
+                    fmt_ms(v["per_iteration"]), b / (n * n),
                     fmt_x(b / (16.0 * n * n)),
                     fmt_x(v["per_iteration"] / (16.0 * n * n / (triad_bw * 1e9)))))
     lines.append("")
@@ -286,12 +288,14 @@ def write_markdown(res, path):
         lines.append("The H pass's variants: bytes of device memory the H update and product "
                      "moved per iteration, by the library's own account "
                      "(`clbfgs_timings.hessian_bytes`), against the 16 n² of one read and one "
-                     "write of H; delay: how many iterations updates stay pending "
-                     "(CLBFGS_DENSE_DELAY, or the library's choice).")
+                     "write of H; triangle: whether H's upper triangle alone is stored "
+                     "(CLBFGS_DENSE_TRIANGLE, or the library's choice); delay: how many "
+                     "iterations updates stay pending (CLBFGS_DENSE_DELAY, or the library's "
+                     "choice).")
         lines.append("")
-        lines.append("| n | variant | delay | ms / iteration | H bytes / iteration | of 16 n² "
-                     "| of 16 n² at triad |")
-        lines.append("|---:|---|---:|---:|---:|---:|---:|")
+        lines.append("| n | variant | triangle | delay | ms / iteration | H bytes / iteration "
+                     "| of 16 n² | of 16 n² at triad |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
         lines += variants
         lines.append("")
     lines.append("Where clbfgs's iteration goes (ms per iteration, median; device times from "
@@ -458,11 +462,15 @@ def main():
         row["clbfgs"] = run_json([args.bin, "iterations", "--n", str(n), "--iters",
                                   str(args.iters), "--reps", str(args.reps)] + dev_args)
         if row["clbfgs"].get("hessian_bytes_per_iteration", 0) < 15.0 * n * n:
-            # the default keeps updates pending: the same run folding each at once
-            log("bench: n = %d: clbfgs, each update folded at once" % n)
-            row["clbfgs_q1"] = run_json([args.bin, "iterations", "--n", str(n), "--iters",
-                                         str(args.iters), "--reps", str(args.reps),
-                                         "--delay", "1"] + dev_args)
+            # the default moves fewer bytes than a read and a write of H: the
+            # same run with all of H stored, then also each update folded at once
+            for key, what, extra in (("clbfgs_full", "all of H stored", ["--triangle", "0"]),
+                                     ("clbfgs_q1", "all of H, each update folded at once",
+                                      ["--triangle", "0", "--delay", "1"])):
+                log("bench: n = %d: clbfgs, %s" % (n, what))
+                row[key] = run_json([args.bin, "iterations", "--n", str(n), "--iters",
+                                     str(args.iters), "--reps", str(args.reps)] + extra +
+                                    dev_args)
         if os.path.exists(args.host):
             log("bench: n = %d: OpenBLAS C" % n)
             row["openblas"] = run_json([args.host, "bfgs", "--n", str(n), "--iters",

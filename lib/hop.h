@@ -91,9 +91,10 @@ enum {
     DENSE_PASS_TRI_TILES = 4,
 };
 /* The pass on the context's device for n (CLBFGS_DENSE_TRIANGLE=0 or 1
- * chooses the layout; a value it refuses leaves the default here, and
- * create fails), how many row chunks the column pass uses (1 for the
- * others), and the delay q. */
+ * chooses the layout, and rows or tiles the triangle's pass whatever the
+ * device; a value it refuses leaves the default here, and create fails),
+ * how many row chunks the column pass uses (1 for the others), and the
+ * delay q. */
 int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
 unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n);

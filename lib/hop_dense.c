@@ -39,8 +39,10 @@ struct clbfgs_hop {
     double moved;     /* bytes the passes read and wrote since the reset */
 };
 
-/* CLBFGS_DENSE_TRIANGLE: 1 (the triangle), 0 (the full layout), -1 (not
- * set: the default), or -2 (a value it refuses). */
+/* CLBFGS_DENSE_TRIANGLE: 1 (the triangle, by the device's pass), 0 (the
+ * full layout), or for the tests a pass over the triangle whatever the
+ * device ("rows": DENSE_PASS_TRI_ROWS, "tiles": DENSE_PASS_TRI_TILES);
+ * -1: not set (the default); -2: a value it refuses. */
 static int triangle_from_env(void)
 {
     const char *v = getenv("CLBFGS_DENSE_TRIANGLE");
@@ -48,6 +50,10 @@ static int triangle_from_env(void)
         return -1;
     if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)
         return *v - '0';
+    if (strcmp(v, "rows") == 0)
+        return DENSE_PASS_TRI_ROWS;
+    if (strcmp(v, "tiles") == 0)
+        return DENSE_PASS_TRI_TILES;
     return -2;
 }
 
@@ -65,6 +71,8 @@ int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n)
     int triangle = triangle_from_env();
     if (triangle < 0)
         triangle = cpu && n >= DENSE_TRIANGLE_FROM;
+    if (triangle > 1)
+        return triangle;
     if (triangle)
         return cpu ? DENSE_PASS_TRI_ROWS : DENSE_PASS_TRI_TILES;
     return cpu ? DENSE_PASS_ROWS8 : DENSE_PASS_COLUMNS;
@@ -213,7 +221,7 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     if (triangle_from_env() == -2) {
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                               "CLBFGS_DENSE_TRIANGLE is \"%s\": 1 stores H's upper triangle, 0 all "
-                              "of H",
+                              "of H (rows and tiles choose the triangle's pass)",
                               getenv("CLBFGS_DENSE_TRIANGLE"));
         goto cleanup;
     }

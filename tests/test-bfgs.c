@@ -115,8 +115,10 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     (void)state;
     clbfgs_device_info info;
     assert_ok(clbfgs_context_device(ctx, &info));
-    /* Just past the largest allocation, in double. */
-    size_t n = (size_t)sqrt((double)info.max_alloc_bytes / 8.0) + 2;
+    /* Just past the largest allocation, even where only H's upper
+     * triangle (about n^2 / 2 reals, in tiles of 64) is stored. */
+    double elem = info.has_fp64 ? 8.0 : 4.0;
+    size_t n = (size_t)sqrt(2.0 * (double)info.max_alloc_bytes / elem) + 130;
     double *x0 = hold(calloc(n, sizeof *x0), free);
     assert_non_null(x0);
     clbfgs_objective *obj = NULL;
@@ -125,8 +127,6 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     clbfgs_options o;
     clbfgs_options_init(&o);
     o.precision = info.has_fp64 ? CLBFGS_PRECISION_DOUBLE : CLBFGS_PRECISION_FLOAT;
-    if (!info.has_fp64)
-        n = (size_t)sqrt((double)info.max_alloc_bytes / 4.0) + 2;
     clbfgs_result *r = hold_result();
     assert_int_equal(clbfgs_minimize(ctx, obj, n, x0, &o, r), CLBFGS_ERR_OUT_OF_DEVICE_MEMORY);
     const char *msg = clbfgs_last_error();
