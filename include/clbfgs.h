@@ -681,8 +681,10 @@ typedef struct clbfgs_timings {
     /** Bytes of device memory the H update and product read and wrote from
      * the start, the first product included (H at 8 bytes an element in
      * double: 16 n^2 an iteration when each update is folded in at once,
-     * (8 + 8 / q) n^2 with q updates kept pending; see the README's "Delayed
-     * updates"), by the library's own account of what each of its kernels
+     * (8 + 8 / q) n^2 with q updates kept pending, about half that with
+     * only H's upper triangle stored, the default on CPUs from n = 2048;
+     * see the README's "Delayed updates" and "One triangle"), by the
+     * library's own account of what each of its kernels
      * touches, not measured. 0 where no dense H pass ran: L-BFGS-B, the
      * single-kernel solve, the host. */
     double hessian_bytes;

@@ -19,9 +19,10 @@ Then --method lbfgsb against minimize(method='L-BFGS-B'), in double: the
 built-ins and the MGH problems above without bounds, and problems whose
 bounds are active at the solution (see lbfgsb_cases), held to the L-BFGS-B
 issue's bar (see agrees_lbfgsb). Last, the BFGS built-ins and MGH problems
-again through the host-driven iteration with delayed H updates
-(CLBFGS_DENSE_DELAY=3, --single-kernel never), to the same bar. Prints the
-tables.
+again through the host-driven iteration with delayed H updates and H's
+upper triangle alone stored (CLBFGS_DENSE_DELAY=3, CLBFGS_DENSE_TRIANGLE=1,
+--single-kernel never: what a CPU runs from n = 2048), to the same bar.
+Prints the tables.
 """
 import json
 import os
@@ -546,10 +547,13 @@ def main():
     # The built-ins and the MGH problems again, through the host-driven
     # iteration (small n otherwise runs as one kernel) with the H updates
     # kept pending for 3 iterations (the delayed updates of large n: the
-    # stored H's product plus the pending ones', one fold in three).
+    # stored H's product plus the pending ones', one fold in three), and
+    # only H's upper triangle stored, in tiles (large n on CPUs).
     os.environ["CLBFGS_DENSE_DELAY"] = "3"
+    os.environ["CLBFGS_DENSE_TRIANGLE"] = "1"
     EXTRA_WORDS[:] = ["--single-kernel", "never"]
-    print("# the same, host-driven, updates pending 3 iterations (CLBFGS_DENSE_DELAY=3)")
+    print("# the same, host-driven, updates pending 3 iterations (CLBFGS_DENSE_DELAY=3), "
+          "H's triangle (CLBFGS_DENSE_TRIANGLE=1)")
     print(HEADER)
     t5, f5 = builtin_cases(clbfgs, rng)
     print(HEADER)
