@@ -40,6 +40,25 @@
 /* The side of a tile of the triangle layout (hop_dense.c's DENSE_TILE). */
 #define DENSE_TILE 64
 
+/* H's elements: the run's reals, or, in a double run built with
+ * DENSE_H_FLOAT, floats (H in float; x, g, the pending c and s and every
+ * scalar stay double). Elements are read into reals, updated in reals,
+ * and rounded to H's type after each update's term (H_ROUND), so that a
+ * fold of several updates leaves the H the updates one at a time leave. */
+#if defined(DENSE_H_FLOAT) && CLBFGS_DOUBLE
+typedef float hreal;
+#define H_LOAD8(q, p) convert_double8(vload8((q), (p)))
+#define H_STORE8(v, q, p) vstore8(convert_float8(v), (q), (p))
+#define H_ROUND(x) ((real)(float)(x))
+#define H_ROUND8(x) convert_double8(convert_float8(x))
+#else
+typedef real hreal;
+#define H_LOAD8(q, p) vload8((q), (p))
+#define H_STORE8(v, q, p) vstore8((v), (q), (p))
+#define H_ROUND(x) (x)
+#define H_ROUND8(x) (x)
+#endif
+
 /* Two layouts of H. Full: n x n, row-major (tiles = 0 below). Triangle:
  * the upper triangle in tiles of DENSE_TILE x DENSE_TILE, n padded to
  * nt = tiles tiles a side: tile (I, J), I <= J, is the square of rows
@@ -66,18 +85,18 @@ static size_t h_at(const size_t i, const size_t j, const size_t n, const size_t 
 
 /* H = identity, the starting inverse Hessian, in either layout (the grid
  * covers n, or the padded side of the triangle's). */
-__kernel void set_identity(__global real *h, const uint n, const uint tiles)
+__kernel void set_identity(__global hreal *h, const uint n, const uint tiles)
 {
     const size_t i = get_global_id(1);
     const size_t j = get_global_id(0);
     if (!tiles) {
         if (i < n && j < n)
-            h[i * n + j] = (i == j) ? (real)1 : (real)0;
+            h[i * n + j] = (i == j) ? (hreal)1 : (hreal)0;
         return;
     }
     const size_t side = (size_t)tiles * DENSE_TILE;
     if (i < side && j < side && i / DENSE_TILE <= j / DENSE_TILE)
-        h[tri_at(i, j, tiles)] = (i == j && i < n) ? (real)1 : (real)0;
+        h[tri_at(i, j, tiles)] = (i == j && i < n) ? (hreal)1 : (hreal)0;
 }
 
 /* c = a u + (b / 2) s: an update's vector. */
@@ -113,7 +132,7 @@ __kernel void dense_set_pending(__global real *made, __global real *C, __global 
 /* The reference pair: one product, one rank-two update. */
 
 /* v = H g, one row per work-item, in either layout (tiles: see h_at). */
-__kernel void hessian_apply(__global real *v, __global const real *h, __global const real *g,
+__kernel void hessian_apply(__global real *v, __global const hreal *h, __global const real *g,
                             const uint n, const uint tiles)
 {
     const size_t i = get_global_id(0);
@@ -121,13 +140,13 @@ __kernel void hessian_apply(__global real *v, __global const real *h, __global c
         return;
     real acc = 0;
     for (uint j = 0; j < n; j++)
-        acc += h[h_at(i, j, n, tiles)] * g[j];
+        acc += (real)h[h_at(i, j, n, tiles)] * g[j];
     v[i] = acc;
 }
 
 /* H += a (u s^T + s u^T) + b s s^T, as c s^T + s c^T, in either layout
  * (the triangle's stored elements only). */
-__kernel void hessian_update(__global real *h, const real a, __global const real *u,
+__kernel void hessian_update(__global hreal *h, const real a, __global const real *u,
                              const real b, __global const real *s, const uint n,
                              const uint tiles)
 {
@@ -135,7 +154,8 @@ __kernel void hessian_update(__global real *h, const real a, __global const real
     if (i >= n || j >= n || (tiles && i / DENSE_TILE > j / DENSE_TILE))
         return;
     const real ci = update_c(a, u[i], b, s[i]), cj = update_c(a, u[j], b, s[j]);
-    h[h_at(i, j, n, tiles)] += update_term(ci, s[i], cj, s[j]);
+    __global hreal *hij = h + h_at(i, j, n, tiles);
+    *hij = (hreal)((real)*hij + update_term(ci, s[i], cj, s[j]));
 }
 
 /* Where the pending updates that were made, of the first m slots, start in
@@ -160,7 +180,7 @@ static uint pending_terms(__global const real *made, const uint m, const uint n,
  * GPU. Each chunk writes its partial sums to v + c n; with one chunk that
  * is v itself, summed in the same order as hessian_apply, so the two agree
  * to the bit. */
-__kernel void hessian_fold_apply(__global real *h, __global const real *made,
+__kernel void hessian_fold_apply(__global hreal *h, __global const real *made,
                                  __global const real *C, __global const real *S, const uint m,
                                  __global const real *g, __global real *v, const uint n,
                                  const uint rows)
@@ -179,12 +199,12 @@ __kernel void hessian_fold_apply(__global real *h, __global const real *made,
     const size_t last = min(first + rows, (size_t)n);
     real acc = 0;
     for (size_t j = first; j < last; j++) {
-        __global real *hji = h + j * n + i;
-        real hv = *hji;
+        __global hreal *hji = h + j * n + i;
+        real hv = (real)*hji;
         if (terms) {
             for (uint k = 0; k < terms; k++)
-                hv += update_term(C[at[k] + j], S[at[k] + j], ci[k], si[k]);
-            *hji = hv;
+                hv = H_ROUND(hv + update_term(C[at[k] + j], S[at[k] + j], ci[k], si[k]));
+            *hji = (hreal)hv;
         }
         acc += hv * g[j];
     }
@@ -193,16 +213,16 @@ __kernel void hessian_fold_apply(__global real *h, __global const real *made,
 
 /* Row i's pass over the columns [from, n) in the reference order: the
  * pending terms, then sum += H_ij g_j, from the sum given. */
-static real row_from(__global real *row, const size_t i, const uint terms, const size_t *at,
+static real row_from(__global hreal *row, const size_t i, const uint terms, const size_t *at,
                      __global const real *C, __global const real *S, __global const real *g,
                      const size_t from, const size_t n, real sum)
 {
     for (size_t j = from; j < n; j++) {
-        real hv = row[j];
+        real hv = (real)row[j];
         if (terms) {
             for (uint k = 0; k < terms; k++)
-                hv += update_term(C[at[k] + i], S[at[k] + i], C[at[k] + j], S[at[k] + j]);
-            row[j] = hv;
+                hv = H_ROUND(hv + update_term(C[at[k] + i], S[at[k] + i], C[at[k] + j], S[at[k] + j]));
+            row[j] = (hreal)hv;
         }
         sum += hv * g[j];
     }
@@ -228,7 +248,7 @@ static real hsum8(const real8 v)
  * The element update is the reference pair's expression, term by term, so
  * H is identical to it; v is within the rounding of its own order. A short
  * last block (n odd) takes its one row alone, in the reference order. */
-__kernel void hessian_fold_apply_rows8(__global real *h, __global const real *made,
+__kernel void hessian_fold_apply_rows8(__global hreal *h, __global const real *made,
                                        __global const real *C, __global const real *S,
                                        const uint m, __global const real *g, __global real *v,
                                        const uint n)
@@ -238,12 +258,12 @@ __kernel void hessian_fold_apply_rows8(__global real *h, __global const real *ma
         return;
     size_t at[DENSE_QMAX];
     const uint terms = pending_terms(made, m, n, at);
-    __global real *r0 = h + i0 * (size_t)n;
+    __global hreal *r0 = h + i0 * (size_t)n;
     if (i0 + 1 >= n) {
         v[i0] = row_from(r0, i0, terms, at, C, S, g, 0, n, 0);
         return;
     }
-    __global real *r1 = r0 + n;
+    __global hreal *r1 = r0 + n;
     const size_t body = n & ~(size_t)7;
     real8 acc0 = 0, acc1 = 0;
     if (terms) {
@@ -257,17 +277,17 @@ __kernel void hessian_fold_apply_rows8(__global real *h, __global const real *ma
             c1[k] = C[at[k] + i0 + 1];
         }
         for (size_t j = 0; j < body; j += 8) {
-            real8 h0 = vload8(0, r0 + j), h1 = vload8(0, r1 + j);
+            real8 h0 = H_LOAD8(0, r0 + j), h1 = H_LOAD8(0, r1 + j);
             /* a loop of constant length, so that the compiler unrolls it
              * and keeps each term's scalars in registers */
             for (uint k = 0; k < DENSE_QMAX; k++)
                 if (k < terms) {
                     const real8 s8 = vload8(0, S + at[k] + j), c8 = vload8(0, C + at[k] + j);
-                    h0 = h0 + (c0[k] * s8 + s0[k] * c8);
-                    h1 = h1 + (c1[k] * s8 + s1[k] * c8);
+                    h0 = H_ROUND8(h0 + (c0[k] * s8 + s0[k] * c8));
+                    h1 = H_ROUND8(h1 + (c1[k] * s8 + s1[k] * c8));
                 }
-            vstore8(h0, 0, r0 + j);
-            vstore8(h1, 0, r1 + j);
+            H_STORE8(h0, 0, r0 + j);
+            H_STORE8(h1, 0, r1 + j);
             const real8 g8 = vload8(0, g + j);
             acc0 += h0 * g8;
             acc1 += h1 * g8;
@@ -275,8 +295,8 @@ __kernel void hessian_fold_apply_rows8(__global real *h, __global const real *ma
     } else {
         for (size_t j = 0; j < body; j += 8) {
             const real8 g8 = vload8(0, g + j);
-            acc0 += vload8(0, r0 + j) * g8;
-            acc1 += vload8(0, r1 + j) * g8;
+            acc0 += H_LOAD8(0, r0 + j) * g8;
+            acc1 += H_LOAD8(0, r1 + j) * g8;
         }
     }
     v[i0] = row_from(r0, i0, terms, at, C, S, g, body, n, hsum8(acc0));
@@ -337,24 +357,24 @@ static void load_block(real *dst, __global const real *src, const size_t from, c
  * pending terms folded in first when fold (constant after inlining, so
  * the pass with nothing to fold is a plain read). A row's 64 elements stay
  * in registers while the terms go over them one by one, in order. */
-static inline void tri_tile_rows8(__global real *tile, const int fold, const uint terms,
+static inline void tri_tile_rows8(__global hreal *tile, const int fold, const uint terms,
                                   real (*cI)[DENSE_TILE], real (*sI)[DENSE_TILE],
                                   real (*cJ)[DENSE_TILE], real (*sJ)[DENSE_TILE], const real *gI,
                                   const real *gJ, real8 *rows, real8 *col)
 {
     for (uint r = 0; r < DENSE_TILE; r++) {
-        __global real *row = tile + r * DENSE_TILE;
+        __global hreal *row = tile + r * DENSE_TILE;
         real8 hv[DENSE_TILE / 8];
         for (uint q = 0; q < DENSE_TILE / 8; q++)
-            hv[q] = vload8(q, row);
+            hv[q] = H_LOAD8(q, row);
         if (fold) {
             for (uint k = 0; k < terms; k++) {
                 const real ci = cI[k][r], si = sI[k][r];
                 for (uint q = 0; q < DENSE_TILE / 8; q++)
-                    hv[q] = hv[q] + (ci * vload8(q, sJ[k]) + si * vload8(q, cJ[k]));
+                    hv[q] = H_ROUND8(hv[q] + (ci * vload8(q, sJ[k]) + si * vload8(q, cJ[k])));
             }
             for (uint q = 0; q < DENSE_TILE / 8; q++)
-                vstore8(hv[q], q, row);
+                H_STORE8(hv[q], q, row);
         }
         real8 part = 0;
         const real gi = gI[r];
@@ -370,7 +390,7 @@ static inline void tri_tile_rows8(__global real *tile, const int fold, const uin
  * lie one after another in memory, one stream read in order. Its rows'
  * sums stay in eight lanes across the block row; each tile's column sums
  * go to P when the tile is done. */
-static inline void tri_block_row(__global real *h, const size_t I, const uint terms,
+static inline void tri_block_row(__global hreal *h, const size_t I, const uint terms,
                                  const size_t *at, __global const real *C,
                                  __global const real *S, __global const real *g,
                                  __global real *P, const uint n, const uint nt)
@@ -387,7 +407,7 @@ static inline void tri_block_row(__global real *h, const size_t I, const uint te
     }
     for (uint r = 0; r < DENSE_TILE; r++)
         rows[r] = 0;
-    __global real *tile = h + tri_at(i0, i0, nt);
+    __global hreal *tile = h + tri_at(i0, i0, nt);
     for (size_t J = I; J < nt; J++, tile += DENSE_TILE * DENSE_TILE) {
         const size_t j0 = J * DENSE_TILE;
         load_block(gJ, g, j0, n);
@@ -414,7 +434,7 @@ static inline void tri_block_row(__global real *h, const size_t I, const uint te
  * nt + 1 tiles in all, so that every work-item has the same work
  * (pocl hands each thread a range of work-groups: one block row each left
  * the first thread three quarters of the triangle). */
-__kernel void hessian_tri_rows8(__global real *h, __global const real *made,
+__kernel void hessian_tri_rows8(__global hreal *h, __global const real *made,
                                 __global const real *C, __global const real *S, const uint m,
                                 __global const real *g, __global real *P, const uint n,
                                 const uint nt)
@@ -436,7 +456,7 @@ __kernel void hessian_tri_rows8(__global real *h, __global const real *made,
  * strip of 16 rows at a time (scratch: 16 (T + 1) reals, padded against
  * bank conflicts), each summed in order by one work-item. rowdata holds
  * g_I and the pending c_I and s_I: (1 + 2 DENSE_QMAX) T reals. */
-__kernel void hessian_tri_tiles(__global real *h, __global const real *made,
+__kernel void hessian_tri_tiles(__global hreal *h, __global const real *made,
                                 __global const real *C, __global const real *S, const uint m,
                                 __global const real *g, __global real *P, const uint n,
                                 const uint nt, __local real *scratch, __local real *rowdata)
@@ -459,16 +479,16 @@ __kernel void hessian_tri_tiles(__global real *h, __global const real *made,
     }
     const real gj = j < n ? g[j] : (real)0;
     barrier(CLK_LOCAL_MEM_FENCE);
-    __global real *tile = h + tri_at(i0, J * T, nt);
+    __global hreal *tile = h + tri_at(i0, J * T, nt);
     real col = 0;
     for (uint strip = 0; strip < T; strip += STRIP) {
         for (uint rr = 0; rr < STRIP; rr++) {
             const uint r = strip + rr;
-            real hv = tile[r * T + c];
+            real hv = (real)tile[r * T + c];
             if (terms) {
                 for (uint k = 0; k < terms; k++)
-                    hv += update_term(cI[k * T + r], sI[k * T + r], cj[k], sj[k]);
-                tile[r * T + c] = hv;
+                    hv = H_ROUND(hv + update_term(cI[k * T + r], sI[k * T + r], cj[k], sj[k]));
+                tile[r * T + c] = (hreal)hv;
             }
             col += hv * gI[r];
             scratch[rr * PITCH + c] = hv * gj;

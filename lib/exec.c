@@ -66,13 +66,19 @@ int clbfgs__exec_phase(clbfgs_exec *e, int phase)
 
 clbfgs_status clbfgs__exec_buffer(const clbfgs_exec *e, size_t count, cl_mem *out, const char *what)
 {
+    return clbfgs__exec_buffer_of(e, count, e->elem, out, what);
+}
+
+clbfgs_status clbfgs__exec_buffer_of(const clbfgs_exec *e, size_t count, size_t elem, cl_mem *out,
+                                     const char *what)
+{
     cl_int err = CL_SUCCESS;
-    *out = clCreateBuffer(e->ctx->cl_ctx, CL_MEM_READ_WRITE, count * e->elem, NULL, &err);
+    *out = clCreateBuffer(e->ctx->cl_ctx, CL_MEM_READ_WRITE, count * elem, NULL, &err);
     if (err == CL_SUCCESS)
         return CLBFGS_SUCCESS;
     *out = NULL;
     return clbfgs__fail_cl(e->ctx, err, "clCreateBuffer", "allocating %s (%zu bytes)", what,
-                           count * e->elem);
+                           count * elem);
 }
 
 /* ---- profiling ---- */
@@ -269,9 +275,21 @@ static float *float_buffer(clbfgs_exec *e, size_t n, float **big)
 clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset, const double *src,
                                        size_t n)
 {
+    return clbfgs__exec_write_of(e, buf, e->elem, offset, src, n);
+}
+
+clbfgs_status clbfgs__exec_read_reals(clbfgs_exec *e, cl_mem buf, size_t offset, double *dst,
+                                      size_t n)
+{
+    return clbfgs__exec_read_of(e, buf, e->elem, offset, dst, n);
+}
+
+clbfgs_status clbfgs__exec_write_of(clbfgs_exec *e, cl_mem buf, size_t elem, size_t offset,
+                                    const double *src, size_t n)
+{
     const void *data = src;
     float *big = NULL;
-    if (e->precision == CLBFGS_PRECISION_FLOAT) {
+    if (elem == sizeof(float)) {
         float *t = float_buffer(e, n, &big);
         if (!t)
             return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
@@ -281,8 +299,8 @@ clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset
         data = t;
     }
     int phase = clbfgs__exec_phase(e, PHASE_TRANSFER);
-    cl_int err = clEnqueueWriteBuffer(e->ctx->queue, buf, CL_TRUE, offset * e->elem, n * e->elem,
-                                      data, 0, NULL, next_event(e, EVENT_KERNEL));
+    cl_int err = clEnqueueWriteBuffer(e->ctx->queue, buf, CL_TRUE, offset * elem, n * elem, data,
+                                      0, NULL, next_event(e, EVENT_KERNEL));
     e->phase = phase;
     free(big);
     if (err != CL_SUCCESS)
@@ -292,17 +310,17 @@ clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset
     return collect(e);
 }
 
-clbfgs_status clbfgs__exec_read_reals(clbfgs_exec *e, cl_mem buf, size_t offset, double *dst,
-                                      size_t n)
+clbfgs_status clbfgs__exec_read_of(clbfgs_exec *e, cl_mem buf, size_t elem, size_t offset,
+                                   double *dst, size_t n)
 {
     void *data = dst;
     float *big = NULL;
-    if (e->precision == CLBFGS_PRECISION_FLOAT && !(data = float_buffer(e, n, &big)))
+    if (elem == sizeof(float) && !(data = float_buffer(e, n, &big)))
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY,
                             "converting %zu values from float on the host", n);
     int phase = clbfgs__exec_phase(e, PHASE_TRANSFER);
-    cl_int err = clEnqueueReadBuffer(e->ctx->queue, buf, CL_TRUE, offset * e->elem, n * e->elem,
-                                     data, 0, NULL, next_event(e, EVENT_KERNEL));
+    cl_int err = clEnqueueReadBuffer(e->ctx->queue, buf, CL_TRUE, offset * elem, n * elem, data, 0,
+                                     NULL, next_event(e, EVENT_KERNEL));
     e->phase = phase;
     clbfgs_status status;
     if (err != CL_SUCCESS) {
@@ -312,7 +330,7 @@ clbfgs_status clbfgs__exec_read_reals(clbfgs_exec *e, cl_mem buf, size_t offset,
         e->syncs++;
         status = collect(e);
     }
-    if (status == CLBFGS_SUCCESS && e->precision == CLBFGS_PRECISION_FLOAT)
+    if (status == CLBFGS_SUCCESS && elem == sizeof(float))
         for (size_t i = 0; i < n; i++)
             dst[i] = (double)((const float *)data)[i];
     free(big);

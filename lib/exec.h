@@ -65,9 +65,12 @@ clbfgs_status clbfgs__exec_reset_counts(clbfgs_exec *e);
 /* Sets what the next commands count under; returns the previous phase. */
 int clbfgs__exec_phase(clbfgs_exec *e, int phase);
 
-/* A device buffer of count reals. */
+/* A device buffer of count reals, or of count values of elem bytes (4 or
+ * 8: H in float in a double run). */
 clbfgs_status clbfgs__exec_buffer(const clbfgs_exec *e, size_t count, cl_mem *out,
                                   const char *what);
+clbfgs_status clbfgs__exec_buffer_of(const clbfgs_exec *e, size_t count, size_t elem, cl_mem *out,
+                                     const char *what);
 
 /* ---- kernel arguments: failures name the kernel and the argument ---- */
 clbfgs_status clbfgs__exec_arg_mem(const clbfgs_exec *e, cl_kernel k, cl_uint i, cl_mem m);
@@ -107,6 +110,12 @@ clbfgs_status clbfgs__exec_write_reals(clbfgs_exec *e, cl_mem buf, size_t offset
 /* Copies n reals from a buffer (from element offset) into doubles. */
 clbfgs_status clbfgs__exec_read_reals(clbfgs_exec *e, cl_mem buf, size_t offset, double *dst,
                                       size_t n);
+/* The same for a buffer of values of elem bytes (4: floats, 8: doubles),
+ * whatever the run's precision. */
+clbfgs_status clbfgs__exec_write_of(clbfgs_exec *e, cl_mem buf, size_t elem, size_t offset,
+                                    const double *src, size_t n);
+clbfgs_status clbfgs__exec_read_of(clbfgs_exec *e, cl_mem buf, size_t elem, size_t offset,
+                                   double *dst, size_t n);
 /* Reads every slot of the scalars into dst (SLOT_COUNT doubles): one sync. */
 clbfgs_status clbfgs__exec_read_scalars(clbfgs_exec *e, double *dst);
 /* Waits for everything in flight (not counted as a sync: nothing is read). */

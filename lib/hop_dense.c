@@ -31,6 +31,7 @@ struct clbfgs_hop {
     int pass;         /* DENSE_PASS_* */
     size_t chunks;    /* row chunks of the column pass */
     size_t tiles;     /* the triangle layout's tiles a side, or 0: the full layout */
+    size_t h_elem;    /* bytes of an element of H: the run's, or 4 (H in float) */
     size_t wg;        /* dense_step's work-group */
     size_t lowrank_wg;
     unsigned delay;   /* q: the most updates kept pending */
@@ -55,6 +56,16 @@ static int triangle_from_env(void)
     if (strcmp(v, "tiles") == 0)
         return DENSE_PASS_TRI_TILES;
     return -2;
+}
+
+/* CLBFGS_DENSE_H_FLOAT: 1 (H in float in a double run), 0 or not set
+ * (H in the run's precision), -2 (a value it refuses). */
+static int h_float_from_env(void)
+{
+    const char *v = getenv("CLBFGS_DENSE_H_FLOAT");
+    if (!v || !*v || strcmp(v, "0") == 0)
+        return 0;
+    return strcmp(v, "1") == 0 ? 1 : -2;
 }
 
 int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n)
@@ -121,6 +132,7 @@ static int is_triangle(int pass) { return pass == DENSE_PASS_TRI_ROWS || pass ==
 static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, double *largest)
 {
     double n = (double)n_, elem = (double)elem_;
+    double h_elem = h_float_from_env() == 1 ? (double)sizeof(float) : elem;
     size_t chunks = clbfgs__dense_default_chunks(ctx, n_), nt = tri_side(n_);
     /* H, the pending updates' c and s, v, and the partial sums (the column
      * pass's chunks, or the triangle's nt vectors of nt T) */
@@ -129,8 +141,8 @@ static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, do
         h = tri_reals(nt);
         partial = (double)nt * (double)nt * DENSE_TILE;
     }
-    *largest = h * elem;
-    return (h + partial + (2.0 * DENSE_MAX_DELAY + 1) * n + DENSE_MAX_DELAY) * elem;
+    *largest = h * h_elem;
+    return h * h_elem + (partial + (2.0 * DENSE_MAX_DELAY + 1) * n + DENSE_MAX_DELAY) * elem;
 }
 
 static void dense_free(clbfgs_hop *hop)
@@ -174,12 +186,12 @@ clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int pass, size_t chunks)
     hop->chunks = chunks;
     hop->tiles = tiles;
     if (tiles) {
-        CLBFGS_TRY(clbfgs__exec_buffer(hop->e, (size_t)tri_reals(nt), &hop->h,
-                                       "H's upper triangle"));
+        CLBFGS_TRY(clbfgs__exec_buffer_of(hop->e, (size_t)tri_reals(nt), hop->h_elem, &hop->h,
+                                          "H's upper triangle"));
         CLBFGS_TRY(clbfgs__exec_buffer(hop->e, nt * nt * DENSE_TILE, &hop->partial,
                                        "the tiles' partial sums of H g"));
     } else {
-        CLBFGS_TRY(clbfgs__exec_buffer(hop->e, hop->n * hop->n, &hop->h, "H"));
+        CLBFGS_TRY(clbfgs__exec_buffer_of(hop->e, hop->n * hop->n, hop->h_elem, &hop->h, "H"));
         if (chunks > 1)
             CLBFGS_TRY(clbfgs__exec_buffer(hop->e, chunks * hop->n, &hop->partial,
                                            "the partial sums of H g"));
@@ -218,6 +230,16 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     hop->n = n;
     hop->delay = clbfgs__dense_default_delay(ctx, n);
     CLBFGS_TRY(delay_from_env(hop));
+    if (h_float_from_env() == -2) {
+        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                              "CLBFGS_DENSE_H_FLOAT is \"%s\": 1 keeps H in float in a double "
+                              "run, 0 in the run's precision",
+                              getenv("CLBFGS_DENSE_H_FLOAT"));
+        goto cleanup;
+    }
+    /* H in float only changes a double run: in a float one it is already */
+    int h_float = h_float_from_env() == 1 && e->precision == CLBFGS_PRECISION_DOUBLE;
+    hop->h_elem = h_float ? sizeof(float) : e->elem;
     if (triangle_from_env() == -2) {
         status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
                               "CLBFGS_DENSE_TRIANGLE is \"%s\": 1 stores H's upper triangle, 0 all "
@@ -232,8 +254,9 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
         goto cleanup;
     }
     cl_program program;
-    CLBFGS_TRY(
-        clbfgs__program_get(ctx, "cl/hessian.cl", source, NULL, e->precision, &program, NULL));
+    CLBFGS_TRY(clbfgs__program_get(ctx, "cl/hessian.cl", source,
+                                   h_float ? "-DDENSE_H_FLOAT=1" : NULL, e->precision, &program,
+                                   NULL));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "set_identity", &hop->set_identity));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "dense_set_pending", &hop->set_pending));
     CLBFGS_TRY(clbfgs__kernel_new(ctx, program, "hessian_apply", &hop->apply));
@@ -296,7 +319,7 @@ clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full)
     clbfgs_status status = CLBFGS_SUCCESS;
     size_t n = hop->n, nt = hop->tiles;
     if (!nt)
-        return clbfgs__exec_write_reals(hop->e, hop->h, 0, full, n * n);
+        return clbfgs__exec_write_of(hop->e, hop->h, hop->h_elem, 0, full, n * n);
     size_t count = (size_t)tri_reals(nt);
     double *packed = calloc(count, sizeof *packed);
     if (!packed)
@@ -304,7 +327,7 @@ clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full)
     for (size_t i = 0; i < n; i++)
         for (size_t j = i / DENSE_TILE * DENSE_TILE; j < n; j++)
             packed[tri_at(i, j, nt)] = full[i * n + j];
-    CLBFGS_TRY(clbfgs__exec_write_reals(hop->e, hop->h, 0, packed, count));
+    CLBFGS_TRY(clbfgs__exec_write_of(hop->e, hop->h, hop->h_elem, 0, packed, count));
 cleanup:
     free(packed);
     return status;
@@ -316,12 +339,12 @@ clbfgs_status clbfgs__dense_read_h(clbfgs_hop *hop, double *full)
     clbfgs_status status = CLBFGS_SUCCESS;
     size_t n = hop->n, nt = hop->tiles;
     if (!nt)
-        return clbfgs__exec_read_reals(hop->e, hop->h, 0, full, n * n);
+        return clbfgs__exec_read_of(hop->e, hop->h, hop->h_elem, 0, full, n * n);
     size_t count = (size_t)tri_reals(nt);
     double *packed = malloc(count * sizeof *packed);
     if (!packed)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "H's triangle on the host (n = %zu)", n);
-    CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->h, 0, packed, count));
+    CLBFGS_TRY(clbfgs__exec_read_of(hop->e, hop->h, hop->h_elem, 0, packed, count));
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             full[i * n + j] = i / DENSE_TILE <= j / DENSE_TILE ? packed[tri_at(i, j, nt)]
@@ -370,9 +393,8 @@ static clbfgs_status fold_triangle(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem
      * reads all nt^2 */
     double nn = (double)hop->n, elem = (double)e->elem, t = (double)nt;
     double written = rows ? t * (t + 1) / 2 : t * t, read = rows ? written : t * t;
-    hop->moved += ((m ? 2 : 1) * tri_reals(nt) + (2.0 * m + 2) * nn +
-                   (written + read) * DENSE_TILE) *
-                  elem;
+    hop->moved += (m ? 2 : 1) * tri_reals(nt) * (double)hop->h_elem +
+                  ((2.0 * m + 2) * nn + (written + read) * DENSE_TILE) * elem;
     cl_uint i = 0;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->made));
@@ -420,7 +442,8 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     /* H read (and written back when something folds: the host does not
      * wait to know whether the updates were made or skipped, and counts
      * them alike), each update's c and s, g, and v or the chunks' sums */
-    hop->moved += ((m ? 2 : 1) * nn * nn + (2.0 * m + 1 + (double)hop->chunks) * nn) * elem;
+    hop->moved += (m ? 2 : 1) * nn * nn * (double)hop->h_elem +
+                  (2.0 * m + 1 + (double)hop->chunks) * nn * elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->made));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->C));
@@ -542,12 +565,15 @@ static double dense_moved(const clbfgs_hop *hop) { return hop->moved; }
 
 /* One pending term added to an element of H: the kernels' expression,
  * operation for operation, in the run's precision (the library is built
- * with -ffp-contract=off, so these are the device's roundings too). */
-static double fold_one(double h, double ci, double si, double cj, double sj, int single)
+ * with -ffp-contract=off, so these are the device's roundings too), and
+ * with H in float in a double run rounded to float after the term. */
+enum { FOLD_DOUBLE, FOLD_SINGLE, FOLD_H_FLOAT };
+static double fold_one(double h, double ci, double si, double cj, double sj, int mode)
 {
-    if (single)
+    if (mode == FOLD_SINGLE)
         return (double)((float)h + ((float)ci * (float)sj + (float)si * (float)cj));
-    return h + (ci * sj + si * cj);
+    double sum = h + (ci * sj + si * cj);
+    return mode == FOLD_H_FLOAT ? (double)(float)sum : sum;
 }
 
 static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
@@ -571,14 +597,16 @@ static clbfgs_status dense_matrix(clbfgs_hop *hop, int commit, double *out)
     CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->made, 0, made, count));
     CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->C, 0, vecs, count * n));
     CLBFGS_TRY(clbfgs__exec_read_reals(hop->e, hop->S, 0, vecs + count * n, count * n));
-    int single = hop->e->elem == sizeof(float);
+    int mode = hop->e->elem == sizeof(float)  ? FOLD_SINGLE
+               : hop->h_elem == sizeof(float) ? FOLD_H_FLOAT
+                                              : FOLD_DOUBLE;
     for (unsigned k = 0; k < count; k++) {
         if (made[k] == 0)
             continue;
         const double *c = vecs + k * n, *s = vecs + (count + k) * n;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
-                out[i * n + j] = fold_one(out[i * n + j], c[i], s[i], c[j], s[j], single);
+                out[i * n + j] = fold_one(out[i * n + j], c[i], s[i], c[j], s[j], mode);
     }
 cleanup:
     free(vecs);
@@ -606,9 +634,9 @@ clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g)
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->apply;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    hop->moved += ((hop->tiles ? tri_reals(hop->tiles) : (double)hop->n * (double)hop->n) +
-                   2.0 * (double)hop->n) *
-                  (double)e->elem;
+    hop->moved += (hop->tiles ? tri_reals(hop->tiles) : (double)hop->n * (double)hop->n) *
+                      (double)hop->h_elem +
+                  2.0 * (double)hop->n * (double)e->elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, g));

@@ -32,6 +32,16 @@ static inline void skip_without_opencl(void)
     }
 }
 
+/* Under check-valgrind (CLBFGS_TEST_VALGRIND): a test may leave out what
+ * only runs other kernel builds, or other sizes, of the same host code;
+ * pocl compiles each program again there, for minutes, and make check
+ * runs the whole test. */
+static inline int under_valgrind(void)
+{
+    const char *v = getenv("CLBFGS_TEST_VALGRIND");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 /* Seeds rand() from CLBFGS_TEST_SEED when set (to replay a run), else from
  * the clock, and prints the seed so a failure can be replayed; returns it
  * for failure messages. */

@@ -9,14 +9,9 @@
 
 extern clbfgs_context *ctx;
 
-/* Under check-valgrind (CLBFGS_TEST_VALGRIND): the other precision and the
- * other row layout are other kernel builds of the same host code, and pocl
- * compiles each for minutes there; make check runs them. */
-static int under_valgrind(void)
-{
-    const char *v = getenv("CLBFGS_TEST_VALGRIND");
-    return v && *v && strcmp(v, "0") != 0;
-}
+/* Under check-valgrind (under_valgrind, common.h): the other precision
+ * and the other row layout are other kernel builds of the same host code,
+ * and pocl compiles each for minutes there; make check runs them. */
 
 static double urand(double lo, double hi) { return lo + (hi - lo) * rand() / (double)RAND_MAX; }
 
