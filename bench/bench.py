@@ -273,13 +273,14 @@ def write_markdown(res, path):
             fmt_x(c / (16.0 * n * n / (triad_bw * 1e9))), cell("openblas"), cell("scipy"),
             cell("jax"), fmt_x(sp / c if sp else None), fmt_x(ob / c if ob else None),
             fmt_x(jx / c if jx else None)))
-        for name, key in (("default", "clbfgs"), ("all of H", "clbfgs_full"),
+        for name, key in (("default", "clbfgs"), ("H in float (option)", "clbfgs_hfloat"),
+                          ("all of H", "clbfgs_full"),
                           ("all of H, each update at once (q = 1)", "clbfgs_q1")):
             v = row.get(key)
             if isinstance(v, dict) and "hessian_bytes_per_iteration" in v:
                 b = v["hessian_bytes_per_iteration"]
-                variants.append("| %d | %s | %s | %s | %s | %.2f n² | %s | %s |" % (
-                    n, name, v.get("triangle", "—"), v.get("delay", "—"),
+                variants.append("| %d | %s | %s | %s | %s | %s | %.2f n² | %s | %s |" % (
+                    n, name, v.get("triangle", "—"), v.get("delay", "—"), v.get("h_float", "—"),
                     fmt_ms(v["per_iteration"]), b / (n * n),
                     fmt_x(b / (16.0 * n * n)),
                     fmt_x(v["per_iteration"] / (16.0 * n * n / (triad_bw * 1e9)))))
@@ -291,11 +292,13 @@ def write_markdown(res, path):
                      "write of H; triangle: whether H's upper triangle alone is stored "
                      "(CLBFGS_DENSE_TRIANGLE, or the library's choice); delay: how many "
                      "iterations updates stay pending (CLBFGS_DENSE_DELAY, or the library's "
-                     "choice).")
+                     "choice); H in float: H's elements in float, x, g and every scalar in "
+                     "double (CLBFGS_DENSE_H_FLOAT, off by default: it loses SciPy's "
+                     "agreement on badly scaled problems).")
         lines.append("")
-        lines.append("| n | variant | triangle | delay | ms / iteration | H bytes / iteration "
-                     "| of 16 n² | of 16 n² at triad |")
-        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
+        lines.append("| n | variant | triangle | delay | H in float | ms / iteration "
+                     "| H bytes / iteration | of 16 n² | of 16 n² at triad |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         lines += variants
         lines.append("")
     lines.append("Where clbfgs's iteration goes (ms per iteration, median; device times from "
@@ -464,7 +467,8 @@ def main():
         if row["clbfgs"].get("hessian_bytes_per_iteration", 0) < 15.0 * n * n:
             # the default moves fewer bytes than a read and a write of H: the
             # same run with all of H stored, then also each update folded at once
-            for key, what, extra in (("clbfgs_full", "all of H stored", ["--triangle", "0"]),
+            for key, what, extra in (("clbfgs_hfloat", "H in float", ["--h-float", "1"]),
+                                     ("clbfgs_full", "all of H stored", ["--triangle", "0"]),
                                      ("clbfgs_q1", "all of H, each update folded at once",
                                       ["--triangle", "0", "--delay", "1"])):
                 log("bench: n = %d: clbfgs, %s" % (n, what))

@@ -8,7 +8,7 @@
  *              one empty kernel's cost in a batch, and one kernel plus a
  *              blocking 8-byte read (a round trip), medians
  *   iterations --n N [--iters K] [--reps R] [--device SEL] [--precision P]
- *              [--delay Q] [--triangle 0|1]
+ *              [--delay Q] [--triangle 0|1] [--h-float 0|1]
  *              extended Rosenbrock from (-1.2, 1, ...) with gtol = 0 and
  *              maxiter = K: wall time per iteration (median of R runs), then
  *              R runs on a profiling queue for the split by phase, and the
@@ -16,7 +16,8 @@
  *              account; --delay Q keeps the H updates pending Q iterations
  *              (CLBFGS_DENSE_DELAY) instead of the library's choice, and
  *              --triangle 1 (0) stores H's upper triangle (all of H)
- *              (CLBFGS_DENSE_TRIANGLE)
+ *              (CLBFGS_DENSE_TRIANGLE), and --h-float 1 keeps H in float
+ *              in a double run (CLBFGS_DENSE_H_FLOAT)
  *   first      --n N [--device SEL]
  *              for start-up timing: one process, one context, one iteration
  *              of extended Rosenbrock, then exit
@@ -101,9 +102,12 @@ static int parse(int argc, char **argv, struct args *a)
                 fprintf(stderr, "clbfgs-bench: cannot set CLBFGS_DENSE_DELAY\n");
                 return -1;
             }
-        } else if (strcmp(k, "--triangle") == 0 && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) {
-            if (setenv("CLBFGS_DENSE_TRIANGLE", v, 1) != 0) {
-                fprintf(stderr, "clbfgs-bench: cannot set CLBFGS_DENSE_TRIANGLE\n");
+        } else if ((strcmp(k, "--triangle") == 0 || strcmp(k, "--h-float") == 0) &&
+                   (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) {
+            /* the library reads them when it builds a run's H operator */
+            const char *var = k[2] == 't' ? "CLBFGS_DENSE_TRIANGLE" : "CLBFGS_DENSE_H_FLOAT";
+            if (setenv(var, v, 1) != 0) {
+                fprintf(stderr, "clbfgs-bench: cannot set %s\n", var);
                 return -1;
             }
         } else {
@@ -436,11 +440,13 @@ static int cmd_iterations(const struct args *a)
     MEDIAN_OF(device_other, nit);
     MEDIAN_OF(device_transfer, nit);
     const char *delay = getenv("CLBFGS_DENSE_DELAY"), *tri = getenv("CLBFGS_DENSE_TRIANGLE");
+    const char *hf = getenv("CLBFGS_DENSE_H_FLOAT");
     printf(", \"syncs_per_iteration\": %.3f, \"launches_per_iteration\": %.3f, "
-           "\"hessian_bytes_per_iteration\": %.6e, \"delay\": \"%s\", \"triangle\": \"%s\"}\n",
+           "\"hessian_bytes_per_iteration\": %.6e, \"delay\": \"%s\", \"triangle\": \"%s\", "
+           "\"h_float\": \"%s\"}\n",
            (double)times[0].syncs / nit, (double)times[0].launches / nit,
            times[0].hessian_bytes / nit, delay && *delay ? delay : "default",
-           tri && *tri ? tri : "default");
+           tri && *tri ? tri : "default", hf && *hf ? hf : "default");
     rc = 0;
 done:
     clbfgs_result_free(&last);

@@ -682,8 +682,9 @@ typedef struct clbfgs_timings {
      * the start, the first product included (H at 8 bytes an element in
      * double: 16 n^2 an iteration when each update is folded in at once,
      * (8 + 8 / q) n^2 with q updates kept pending, about half that with
-     * only H's upper triangle stored, the default on CPUs from n = 2048;
-     * see the README's "Delayed updates" and "One triangle"), by the
+     * only H's upper triangle stored, the default on CPUs from n = 2048,
+     * and half again with H in float (CLBFGS_DENSE_H_FLOAT=1); see the
+     * README's "Delayed updates", "One triangle" and "H in float"), by the
      * library's own account of what each of its kernels
      * touches, not measured. 0 where no dense H pass ran: L-BFGS-B, the
      * single-kernel solve, the host. */

@@ -145,7 +145,7 @@ static clbfgs_status check_memory(const clbfgs_context *ctx, const clbfgs_object
     if (n_ > (size_t)UINT32_MAX || n * n * (double)sizeof(double) >= (double)SIZE_MAX ||
         largest >= (double)SIZE_MAX)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_DEVICE_MEMORY,
-                            "n = %zu is too large: H alone (n x n in %s) needs %.4g bytes, and "
+                            "n = %zu is too large: H alone (in %s) needs %.4g bytes, and "
                             "the largest buffer %.4g bytes; n must be at most %u, and no device "
                             "holds that much",
                             n_, real, h_bytes, largest, (unsigned)UINT32_MAX);

@@ -106,7 +106,8 @@ clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int pass, size_t chunks);
 clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full);
 clbfgs_status clbfgs__dense_read_h(clbfgs_hop *hop, double *full);
 /* Pending slot k (of DENSE_MAX_DELAY) as the update a (u s^T + s u^T) + b s s^T (u and s n reals each),
- * and whether that update was made (0: it is skipped). */
+ * and whether that update was made (0: it is skipped); slots 0 .. k then
+ * count as pending for the operator's matrix. */
 clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a, cl_mem u, double b,
                                         cl_mem s, int made);
 /* The reference pair: v = H g; H += a (u s^T + s u^T) + b s s^T. */

@@ -17,6 +17,7 @@
 #include "cl_sources.h"
 #include "hop.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,6 +309,8 @@ clbfgs_status clbfgs__dense_set_pending(clbfgs_hop *hop, unsigned slot, double a
     CLBFGS_TRY(clbfgs__exec_arg_int(e, k, i++, made ? 1 : 0));
     CLBFGS_TRY(clbfgs__exec_arg_uint(e, k, i++, (cl_uint)hop->n));
     CLBFGS_TRY(clbfgs__exec_launch_1d(e, k, hop->n, "dense_set_pending"));
+    if (slot >= hop->pending) /* what the operator's matrix then folds on the host */
+        hop->pending = slot + 1;
 cleanup:
     return status;
 }
@@ -324,9 +327,12 @@ clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full)
     double *packed = calloc(count, sizeof *packed);
     if (!packed)
         return clbfgs__fail(CLBFGS_ERR_OUT_OF_HOST_MEMORY, "H's triangle on the host (n = %zu)", n);
+    /* every stored element from the upper half, the diagonal tiles' lower
+     * parts too: a full matrix symmetric to a few ulps (hess_inv0) is
+     * stored exactly symmetric */
     for (size_t i = 0; i < n; i++)
         for (size_t j = i / DENSE_TILE * DENSE_TILE; j < n; j++)
-            packed[tri_at(i, j, nt)] = full[i * n + j];
+            packed[tri_at(i, j, nt)] = i <= j ? full[i * n + j] : full[j * n + i];
     CLBFGS_TRY(clbfgs__exec_write_of(hop->e, hop->h, hop->h_elem, 0, packed, count));
 cleanup:
     free(packed);
@@ -363,6 +369,16 @@ static clbfgs_status dense_reset(clbfgs_hop *hop, const double *h0)
     hop->moved = 0;
     hop->identity = h0 == NULL;
     if (h0) {
+        /* H in float in a double run: hess_inv0 must fit float too */
+        for (size_t i = 0; hop->h_elem < e->elem && i < hop->n * hop->n; i++)
+            if (!clbfgs__fits_float(h0[i])) {
+                status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
+                                      "hess_inv0[%zu][%zu] = %g overflows float (largest %g), "
+                                      "and CLBFGS_DENSE_H_FLOAT=1 keeps H in float; unset it "
+                                      "or rescale the problem",
+                                      i / hop->n, i % hop->n, h0[i], (double)FLT_MAX);
+                goto cleanup;
+            }
         CLBFGS_TRY(clbfgs__dense_write_h(hop, h0));
     } else {
         size_t side = hop->tiles ? hop->tiles * DENSE_TILE : (hop->n + 15) / 16 * 16;

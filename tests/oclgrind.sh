@@ -80,12 +80,15 @@ grind "delayed H updates" 1 --builtin rosen --n 12 --maxiter 9 --single-kernel n
 # own, Uninitialized::instructionExecuted, on the block-row pass, which
 # keeps about 20 KB of private arrays a work-item: that pass runs with the
 # other checks, memory bounds among them)
+# (a variable is exported and unset around grind: an assignment before a
+# function call may outlive the call in some shells)
 for pass in rows tiles; do
     [ "$pass" = rows ] && uninitialized= || unset uninitialized
-    CLBFGS_DENSE_TRIANGLE=$pass grind "H's triangle by $pass, delayed updates" 1 --builtin rosen \
-        --n 70 --maxiter 5 --single-kernel never
+    export CLBFGS_DENSE_TRIANGLE=$pass
+    grind "H's triangle by $pass, delayed updates" 1 --builtin rosen --n 70 --maxiter 5 \
+        --single-kernel never
 done
-unset uninitialized
+unset uninitialized CLBFGS_DENSE_TRIANGLE
 unset CLBFGS_DENSE_DELAY
 # term objectives: the generated sum and final kernels, with and without a gradient
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "%.17g\n", i / 30.0 }' > "$tmp/t.csv"
@@ -113,8 +116,10 @@ grind "a term objective with 70 parameters" 1 --terms "$top_srcdir/tests/logisti
 grind "L-BFGS-B, rosen" 0 --builtin rosen --n 6 --method lbfgsb
 grind "L-BFGS-B, rosen in a box" 0 --builtin rosen --n 6 --method lbfgsb \
     --bounds -2,0.5 --x0 1,1,-3,0.2,0.4,0.9
-CLBFGS_LBFGSB_ROWS=strided grind "L-BFGS-B, strided rows, float" 0 --builtin rosen --n 6 \
+export CLBFGS_LBFGSB_ROWS=strided
+grind "L-BFGS-B, strided rows, float" 0 --builtin rosen --n 6 \
     --method lbfgsb --bounds none,0.5 --precision float --gtol 1e-3
+unset CLBFGS_LBFGSB_ROWS
 grind "L-BFGS-B, 8-wide blocks" 1 --builtin ext-rosenbrock --n 4104 --method lbfgsb --m 2 \
     --bounds none,0.5 --maxiter 2
 # Not here: the logistic objective. It runs clean, then the process aborts at

@@ -116,9 +116,9 @@ static void a_problem_too_large_for_the_device_says_how_many_bytes(void **state)
     clbfgs_device_info info;
     assert_ok(clbfgs_context_device(ctx, &info));
     /* Just past the largest allocation, even where only H's upper
-     * triangle (about n^2 / 2 reals, in tiles of 64) is stored. */
-    double elem = info.has_fp64 ? 8.0 : 4.0;
-    size_t n = (size_t)sqrt(2.0 * (double)info.max_alloc_bytes / elem) + 130;
+     * triangle (about n^2 / 2 values, in tiles of 64) is stored, in float
+     * (a float run, or CLBFGS_DENSE_H_FLOAT=1). */
+    size_t n = (size_t)sqrt(2.0 * (double)info.max_alloc_bytes / 4.0) + 130;
     double *x0 = hold(calloc(n, sizeof *x0), free);
     assert_non_null(x0);
     clbfgs_objective *obj = NULL;

@@ -253,6 +253,9 @@ static void check_case(size_t n, clbfgs_precision precision, int pass, size_t ch
         if (h_fused[i] != h_fused[c * n + r])
             fail_seeded("n = %zu: H[%zu][%zu] = %.17g but H[%zu][%zu] = %.17g", n, r, c, h_fused[i],
                         c, r, h_fused[c * n + r]);
+        if (run->h_float && h_fused[i] != (double)(float)h_fused[i])
+            fail_seeded("n = %zu, H in float: H[%zu][%zu] = %.17g is not a float", n, r, c,
+                        h_fused[i]);
         double bound = 2.0 * gamma_k(6, u) * h_mag[i] +
                        (run->h_float ? (double)FLT_EPSILON * fabs(h_host[i]) : 0);
         if (fabs(h_fused[i] - h_host[i]) > bound)
@@ -335,6 +338,13 @@ static void check_delayed(size_t n, clbfgs_precision precision, int pass, size_t
         ok_or_fail(clbfgs__dense_set_pending(run->hop, (unsigned)k, in[k].a, run->u, in[k].b,
                                              run->s, made[k]));
     }
+    /* the operator's matrix (hess_inv) folds them on the host, in the
+     * kernels' arithmetic: the same H to the bit, the device's left alone */
+    ok_or_fail(clbfgs__hop_dense.matrix(run->hop, 1, h_fold));
+    for (size_t i = 0; i < n * n; i++)
+        if (h_fold[i] != h_ref[i])
+            fail_seeded("n = %zu, %s: hess_inv's H[%zu][%zu] = %.17g, one at a time %.17g", n,
+                        pass_name(pass), i / n, i % n, h_fold[i], h_ref[i]);
     ok_or_fail(clbfgs__exec_write_reals(&run->e, run->v, 0, nan, n));
     ok_or_fail(clbfgs__dense_fold(run->hop, 0, run->v, run->g));
     ok_or_fail(clbfgs__dense_lowrank(run->hop, M, run->v, run->g));
