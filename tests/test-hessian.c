@@ -463,6 +463,26 @@ static void fused_pass_matches_the_pair_and_the_host_with_h_in_float(void **stat
     awkward_sizes(CLBFGS_PRECISION_DOUBLE, 1);
 }
 
+/* With H in float, a starting H past float's range is refused by name, not
+ * stored as inf. */
+static void a_starting_h_past_float_is_refused_with_h_in_float(void **state)
+{
+    (void)state;
+    clbfgs_device_info info;
+    ok_or_fail(clbfgs_context_device(ctx, &info));
+    if (!info.has_fp64 || under_valgrind()) /* the H-in-float build: see above */
+        skip();
+    size_t mark = held_mark();
+    hrun *run = new_run(3, CLBFGS_PRECISION_DOUBLE, DENSE_PASS_ROWS8, 1, 1);
+    double h0[9] = {1, 0, 0, 0, 1e39, 0, 0, 0, 1};
+    assert_int_equal(clbfgs__hop_dense.reset(run->hop, h0), CLBFGS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(clbfgs_last_error(), "hess_inv0[1][1] = 1e+39 overflows float"));
+    assert_non_null(strstr(clbfgs_last_error(), "CLBFGS_DENSE_H_FLOAT"));
+    h0[4] = 1e38; /* within range: taken */
+    ok_or_fail(clbfgs__hop_dense.reset(run->hop, h0));
+    release_held_since(mark);
+}
+
 static void default_chunks_fit_the_device(void **state)
 {
     (void)state;
@@ -543,6 +563,7 @@ int main(void)
         held_test(fused_pass_matches_the_pair_and_the_host_in_double),
         held_test(fused_pass_matches_the_pair_and_the_host_in_float),
         held_test(fused_pass_matches_the_pair_and_the_host_with_h_in_float),
+        held_test(a_starting_h_past_float_is_refused_with_h_in_float),
         held_test(default_chunks_fit_the_device),
         held_test(a_pass_that_does_not_exist_is_refused),
         held_test(a_setting_that_does_not_exist_is_refused),
