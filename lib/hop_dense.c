@@ -219,6 +219,12 @@ static clbfgs_status delay_from_env(clbfgs_hop *hop)
     return CLBFGS_SUCCESS;
 }
 
+/* A setting in the environment refused: its name, its value, what it takes. */
+static clbfgs_status env_refused(const char *var, const char *takes)
+{
+    return clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT, "%s is \"%s\": %s", var, getenv(var), takes);
+}
+
 static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
 {
     clbfgs_status status = CLBFGS_SUCCESS;
@@ -232,20 +238,16 @@ static clbfgs_status dense_create(clbfgs_hop **out, clbfgs_exec *e, size_t n)
     hop->delay = clbfgs__dense_default_delay(ctx, n);
     CLBFGS_TRY(delay_from_env(hop));
     if (h_float_from_env() == -2) {
-        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                              "CLBFGS_DENSE_H_FLOAT is \"%s\": 1 keeps H in float in a double "
-                              "run, 0 in the run's precision",
-                              getenv("CLBFGS_DENSE_H_FLOAT"));
+        status = env_refused("CLBFGS_DENSE_H_FLOAT",
+                             "1 keeps H in float in a double run, 0 in the run's precision");
         goto cleanup;
     }
     /* H in float only changes a double run: in a float one it is already */
     int h_float = h_float_from_env() == 1 && e->precision == CLBFGS_PRECISION_DOUBLE;
     hop->h_elem = h_float ? sizeof(float) : e->elem;
     if (triangle_from_env() == -2) {
-        status = clbfgs__fail(CLBFGS_ERR_INVALID_ARGUMENT,
-                              "CLBFGS_DENSE_TRIANGLE is \"%s\": 1 stores H's upper triangle, 0 all "
-                              "of H (rows and tiles choose the triangle's pass)",
-                              getenv("CLBFGS_DENSE_TRIANGLE"));
+        status = env_refused("CLBFGS_DENSE_TRIANGLE", "1 stores H's upper triangle, 0 all of H "
+                                                      "(rows and tiles choose the triangle's pass)");
         goto cleanup;
     }
     const char *parts[] = {clbfgs__cl_norms, clbfgs__cl_iteration, clbfgs__cl_hessian};
