@@ -195,6 +195,12 @@ void clbfgs_context_free(clbfgs_context *ctx)
 {
     if (!ctx)
         return;
+    /* nothing left in flight when the context is gone: pocl compiles a
+     * kernel at its first launch on a thread of its own, and a process
+     * that exits under that compile crashes (a failure's return value
+     * here cannot be reported, and the queue is released either way) */
+    if (ctx->queue)
+        (void)clFinish(ctx->queue);
     clbfgs__batch_memo_free(ctx);
     clbfgs__programs_free(ctx);
     if (ctx->queue)

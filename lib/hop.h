@@ -99,8 +99,8 @@ int clbfgs__dense_default_pass(const clbfgs_context *ctx, size_t n);
 size_t clbfgs__dense_default_chunks(const clbfgs_context *ctx, size_t n);
 unsigned clbfgs__dense_default_delay(const clbfgs_context *ctx, size_t n);
 /* Chooses the pass (DENSE_PASS_*; chunks 1 .. n for the column pass) and
- * with it the layout: H is then the identity, nothing pending. Anything
- * else is CLBFGS_ERR_INVALID_ARGUMENT. */
+ * with it the layout: H then holds nothing until a reset or write_h, and
+ * nothing is pending. Anything else is CLBFGS_ERR_INVALID_ARGUMENT. */
 clbfgs_status clbfgs__dense_set_pass(clbfgs_hop *hop, int pass, size_t chunks);
 /* H in or out as an n x n row-major matrix, whatever the layout. */
 clbfgs_status clbfgs__dense_write_h(clbfgs_hop *hop, const double *full);
