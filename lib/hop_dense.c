@@ -128,6 +128,12 @@ static size_t tri_at(size_t i, size_t j, size_t nt)
     return (tile * DENSE_TILE + i % DENSE_TILE) * DENSE_TILE + j % DENSE_TILE;
 }
 
+/* How many elements H holds in its layout. */
+static double h_reals(const clbfgs_hop *hop)
+{
+    return hop->tiles ? tri_reals(hop->tiles) : (double)hop->n * (double)hop->n;
+}
+
 static int is_triangle(int pass) { return pass == DENSE_PASS_TRI_ROWS || pass == DENSE_PASS_TRI_TILES; }
 
 static double dense_bytes(const clbfgs_context *ctx, size_t n_, size_t elem_, double *largest)
@@ -408,15 +414,13 @@ static clbfgs_status fold_triangle(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem
     int rows = hop->pass == DENSE_PASS_TRI_ROWS;
     cl_kernel k = rows ? hop->tri_rows : hop->tri_tiles;
     const char *name = rows ? "hessian_tri_rows8" : "hessian_tri_tiles";
-    /* the triangle read (and written back when something folds), each
-     * update's c and s and g; the partial sums written, then read by
-     * sum_tri, which writes v: by block rows nt (nt + 1) / 2 vectors of
-     * T, one a tile; by tiles two a tile off the diagonal, and sum_tri
-     * reads all nt^2 */
+    /* beside H (clbfgs__dense_fold counts it): each update's c and s and
+     * g; the partial sums written, then read by sum_tri, which writes v:
+     * by block rows nt (nt + 1) / 2 vectors of T, one a tile; by tiles two
+     * a tile off the diagonal, and sum_tri reads all nt^2 */
     double nn = (double)hop->n, elem = (double)e->elem, t = (double)nt;
     double written = rows ? t * (t + 1) / 2 : t * t, read = rows ? written : t * t;
-    hop->moved += (m ? 2 : 1) * tri_reals(nt) * (double)hop->h_elem +
-                  ((2.0 * m + 2) * nn + (written + read) * DENSE_TILE) * elem;
+    hop->moved += ((2.0 * m + 2) * nn + (written + read) * DENSE_TILE) * elem;
     cl_uint i = 0;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, i++, hop->made));
@@ -457,15 +461,16 @@ clbfgs_status clbfgs__dense_fold(clbfgs_hop *hop, unsigned m, cl_mem v, cl_mem g
     int by_rows = hop->pass == DENSE_PASS_ROWS8;
     cl_kernel k = by_rows ? hop->fold_rows8 : hop->fold_cols;
     const char *name = by_rows ? "hessian_fold_apply_rows8" : "hessian_fold_apply";
+    /* H read, in either layout (and written back when something folds: the
+     * host does not wait to know whether the updates were made or skipped,
+     * and counts them alike) */
+    hop->moved += (m ? 2 : 1) * h_reals(hop) * (double)hop->h_elem;
     if (hop->tiles) {
         CLBFGS_TRY(fold_triangle(hop, m, v, g));
         goto cleanup;
     }
-    /* H read (and written back when something folds: the host does not
-     * wait to know whether the updates were made or skipped, and counts
-     * them alike), each update's c and s, g, and v or the chunks' sums */
-    hop->moved += (m ? 2 : 1) * nn * nn * (double)hop->h_elem +
-                  (2.0 * m + 1 + (double)hop->chunks) * nn * elem;
+    /* each update's c and s, g, and v or the chunks' sums */
+    hop->moved += (2.0 * m + 1 + (double)hop->chunks) * nn * elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->made));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, hop->C));
@@ -656,9 +661,7 @@ clbfgs_status clbfgs__dense_apply(clbfgs_hop *hop, cl_mem v, cl_mem g)
     clbfgs_exec *e = hop->e;
     cl_kernel k = hop->apply;
     int phase = clbfgs__exec_phase(e, PHASE_HESSIAN);
-    hop->moved += (hop->tiles ? tri_reals(hop->tiles) : (double)hop->n * (double)hop->n) *
-                      (double)hop->h_elem +
-                  2.0 * (double)hop->n * (double)e->elem;
+    hop->moved += h_reals(hop) * (double)hop->h_elem + 2.0 * (double)hop->n * (double)e->elem;
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 0, v));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 1, hop->h));
     CLBFGS_TRY(clbfgs__exec_arg_mem(e, k, 2, g));
